@@ -1,0 +1,107 @@
+namespace Trace;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Gathers values along <paramref name="dim"/>: out[i][j] = self[index[i][j]][j] for dim 0 (and so on).
+    /// <paramref name="index"/> is int64 with the same rank; its sizes may not exceed self's off <paramref name="dim"/>.
+    /// </summary>
+    public Tensor Gather(int dim, Tensor index)
+    {
+        const string op = "aten::gather";
+        RequireCpu(op);
+        int d = Shapes.NormDim(dim, Dim, op);
+        if (index.DType != DType.Int64)
+            throw new ArgumentException($"{op}: expected index of dtype torch.int64, got {index.DType.TorchName()}.");
+        if (index.Dim != Dim)
+            throw new ArgumentException($"{op}: index tensor must have the same number of dimensions as input tensor ({index.Dim} != {Dim}; shapes {Shapes.Format(index._shape)} and {Shapes.Format(_shape)}).");
+        for (int i = 0; i < Dim; i++)
+            if (i != d && index._shape[i] > _shape[i])
+                throw new ArgumentException($"{op}: size of index {Shapes.Format(index._shape)} does not fit input {Shapes.Format(_shape)} at dimension {i} (except dimension {d}).");
+        var r = new Tensor((int[])index._shape.Clone(), DType, Device);
+        var idx = index.Contiguous();
+        var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
+        switch (DType)
+        {
+            case DType.Float32: GatherT(d, index._shape, iv, r.Data<float>(), Data<float>()); break;
+            case DType.Float64: GatherT(d, index._shape, iv, r.Data<double>(), Data<double>()); break;
+            case DType.Int64: GatherT(d, index._shape, iv, r.Data<long>(), Data<long>()); break;
+            case DType.Int32: GatherT(d, index._shape, iv, r.Data<int>(), Data<int>()); break;
+            default: GatherT(d, index._shape, iv, r.Data<bool>(), Data<bool>()); break;
+        }
+        return r;
+    }
+
+    private void GatherT<T>(int d, int[] outShape, ReadOnlySpan<long> index, T[] dst, T[] src) where T : unmanaged
+    {
+        var shape = _shape;
+        int rank = Dim;
+        Span<int> pos = stackalloc int[Math.Max(rank, 1)];
+        for (int i = 0; i < index.Length; i++)
+        {
+            long v = index[i];
+            int size = rank == 0 ? 1 : shape[d];
+            if (v < -size || v >= size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"aten::gather: index {v} is out of bounds for dimension {d} with size {size}.");
+            if (v < 0) v += size;
+            int off = StorageOffset;
+            for (int k = 0; k < rank; k++) off += (k == d ? (int)v : pos[k]) * _strides[k];
+            dst[i] = src[off];
+            for (int k = rank - 1; k >= 0 && ++pos[k] == outShape[k]; k--) pos[k] = 0;
+        }
+    }
+
+    /// <summary>Rows (slices along <paramref name="dim"/>) picked by a 1-D int64 index, in index order.</summary>
+    public Tensor IndexSelect(int dim, Tensor index)
+    {
+        const string op = "aten::index_select";
+        RequireCpu(op);
+        int d = Shapes.NormDim(dim, Dim, op);
+        if (index.Dim > 1 || !index.DType.IsIntegral())
+            throw new ArgumentException($"{op}: index must be a 1-D integer tensor, got shape {Shapes.Format(index._shape)} and dtype {index.DType.TorchName()}.");
+        var iv = index.ToArray<long>();
+        var src = Dim == 0 ? Reshape(1) : this;
+        int size = src._shape[d];
+        var shape = (int[])src._shape.Clone();
+        shape[d] = iv.Length;
+        var r = new Tensor(shape, DType, Device);
+        for (int i = 0; i < iv.Length; i++)
+        {
+            long v = iv[i];
+            if (v < -size || v >= size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
+            CopyStrided(r.Select(d, i), src.Select(d, (int)(v < 0 ? v + size : v)), op);
+        }
+        return Dim == 0 ? r.Reshape() : r;
+    }
+
+    /// <summary>Replaces elements where <paramref name="mask"/> (bool, broadcastable to this shape) is true.</summary>
+    public Tensor MaskedFill(Tensor mask, double value)
+    {
+        const string op = "aten::masked_fill";
+        if (mask.DType != DType.Bool)
+            throw new ArgumentException($"{op}: expected mask of dtype torch.bool, got {mask.DType.TorchName()}.");
+        var shape = Shapes.Broadcast(_shape, mask._shape, op);
+        if (!shape.AsSpan().SequenceEqual(_shape))
+            throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask._shape)} cannot be broadcast to input shape {Shapes.Format(_shape)}.");
+        if (!IsFloatingPoint && value != Math.Floor(value))
+            throw new ArgumentException($"{op}: value {value} cannot be converted to dtype {DType.TorchName()} without overflow or truncation.");
+        return Where(mask, Scalar(value, DType), this);
+    }
+
+    /// <summary>Lower triangle of the last two dims (elements with col - row &lt;= diagonal); the rest zeroed.</summary>
+    public Tensor Tril(int diagonal = 0) => Triangle(diagonal, lower: true, "aten::tril");
+
+    /// <summary>Upper triangle of the last two dims (elements with col - row &gt;= diagonal); the rest zeroed.</summary>
+    public Tensor Triu(int diagonal = 0) => Triangle(diagonal, lower: false, "aten::triu");
+
+    private Tensor Triangle(int diagonal, bool lower, string op)
+    {
+        if (Dim < 2)
+            throw new ArgumentException($"{op}: input tensor must have at least 2 dimensions, got shape {Shapes.Format(_shape)}.");
+        int rows = Size(-2), cols = Size(-1);
+        var offset = Arange(cols).Unsqueeze(0).Sub(Arange(rows).Unsqueeze(1));
+        var keep = lower ? offset.Le(diagonal) : offset.Ge(diagonal);
+        return Where(keep, this, Scalar(0, DType));
+    }
+}

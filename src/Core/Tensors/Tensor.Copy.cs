@@ -1,0 +1,141 @@
+using Trace.Kernels;
+
+namespace Trace;
+
+public sealed partial class Tensor
+{
+    /// <summary>This tensor if already contiguous, else a contiguous copy.</summary>
+    public Tensor Contiguous() => IsContiguous ? this : Clone();
+
+    /// <summary>A contiguous copy with its own storage.</summary>
+    public Tensor Clone()
+    {
+        var r = new Tensor((int[])_shape.Clone(), DType, Device);
+        CopyStrided(r, this, "aten::clone");
+        return r;
+    }
+
+    /// <summary>A copy converted to <paramref name="dtype"/> (this tensor when it already has that dtype).</summary>
+    public Tensor To(DType dtype)
+    {
+        if (dtype == DType) return this;
+        var r = new Tensor((int[])_shape.Clone(), dtype, Device);
+        CopyStrided(r, this, "aten::to");
+        return r;
+    }
+
+    /// <summary>A copy on <paramref name="device"/> (this tensor when already there).</summary>
+    public Tensor To(Device device)
+    {
+        if (device == Device) return this;
+        throw new NotSupportedException($"aten::to: moving a tensor from {Device} to {device} is not supported in this build (no GPU backend is loaded).");
+    }
+
+    /// <summary>
+    /// Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor in place.
+    /// </summary>
+    public Tensor Copy_(Tensor src)
+    {
+        var shape = Shapes.Broadcast(_shape, src._shape, "aten::copy_");
+        if (!shape.AsSpan().SequenceEqual(_shape))
+            throw new ArgumentException($"aten::copy_: source of shape {Shapes.Format(src._shape)} cannot be broadcast to destination shape {Shapes.Format(_shape)}.");
+        CopyStrided(this, src, "aten::copy_");
+        BumpVersion();
+        return this;
+    }
+
+    internal void BumpVersion() => Storage.Version++;
+
+    /// <summary>Concatenates tensors along an existing dim; all other dims must match.</summary>
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("aten::cat: expected a non-empty list of tensors.");
+        // Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
+        var parts = tensors.Where(t => !(t.Dim == 1 && t.Numel == 0)).ToList();
+        if (parts.Count == 0) return tensors[0].Clone();
+        var first = parts[0];
+        if (first.Dim == 0) throw new ArgumentException("aten::cat: zero-dimensional tensor cannot be concatenated.");
+        int d = Shapes.NormDim(dim, first.Dim, "aten::cat");
+        DType dtype = first.DType;
+        int total = 0;
+        foreach (var t in parts)
+        {
+            if (t.Dim != first.Dim)
+                throw new ArgumentException($"aten::cat: tensors must have the same number of dimensions: got {first.Dim} ({Shapes.Format(first._shape)}) and {t.Dim} ({Shapes.Format(t._shape)}).");
+            for (int i = 0; i < t.Dim; i++)
+                if (i != d && t._shape[i] != first._shape[i])
+                    throw new ArgumentException($"aten::cat: sizes of tensors must match except in dimension {d}: expected size {first._shape[i]} but got size {t._shape[i]} at dimension {i} (shapes {Shapes.Format(first._shape)} and {Shapes.Format(t._shape)}).");
+            if (t.Device != first.Device) throw new ArgumentException($"aten::cat: expected all tensors on one device, got {first.Device} and {t.Device}.");
+            dtype = DTypes.Promote(dtype, t.DType);
+            total += t._shape[d];
+        }
+        var shape = (int[])first._shape.Clone();
+        shape[d] = total;
+        var r = new Tensor(shape, dtype, first.Device);
+        int at = 0;
+        foreach (var t in parts)
+        {
+            CopyStrided(r.Narrow(d, at, t._shape[d]), t, "aten::cat");
+            at += t._shape[d];
+        }
+        return r;
+    }
+
+    /// <summary>Stacks same-shaped tensors along a new dim.</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("aten::stack: expected a non-empty list of tensors.");
+        var s0 = tensors[0]._shape;
+        foreach (var t in tensors)
+            if (!t._shape.AsSpan().SequenceEqual(s0))
+                throw new ArgumentException($"aten::stack: stack expects each tensor to be equal size, but got {Shapes.Format(s0)} and {Shapes.Format(t._shape)}.");
+        int d = Shapes.NormDim(dim, s0.Length + 1, "aten::stack");
+        return Cat(tensors.Select(t => t.Unsqueeze(d)).ToList(), d);
+    }
+
+    /// <summary>Strided copy with broadcasting and dtype conversion; <paramref name="dst"/> may be any view.</summary>
+    internal static void CopyStrided(Tensor dst, Tensor src, string op)
+    {
+        dst.RequireCpu(op);
+        src.RequireCpu(op);
+        int[][] st = [dst._strides, Shapes.BroadcastStrides(src, dst._shape)];
+        int[] off = [dst.StorageOffset, src.StorageOffset];
+        var shape = dst._shape;
+        switch (dst.DType, src.DType)
+        {
+            case (DType.Float32, DType.Float32): StridedLoop.Run(shape, st, off, new CopyRows<float>(dst.Data<float>(), src.Data<float>())); return;
+            case (DType.Float64, DType.Float64): StridedLoop.Run(shape, st, off, new CopyRows<double>(dst.Data<double>(), src.Data<double>())); return;
+            case (DType.Int64, DType.Int64): StridedLoop.Run(shape, st, off, new CopyRows<long>(dst.Data<long>(), src.Data<long>())); return;
+            case (DType.Int32, DType.Int32): StridedLoop.Run(shape, st, off, new CopyRows<int>(dst.Data<int>(), src.Data<int>())); return;
+            case (DType.Bool, DType.Bool): StridedLoop.Run(shape, st, off, new CopyRows<bool>(dst.Data<bool>(), src.Data<bool>())); return;
+        }
+        switch (src.DType)
+        {
+            case DType.Float32: ConvertFrom(dst, src.Data<float>(), shape, st, off); return;
+            case DType.Float64: ConvertFrom(dst, src.Data<double>(), shape, st, off); return;
+            case DType.Int64: ConvertFrom(dst, src.Data<long>(), shape, st, off); return;
+            case DType.Int32: ConvertFrom(dst, src.Data<int>(), shape, st, off); return;
+        }
+        var b = src.Data<bool>();
+        switch (dst.DType)
+        {
+            case DType.Float32: StridedLoop.Run(shape, st, off, new FromBoolRows<float>(dst.Data<float>(), b)); return;
+            case DType.Float64: StridedLoop.Run(shape, st, off, new FromBoolRows<double>(dst.Data<double>(), b)); return;
+            case DType.Int64: StridedLoop.Run(shape, st, off, new FromBoolRows<long>(dst.Data<long>(), b)); return;
+            default: StridedLoop.Run(shape, st, off, new FromBoolRows<int>(dst.Data<int>(), b)); return;
+        }
+    }
+
+    private static void ConvertFrom<TSrc>(Tensor dst, TSrc[] s, int[] shape, int[][] st, int[] off)
+        where TSrc : unmanaged, System.Numerics.INumberBase<TSrc>
+    {
+        switch (dst.DType)
+        {
+            case DType.Float32: StridedLoop.Run(shape, st, off, new ConvertRows<TSrc, float>(dst.Data<float>(), s)); return;
+            case DType.Float64: StridedLoop.Run(shape, st, off, new ConvertRows<TSrc, double>(dst.Data<double>(), s)); return;
+            case DType.Int64: StridedLoop.Run(shape, st, off, new ConvertRows<TSrc, long>(dst.Data<long>(), s)); return;
+            case DType.Int32: StridedLoop.Run(shape, st, off, new ConvertRows<TSrc, int>(dst.Data<int>(), s)); return;
+            default: StridedLoop.Run(shape, st, off, new ToBoolRows<TSrc>(dst.Data<bool>(), s)); return;
+        }
+    }
+}

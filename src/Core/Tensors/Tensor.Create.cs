@@ -1,0 +1,191 @@
+namespace Trace;
+
+public sealed partial class Tensor
+{
+    /// <summary>Seeds the default generator (like <c>torch.manual_seed</c>).</summary>
+    public static void ManualSeed(ulong seed) => Generator.Default.ManualSeed(seed);
+
+    /// <summary>A zero-filled float32 tensor.</summary>
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, DType.Float32);
+
+    /// <summary>A zero-filled tensor of the given dtype and device.</summary>
+    public static Tensor Zeros(int[] shape, DType dtype, Device? device = null) =>
+        new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true);
+
+    /// <summary>A tensor with unspecified contents (like <c>torch.empty</c>), for outputs you overwrite.</summary>
+    public static Tensor Empty(int[] shape, DType dtype = DType.Float32, Device? device = null) =>
+        new((int[])shape.Clone(), dtype, device ?? Device.Cpu);
+
+    /// <summary>A float32 tensor of ones.</summary>
+    public static Tensor Ones(params int[] shape) => Full(shape, 1.0);
+
+    /// <summary>A tensor of ones of the given dtype.</summary>
+    public static Tensor Ones(int[] shape, DType dtype, Device? device = null) => Full(shape, 1.0, dtype, device);
+
+    /// <summary>A tensor filled with <paramref name="value"/> (float32 unless a dtype is given).</summary>
+    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, Device? device = null)
+    {
+        var t = Empty(shape, dtype, device);
+        t.FillRaw(value);
+        return t;
+    }
+
+    /// <summary>Zeros with this tensor's shape, dtype and device.</summary>
+    public Tensor ZerosLike() => Zeros(_shape, DType, Device);
+
+    /// <summary>Ones with this tensor's shape, dtype and device.</summary>
+    public Tensor OnesLike() => Full(_shape, 1.0, DType, Device);
+
+    /// <summary>A tensor of <paramref name="value"/> with this tensor's shape, dtype and device.</summary>
+    public Tensor FullLike(double value) => Full(_shape, value, DType, Device);
+
+    /// <summary>Integers 0, 1, ..., end-1 as int64 (like <c>torch.arange(end)</c>).</summary>
+    public static Tensor Arange(long end) => Arange(0, end, 1);
+
+    /// <summary>Integers start, start+step, ... below end (above, for negative step) as int64.</summary>
+    public static Tensor Arange(long start, long end, long step = 1)
+    {
+        if (step == 0) throw new ArgumentException("aten::arange: step must be nonzero.");
+        long n = Math.Max(0, (end - start + step + (step > 0 ? -1 : 1)) / step);
+        var t = Zeros([checked((int)n)], DType.Int64);
+        var d = t.Data<long>();
+        for (int i = 0; i < n; i++) d[i] = start + i * step;
+        return t;
+    }
+
+    /// <summary>Values start, start+step, ... below end, as float32 (or the given floating dtype).</summary>
+    public static Tensor Arange(double start, double end, double step, DType dtype = DType.Float32)
+    {
+        if (step == 0 || double.IsNaN(step)) throw new ArgumentException("aten::arange: step must be nonzero.");
+        if ((end - start) / step < 0) throw new ArgumentException($"aten::arange: upper bound and step sign are inconsistent (start={start}, end={end}, step={step}).");
+        int n = checked((int)Math.Ceiling((end - start) / step));
+        var t = Zeros([n], dtype);
+        t.FillFrom(i => start + i * step);
+        return t;
+    }
+
+    /// <summary>Identity matrix (n×m, m defaults to n).</summary>
+    public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32)
+    {
+        int cols = m ?? n;
+        var t = Zeros([n, cols], dtype);
+        t.FillFrom(i => i / cols == i % cols ? 1.0 : 0.0);
+        return t;
+    }
+
+    /// <summary>Uniform [0, 1) values from the default (or given) generator.</summary>
+    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
+    {
+        var t = Empty(shape, RequireFloat(dtype, "aten::rand"));
+        var g = generator ?? Generator.Default;
+        if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
+        return t;
+    }
+
+    /// <summary>Uniform [0, 1) float32 values from the default generator.</summary>
+    public static Tensor Rand(params int[] shape) => Rand(shape, DType.Float32);
+
+    /// <summary>Standard normal values from the default (or given) generator.</summary>
+    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
+    {
+        var t = Empty(shape, RequireFloat(dtype, "aten::randn"));
+        var g = generator ?? Generator.Default;
+        if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
+        return t;
+    }
+
+    /// <summary>Standard normal float32 values from the default generator.</summary>
+    public static Tensor Randn(params int[] shape) => Randn(shape, DType.Float32);
+
+    /// <summary>Integers uniform in [low, high) as int64.</summary>
+    public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
+    {
+        var t = Empty(shape, DType.Int64);
+        (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
+        return t;
+    }
+
+    /// <summary>A 0-dim tensor (float32 for a double, like <c>torch.tensor(3.0)</c>, unless a dtype is given).</summary>
+    public static Tensor Scalar(double value, DType dtype = DType.Float32)
+    {
+        var t = Zeros([], dtype);
+        t.FillRaw(value);
+        return t;
+    }
+
+    /// <summary>A 0-dim int64 tensor.</summary>
+    public static Tensor Scalar(long value) => FromFlat(new[] { value }, []);
+
+    /// <summary>A 0-dim bool tensor.</summary>
+    public static Tensor Scalar(bool value) => FromFlat(new[] { value }, []);
+
+    /// <summary>
+    /// Copies a .NET array of any rank (<c>float[]</c>, <c>float[,]</c>, <c>double[,,]</c>, <c>long[]</c>,
+    /// <c>int[]</c>, <c>bool[]</c>...) into a tensor of the same shape and matching dtype.
+    /// </summary>
+    public static Tensor From(Array data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var elem = data.GetType().GetElementType()!;
+        DType dtype = elem == typeof(float) ? DType.Float32 : elem == typeof(double) ? DType.Float64 :
+            elem == typeof(long) ? DType.Int64 : elem == typeof(int) ? DType.Int32 : elem == typeof(bool) ? DType.Bool :
+            throw new ArgumentException($"Tensor.From: arrays of {elem.Name} are not supported; use float, double, long, int or bool.");
+        var shape = new int[data.Rank];
+        for (int d = 0; d < data.Rank; d++) shape[d] = data.GetLength(d);
+        var t = Zeros(shape, dtype);
+        int bytes = t.Numel * dtype.ElementSize();
+        Array dst = dtype switch
+        {
+            DType.Float32 => t.Data<float>(), DType.Float64 => t.Data<double>(), DType.Int64 => t.Data<long>(),
+            DType.Int32 => t.Data<int>(), _ => t.Data<bool>(),
+        };
+        Buffer.BlockCopy(data, 0, dst, 0, bytes);
+        return t;
+    }
+
+    /// <summary>Copies a flat array into a tensor of the given shape (1-D when no shape is given).</summary>
+    public static Tensor From<T>(T[] data, params int[] shape) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (shape.Length == 0) shape = [data.Length];
+        return FromFlat(data, shape);
+    }
+
+    private static Tensor FromFlat<T>(T[] data, int[] shape) where T : unmanaged
+    {
+        int n = Shapes.Numel(shape, "Tensor.From");
+        if (n != data.Length)
+            throw new ArgumentException($"Tensor.From: shape {Shapes.Format(shape)} needs {n} elements but the array has {data.Length}.");
+        return new Tensor(new CpuStorage<T>((T[])data.Clone()), (int[])shape.Clone(), Shapes.ContiguousStrides(shape), 0);
+    }
+
+    private static DType RequireFloat(DType dtype, string op) => dtype.IsFloatingPoint() ? dtype :
+        throw new ArgumentException($"{op}: dtype {dtype.TorchName()} is not supported; expected a floating point dtype.");
+
+    /// <summary>Sets every element of a freshly allocated contiguous tensor.</summary>
+    private void FillRaw(double value)
+    {
+        switch (DType)
+        {
+            case DType.Float32: Data<float>().AsSpan().Fill((float)value); break;
+            case DType.Float64: Data<double>().AsSpan().Fill(value); break;
+            case DType.Int64: Data<long>().AsSpan().Fill((long)value); break;
+            case DType.Int32: Data<int>().AsSpan().Fill((int)value); break;
+            default: Data<bool>().AsSpan().Fill(value != 0); break;
+        }
+    }
+
+    /// <summary>Sets element i of a freshly allocated contiguous tensor to f(i).</summary>
+    private void FillFrom(Func<int, double> f)
+    {
+        int n = Numel;
+        switch (DType)
+        {
+            case DType.Float32: { var d = Data<float>(); for (int i = 0; i < n; i++) d[i] = (float)f(i); break; }
+            case DType.Float64: { var d = Data<double>(); for (int i = 0; i < n; i++) d[i] = f(i); break; }
+            case DType.Int64: { var d = Data<long>(); for (int i = 0; i < n; i++) d[i] = (long)f(i); break; }
+            case DType.Int32: { var d = Data<int>(); for (int i = 0; i < n; i++) d[i] = (int)f(i); break; }
+            default: { var d = Data<bool>(); for (int i = 0; i < n; i++) d[i] = f(i) != 0; break; }
+        }
+    }
+}

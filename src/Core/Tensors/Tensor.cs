@@ -1,0 +1,120 @@
+using System.Numerics;
+
+namespace Trace;
+
+/// <summary>
+/// An N-dimensional array: a view (shape, strides, offset) into a <see cref="Storage"/> of one dtype on
+/// one device. Views share storage; ops return new tensors unless their name ends in '_' (in place).
+/// </summary>
+public sealed partial class Tensor
+{
+    internal readonly int[] _shape;
+    internal readonly int[] _strides;
+
+    /// <summary>Creates a view of <paramref name="storage"/>; shape and strides are not copied.</summary>
+    internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
+    {
+        Storage = storage;
+        _shape = shape;
+        _strides = strides;
+        StorageOffset = offset;
+    }
+
+    /// <summary>Allocates a contiguous tensor whose contents the caller overwrites entirely (not zeroed).</summary>
+    internal Tensor(int[] shape, DType dtype, Device device, bool zeroed = false)
+        : this(Storage.Allocate(dtype, Shapes.Numel(shape, "empty"), device, zeroed), shape, Shapes.ContiguousStrides(shape), 0) { }
+
+    /// <summary>The buffer this tensor views.</summary>
+    public Storage Storage { get; }
+
+    /// <summary>Offset of element [0, 0, ...] in the storage.</summary>
+    public int StorageOffset { get; }
+
+    /// <summary>Sizes of the dimensions.</summary>
+    public IReadOnlyList<int> Shape => _shape;
+
+    /// <summary>Element strides of the dimensions.</summary>
+    public IReadOnlyList<int> Strides => _strides;
+
+    /// <summary>Number of dimensions (rank).</summary>
+    public int Dim => _shape.Length;
+
+    /// <summary>Number of elements.</summary>
+    public int Numel => Shapes.Numel(_shape, "numel");
+
+    /// <summary>Element type.</summary>
+    public DType DType => Storage.DType;
+
+    /// <summary>Device holding the data.</summary>
+    public Device Device => Storage.Device;
+
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => _shape[Shapes.NormDim(dim, Dim, "size")];
+
+    /// <summary>Stride of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Stride(int dim) => _strides[Shapes.NormDim(dim, Dim, "stride")];
+
+    /// <summary>True when elements are laid out row-major with no gaps (size-1 dims ignored).</summary>
+    public bool IsContiguous => Shapes.IsContiguous(_shape, _strides);
+
+    /// <summary>True for Float32/Float64 tensors.</summary>
+    public bool IsFloatingPoint => DType.IsFloatingPoint();
+
+    internal T[] Data<T>() where T : unmanaged
+    {
+        if (Storage is CpuStorage<T> cpu) return cpu.Data;
+        throw new InvalidOperationException($"tensor of dtype {DType.TorchName()} on {Device} does not hold host data of type {typeof(T).Name}.");
+    }
+
+    internal void RequireCpu(string op)
+    {
+        if (Device.Type != DeviceType.Cpu)
+            throw new NotSupportedException($"{op}: tensor on {Device} is not supported by the CPU kernels; move it with .To(Device.Cpu).");
+    }
+
+    /// <summary>The value of a one-element tensor, converted to <typeparamref name="T"/>.</summary>
+    public T Item<T>() where T : unmanaged, INumberBase<T>
+    {
+        if (Numel != 1)
+            throw new InvalidOperationException($"aten::item: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
+        RequireCpu("aten::item");
+        int o = StorageOffset;
+        return DType switch
+        {
+            DType.Float32 => T.CreateTruncating(Data<float>()[o]),
+            DType.Float64 => T.CreateTruncating(Data<double>()[o]),
+            DType.Int64 => T.CreateTruncating(Data<long>()[o]),
+            DType.Int32 => T.CreateTruncating(Data<int>()[o]),
+            _ => Data<bool>()[o] ? T.One : T.Zero,
+        };
+    }
+
+    /// <summary>The value of a one-element tensor as a double.</summary>
+    public double Item() => Item<double>();
+
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> if needed.</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        RequireCpu("aten::to_array");
+        var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());
+        if (t.IsContiguous && t.StorageOffset == 0 && t.Storage.Length == t.Numel && !ReferenceEquals(t, this))
+            return t.Data<T>();
+        var c = t.IsContiguous ? t : t.Contiguous();
+        return c.Data<T>().AsSpan(c.StorageOffset, c.Numel).ToArray();
+    }
+
+    /// <summary>The elements as a .NET array of the tensor's rank (e.g. <c>float[,]</c> for a matrix).</summary>
+    public Array ToNdArray<T>() where T : unmanaged
+    {
+        var flat = ToArray<T>();
+        if (Dim == 0) return flat;
+        var arr = Array.CreateInstance(typeof(T), _shape);
+        var idx = new int[Dim];
+        for (int i = 0; i < flat.Length; i++)
+        {
+            arr.SetValue(flat[i], idx);
+            for (int d = Dim - 1; d >= 0 && ++idx[d] == _shape[d]; d--) idx[d] = 0;
+        }
+        return arr;
+    }
+}

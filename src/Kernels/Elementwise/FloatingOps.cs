@@ -1,0 +1,156 @@
+using System.Runtime.Intrinsics;
+
+namespace Trace.Kernels;
+
+/// <summary>e^x. Float32 and float64.</summary>
+public readonly struct ExpOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => MathF.Exp(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => Math.Exp(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Exp(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => Vector256.Exp(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => Vector512.Exp(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => Vector256.Exp(x);
+}
+
+/// <summary>Natural logarithm. Float32 and float64.</summary>
+public readonly struct LogOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => MathF.Log(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => Math.Log(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Log(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => Vector256.Log(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => Vector512.Log(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => Vector256.Log(x);
+}
+
+/// <summary>Square root. Float32 and float64.</summary>
+public readonly struct SqrtOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => MathF.Sqrt(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => Math.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => Vector256.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => Vector512.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => Vector256.Sqrt(x);
+}
+
+/// <summary>Reciprocal square root, computed exactly as 1/sqrt(x). Float32 and float64.</summary>
+public readonly struct RsqrtOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => 1f / MathF.Sqrt(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => 1.0 / Math.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => Vector512<float>.One / Vector512.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => Vector256<float>.One / Vector256.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => Vector512<double>.One / Vector512.Sqrt(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => Vector256<double>.One / Vector256.Sqrt(x);
+}
+
+/// <summary>Hyperbolic tangent. Float32 and float64.</summary>
+public readonly struct TanhOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => VectorMath.Tanh(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Tanh(x);
+}
+
+/// <summary>Logistic sigmoid 1/(1+e^-x). Float32 and float64.</summary>
+public readonly struct SigmoidOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Sigmoid(x);
+}
+
+/// <summary>Exact GELU 0.5x(1+erf(x/sqrt 2)). Float32 and float64.</summary>
+public readonly struct GeluOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => VectorMath.Gelu(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => VectorMath.Gelu(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => VectorMath.Gelu(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => VectorMath.Gelu(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => VectorMath.Gelu(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Gelu(x);
+}
+
+/// <summary>GELU, tanh approximation (PyTorch's approximate='tanh'). Float32 and float64.</summary>
+public readonly struct GeluTanhOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => VectorMath.GeluTanh(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => VectorMath.GeluTanh(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => VectorMath.GeluTanh(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => VectorMath.GeluTanh(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => VectorMath.GeluTanh(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => VectorMath.GeluTanh(x);
+}
+
+/// <summary>Error function. Float32 and float64.</summary>
+public readonly struct ErfOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => VectorMath.Erf(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => VectorMath.Erf(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => VectorMath.Erf(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => VectorMath.Erf(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => VectorMath.Erf(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Erf(x);
+}
