@@ -114,10 +114,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-dim int64 tensor.</summary>
-    public static Tensor Scalar(long value) => FromFlat(new[] { value }, []);
+    public static Tensor Scalar(long value) => From(new[] { value }, []);
 
     /// <summary>A 0-dim bool tensor.</summary>
-    public static Tensor Scalar(bool value) => FromFlat(new[] { value }, []);
+    public static Tensor Scalar(bool value) => From(new[] { value }, []);
 
     /// <summary>
     /// Copies a .NET array of any rank (<c>float[]</c>, <c>float[,]</c>, <c>double[,,]</c>, <c>long[]</c>,
@@ -143,16 +143,17 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>Copies a flat array into a tensor of the given shape (1-D when no shape is given).</summary>
-    public static Tensor From<T>(T[] data, params int[] shape) where T : unmanaged
+    /// <summary>Copies a .NET array into a 1-D tensor.</summary>
+    public static Tensor From<T>(T[] data) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (shape.Length == 0) shape = [data.Length];
-        return FromFlat(data, shape);
+        return From(data, [data.Length]);
     }
 
-    private static Tensor FromFlat<T>(T[] data, int[] shape) where T : unmanaged
+    /// <summary>Copies a flat array into a tensor of the given shape (<c>[]</c> makes a 0-dim tensor of one element).</summary>
+    public static Tensor From<T>(T[] data, int[] shape) where T : unmanaged
     {
+        ArgumentNullException.ThrowIfNull(data);
         int n = Shapes.Numel(shape, "Tensor.From");
         if (n != data.Length)
             throw new ArgumentException($"Tensor.From: shape {Shapes.Format(shape)} needs {n} elements but the array has {data.Length}.");
