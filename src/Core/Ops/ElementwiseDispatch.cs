@@ -14,7 +14,11 @@ internal enum CompareKind { Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor }
 /// </summary>
 internal static class ElementwiseDispatch
 {
-    public static Tensor Binary(BinaryKind k, Tensor a, Tensor b, string op)
+    /// <summary>
+    /// Computes op(a, b) into a new tensor, or into <paramref name="into"/> (an in-place op: the result must
+    /// have that tensor's shape, and its dtype must be castable without changing category).
+    /// </summary>
+    public static Tensor Binary(BinaryKind k, Tensor a, Tensor b, string op, Tensor? into = null)
     {
         SameDevice(a, b, op);
         var dt = DTypes.ResultType(a, b);
@@ -22,13 +26,21 @@ internal static class ElementwiseDispatch
             throw new ArgumentException($"{op}: not supported for bool tensors (shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}); use the logical ops or convert with .To(DType.Int64).");
         if (k == BinaryKind.Div && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         var shape = Shapes.Broadcast(a._shape, b._shape, op);
+        if (into is not null)
+        {
+            if (!shape.AsSpan().SequenceEqual(into._shape))
+                throw new ArgumentException($"{op}: output with shape {Shapes.Format(into._shape)} doesn't match the broadcast shape {Shapes.Format(shape)}.");
+            if (DTypes.Category(dt) > DTypes.Category(into.DType))
+                throw new ArgumentException($"{op}: result type {dt.TorchName()} can't be cast to the desired output type {into.DType.TorchName()}.");
+            dt = into.DType;
+        }
         var x = a.To(dt);
         var y = b.To(dt);
         if (k == BinaryKind.Pow && dt.IsIntegral() && y.Lt(0L).Any().Item<int>() != 0)
             throw new ArgumentException($"{op}: integers to negative integer powers are not allowed (dtype {dt.TorchName()}).");
-        var r = new Tensor(shape, dt, a.Device);
+        var r = into ?? new Tensor(shape, dt, a.Device);
         int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
-        int[] off = [0, x.StorageOffset, y.StorageOffset];
+        int[] off = [r.StorageOffset, x.StorageOffset, y.StorageOffset];
         switch (dt)
         {
             case DType.Float32: BinaryF32(k, shape, st, off, r.Data<float>(), x.Data<float>(), y.Data<float>()); break;

@@ -41,9 +41,8 @@ public sealed partial class Tensor
         {
             long v = index[i];
             int size = rank == 0 ? 1 : shape[d];
-            if (v < -size || v >= size)
+            if (v < 0 || v >= size)
                 throw new ArgumentOutOfRangeException(nameof(index), $"aten::gather: index {v} is out of bounds for dimension {d} with size {size}.");
-            if (v < 0) v += size;
             int off = StorageOffset;
             for (int k = 0; k < rank; k++) off += (k == d ? (int)v : pos[k]) * _strides[k];
             dst[i] = src[off];
@@ -68,9 +67,9 @@ public sealed partial class Tensor
         for (int i = 0; i < iv.Length; i++)
         {
             long v = iv[i];
-            if (v < -size || v >= size)
+            if (v < 0 || v >= size)
                 throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
-            CopyStrided(r.Select(d, i), src.Select(d, (int)(v < 0 ? v + size : v)), op);
+            CopyStrided(r.Select(d, i), src.Select(d, (int)v), op);
         }
         return Dim == 0 ? r.Reshape() : r;
     }

@@ -15,6 +15,7 @@ public sealed partial class Tensor
         var (a, b) = (this, other);
         if (a.Dim == 0 || b.Dim == 0)
             throw new ArgumentException($"{op}: both arguments to matmul need to be at least 1D, but they are {a.Dim}D and {b.Dim}D (shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}).");
+        CheckGemmDTypes(op, a, b); // before 1-D operands are reshaped, so errors show the caller's shapes
         bool va = a.Dim == 1, vb = b.Dim == 1;
         var a2 = va ? a.Unsqueeze(0) : a;
         var b2 = vb ? b.Unsqueeze(1) : b;

@@ -9,23 +9,46 @@ public sealed partial class Tensor
 
     /// <summary>
     /// PyTorch-style text: <c>tensor([[ 0.1000, -2.0000], ...])</c>, elided with "..." above 1000 elements,
-    /// with the dtype shown when it is not the default (float32, int64, bool).
+    /// with the dtype shown when it is not the default (float32, int64, bool; for empty tensors, float32).
+    /// Follows PyTorch's <c>_tensor_str.py</c>: one number format and width for all printed elements, a
+    /// fixed number of elements per line, and suffixes moved to a new line when the last line is full.
     /// </summary>
     public override string ToString()
     {
         if (Device.Type != DeviceType.Cpu) return $"tensor(<{Shapes.Format(_shape)} on {Device}>, dtype={DType.TorchName()})";
         const string prefix = "tensor(";
-        bool summarize = Numel > SummarizeThreshold;
-        var fmt = ElementFormatter.For(this, summarize);
+        int indent = prefix.Length;
         var sb = new StringBuilder(prefix);
-        if (Numel == 0) sb.Append("[]");
-        else if (Dim == 0) sb.Append(fmt.Format(this, StorageOffset).Trim());
-        else AppendDim(sb, this, fmt, prefix.Length, summarize);
         var suffix = new List<string>();
-        if (Numel == 0 && Dim != 1) suffix.Add($"size={Shapes.Format(_shape)}");
-        if (DType is not (DType.Float32 or DType.Int64 or DType.Bool)) suffix.Add($"dtype={DType.TorchName()}");
-        if (Device.Type != DeviceType.Cpu) suffix.Add($"device='{Device}'");
-        foreach (var s in suffix) sb.Append(", ").Append(s);
+        if (Numel == 0)
+        {
+            sb.Append("[]");
+            if (Dim != 1) suffix.Add($"size={Shapes.Format(_shape)}");
+            if (DType != DTypes.DefaultFloat) suffix.Add($"dtype={DType.TorchName()}");
+        }
+        else
+        {
+            bool summarize = Numel > SummarizeThreshold;
+            var fmt = ElementFormatter.For(this, summarize);
+            if (Dim == 0) sb.Append(fmt.Format(this, StorageOffset));
+            else AppendDim(sb, this, fmt, indent, summarize);
+            if (DType is not (DType.Float32 or DType.Int64 or DType.Bool)) suffix.Add($"dtype={DType.TorchName()}");
+        }
+        // PyTorch's _add_suffixes, including its measure of the last line.
+        int lastLine = sb.Length - sb.ToString().LastIndexOf('\n') + 1;
+        foreach (var s in suffix)
+        {
+            if (lastLine + s.Length + 2 > LineWidth)
+            {
+                sb.Append(",\n").Append(' ', indent).Append(s);
+                lastLine = indent + s.Length;
+            }
+            else
+            {
+                sb.Append(", ").Append(s);
+                lastLine += s.Length + 2;
+            }
+        }
         return sb.Append(')').ToString();
     }
 
@@ -37,22 +60,14 @@ public sealed partial class Tensor
         sb.Append('[');
         if (t.Dim == 1)
         {
-            int lineStart = sb.Length, first = 1;
+            // A fixed number of elements per line; the elision mark " ..." counts as one element.
+            int perLine = Math.Max(1, (LineWidth - indent) / (fmt.Width + 2));
+            int k = 0;
             foreach (int i in items)
             {
-                string s = i < 0 ? "..." : fmt.Format(t, t.StorageOffset + i * t._strides[0]);
-                if (first == 0)
-                {
-                    sb.Append(',');
-                    if (sb.Length - lineStart + s.Length + 2 > LineWidth - indent)
-                    {
-                        sb.Append('\n').Append(' ', indent + 1);
-                        lineStart = sb.Length;
-                    }
-                    else sb.Append(' ');
-                }
-                sb.Append(s);
-                first = 0;
+                if (k > 0) sb.Append(k % perLine == 0 ? ",\n" + new string(' ', indent + 1) : ", ");
+                sb.Append(i < 0 ? " ..." : fmt.Format(t, t.StorageOffset + i * t._strides[0]));
+                k++;
             }
         }
         else
@@ -60,10 +75,7 @@ public sealed partial class Tensor
             bool firstItem = true;
             foreach (int i in items)
             {
-                if (!firstItem)
-                {
-                    sb.Append(',').Append('\n', t.Dim - 1).Append(' ', indent + 1);
-                }
+                if (!firstItem) sb.Append(',').Append('\n', t.Dim - 1).Append(' ', indent + 1);
                 if (i < 0) sb.Append("...");
                 else AppendDim(sb, t.Select(0, i), fmt, indent + 1, summarize);
                 firstItem = false;
@@ -77,62 +89,77 @@ public sealed partial class Tensor
     {
         private enum Mode { Int, Bool, FloatInt, Fixed, Sci }
         private Mode _mode;
-        private int _width;
+
+        /// <summary>Width every element is right-aligned to.</summary>
+        public int Width { get; private set; } = 1;
 
         public static ElementFormatter For(Tensor t, bool summarize)
         {
             var f = new ElementFormatter();
-            if (t.DType == DType.Bool) { f._mode = Mode.Bool; f._width = 5; return f; }
-            var shown = summarize ? Shown(t) : t.ToArray<double>();
-            if (!t.IsFloatingPoint) f._mode = Mode.Int;
-            else
+            if (!t.IsFloatingPoint)
             {
-                var finite = shown.Where(double.IsFinite).Select(Math.Abs).ToArray();
-                var nonzero = finite.Where(v => v != 0).ToArray();
-                bool allInt = finite.All(v => v == Math.Floor(v));
-                double max = nonzero.Length > 0 ? nonzero.Max() : 0, min = nonzero.Length > 0 ? nonzero.Min() : 0;
-                if (allInt) f._mode = max > 1e8 ? Mode.Sci : Mode.FloatInt;
-                else f._mode = nonzero.Length > 0 && (max / min > 1000 || max > 1e8 || min < 1e-4) ? Mode.Sci : Mode.Fixed;
+                // Integers and bools: the width of the widest printed value.
+                f._mode = t.DType == DType.Bool ? Mode.Bool : Mode.Int;
+                foreach (long v in Shown<long>(t, summarize)) f.Width = Math.Max(f.Width, f.Text(v, v).Length);
+                return f;
             }
-            f._width = shown.Length == 0 ? 1 : shown.Max(v => f.Text(v).Length);
+            // Floats: only nonzero finite values decide the mode and the width (so nan/inf/0 may overhang).
+            var nonzero = Shown<double>(t, summarize).Where(v => double.IsFinite(v) && v != 0).ToArray();
+            f._mode = Mode.FloatInt;
+            if (nonzero.Length == 0) return f;
+            double max = nonzero.Max(Math.Abs), min = nonzero.Min(Math.Abs);
+            bool wide = max / min > 1000 || max > 1e8;
+            if (nonzero.All(v => v == Math.Ceiling(v))) f._mode = wide ? Mode.Sci : Mode.FloatInt;
+            else f._mode = wide || min < 1e-4 ? Mode.Sci : Mode.Fixed;
+            f.Width = Math.Max(1, nonzero.Max(v => f.Text(v, 0).Length));
             return f;
         }
 
-        private static double[] Shown(Tensor t)
+        private static T[] Shown<T>(Tensor t, bool summarize) where T : unmanaged
         {
             // Only the elements that will be printed decide the format (edge items of every dim).
-            if (t.Dim == 0) return t.ToArray<double>();
+            if (!summarize || t.Dim == 0) return t.ToArray<T>();
             int n = t._shape[0];
             var idx = n > 2 * EdgeItems ? Enumerable.Range(0, EdgeItems).Concat(Enumerable.Range(n - EdgeItems, EdgeItems)) : Enumerable.Range(0, n);
-            return idx.SelectMany(i => Shown(t.Select(0, i))).ToArray();
+            return idx.SelectMany(i => Shown<T>(t.Select(0, i), summarize)).ToArray();
         }
 
         public string Format(Tensor t, int offset)
         {
-            double v = t.DType switch
+            string s = t.DType switch
             {
-                DType.Float32 => t.Data<float>()[offset],
-                DType.Float64 => t.Data<double>()[offset],
-                DType.Int64 => t.Data<long>()[offset],
-                DType.Int32 => t.Data<int>()[offset],
-                _ => t.Data<bool>()[offset] ? 1 : 0,
+                DType.Float32 => Text(t.Data<float>()[offset], 0),
+                DType.Float64 => Text(t.Data<double>()[offset], 0),
+                DType.Int64 => Text(0, t.Data<long>()[offset]),
+                DType.Int32 => Text(0, t.Data<int>()[offset]),
+                _ => Text(0, t.Data<bool>()[offset] ? 1 : 0),
             };
-            string s = t.DType == DType.Int64 ? t.Data<long>()[offset].ToString(CultureInfo.InvariantCulture) : Text(v);
-            return s.PadLeft(_width);
+            return s.PadLeft(Width);
         }
 
-        private string Text(double v)
+        /// <summary>Python's formatting of one value: <paramref name="v"/> for floats, <paramref name="i"/> otherwise.</summary>
+        private string Text(double v, long i)
         {
-            if (_mode == Mode.Bool) return v != 0 ? "True" : "False";
-            if (_mode == Mode.Int) return ((long)v).ToString(CultureInfo.InvariantCulture);
+            if (_mode == Mode.Bool) return i != 0 ? "True" : "False";
+            if (_mode == Mode.Int) return i.ToString(CultureInfo.InvariantCulture);
             if (double.IsNaN(v)) return "nan";
             if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+            // .NET's standard F/E formats round the exact binary value half-to-even, like Python's.
             return _mode switch
             {
-                Mode.FloatInt => v.ToString("0", CultureInfo.InvariantCulture) + ".",
-                Mode.Fixed => v.ToString("0.0000", CultureInfo.InvariantCulture),
-                _ => v.ToString("0.0000e+00", CultureInfo.InvariantCulture),
+                Mode.FloatInt => v.ToString("F0", CultureInfo.InvariantCulture) + ".",
+                Mode.Fixed => v.ToString("F4", CultureInfo.InvariantCulture),
+                _ => Sci(v),
             };
+        }
+
+        /// <summary>Python's <c>{:.4e}</c>: "1.0000e-05" (two or more exponent digits).</summary>
+        private static string Sci(double v)
+        {
+            string s = v.ToString("E4", CultureInfo.InvariantCulture);
+            int e = s.IndexOf('E');
+            int exp = int.Parse(s.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            return s[..e] + (exp < 0 ? "e-" : "e+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture);
         }
     }
 }

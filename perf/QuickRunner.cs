@@ -1,0 +1,42 @@
+using Trace.Kernels;
+
+namespace Trace.Perf;
+
+/// <summary>Prints the quick perf numbers: GEMM GFLOP/s by size and elementwise bandwidth.</summary>
+public static class QuickRunner
+{
+    /// <summary>Runs all quick measurements and writes one line per result.</summary>
+    public static void Run(TextWriter o)
+    {
+        o.WriteLine($"Trace quick perf — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+                    $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}, .NET {Environment.Version}");
+        foreach (var (n, gflops) in GemmQuick.Run([256, 512, 1024, 2048]))
+            o.WriteLine($"GEMM  n={n,-5} {gflops,7:F1} GFLOP/s");
+
+        // The W1 shapes through the tensor API (matmul with a transposed weight view; linear with bias).
+        Tensor.ManualSeed(1);
+        var x = Tensor.Randn(64, 1000);
+        var w = Tensor.Randn(100, 1000);
+        var b = Tensor.Randn(100);
+        double mmMs = Timing.MedianMs(() => x.Matmul(w.T));
+        o.WriteLine($"matmul 64x1000 · (100x1000)ᵀ  {mmMs * 1000,8:F1} us  {2.0 * 64 * 1000 * 100 / mmMs / 1e6,6:F1} GFLOP/s");
+        double linMs = Timing.MedianMs(() => Tensor.Linear(x, w, b));
+        o.WriteLine($"linear 64x1000 -> 100 (+bias)  {linMs * 1000,8:F1} us  {2.0 * 64 * 1000 * 100 / linMs / 1e6,6:F1} GFLOP/s");
+
+        const int N = 4 * 1024 * 1024;
+        var a = Tensor.Randn(N);
+        var c = Tensor.Randn(N);
+        double bytes = 3.0 * 4 * N;
+        double addMs = Timing.MedianMs(() => a.Add(c));
+        o.WriteLine($"add 4M floats (eager, new output)     {addMs,7:F3} ms  {bytes / addMs / 1e6,6:F1} GB/s");
+        var dst = new float[N];
+        var (pa, pc) = (a.ToArray<float>(), c.ToArray<float>());
+        double kMs = Timing.MedianMs(() => ParallelRange.Run(N, ParallelRange.ElementwiseGrain, (s, e) =>
+            SpanKernels.Binary<float, AddOp<float>>(pa.AsSpan(s, e - s), pc.AsSpan(s, e - s), dst.AsSpan(s, e - s))));
+        o.WriteLine($"add 4M floats (kernel, preallocated)  {kMs,7:F3} ms  {bytes / kMs / 1e6,6:F1} GB/s");
+        double chainMs = Timing.MedianMs(() => _ = (a * 0.5 + c).Tanh() * a + c);
+        o.WriteLine($"W4 tanh(a*0.5+b)*a+b, eager op by op  {chainMs,7:F3} ms");
+        double sumMs = Timing.MedianMs(() => a.Sum());
+        o.WriteLine($"sum 4M floats                         {sumMs,7:F3} ms  {4.0 * N / sumMs / 1e6,6:F1} GB/s");
+    }
+}
