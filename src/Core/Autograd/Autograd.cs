@@ -4,7 +4,7 @@ namespace Trace;
 /// Grad-mode switches (like <c>torch.no_grad</c>/<c>torch.enable_grad</c>) and the recording helper that
 /// attaches a backward rule to an op's output. Grad mode is per thread.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static bool _disabled;
 

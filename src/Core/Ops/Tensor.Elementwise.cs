@@ -15,75 +15,169 @@ public sealed partial class Tensor
     internal Tensor WrapScalar(double value, ScalarKind kind) => Scalar(value, DTypes.ResultType(DType, kind));
 
     /// <summary>Elementwise sum with broadcasting.</summary>
-    public Tensor Add(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add");
+    public Tensor Add(Tensor other) => Autograd.Record("aten::add", ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add"),
+        this, g => g.SumTo(this), other, g => g.SumTo(other));
     /// <summary>Adds a scalar.</summary>
     public Tensor Add(double other) => Add(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Adds an integer scalar (keeps integer dtypes).</summary>
     public Tensor Add(long other) => Add(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise difference with broadcasting.</summary>
-    public Tensor Sub(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub");
+    public Tensor Sub(Tensor other) => Autograd.Record("aten::sub", ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub"),
+        this, g => g.SumTo(this), other, g => g.Neg().SumTo(other));
     /// <summary>Subtracts a scalar.</summary>
     public Tensor Sub(double other) => Sub(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Subtracts an integer scalar.</summary>
     public Tensor Sub(long other) => Sub(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise product with broadcasting.</summary>
-    public Tensor Mul(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul");
+    public Tensor Mul(Tensor other) => Autograd.Record("aten::mul", ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul"),
+        this, g => g.Mul(other).SumTo(this), other, g => g.Mul(this).SumTo(other), this, other);
     /// <summary>Multiplies by a scalar.</summary>
     public Tensor Mul(double other) => Mul(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Multiplies by an integer scalar.</summary>
     public Tensor Mul(long other) => Mul(WrapScalar(other, ScalarKind.Integer));
     /// <summary>True division with broadcasting (integers are promoted to float32).</summary>
-    public Tensor Div(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Div, this, other, "aten::div");
+    public Tensor Div(Tensor other)
+    {
+        var r = ElementwiseDispatch.Binary(BinaryKind.Div, this, other, "aten::div");
+        return Autograd.Record("aten::div", r, this, g => g.Div(other).SumTo(this), other, g => g.Mul(r).Div(other).Neg().SumTo(other), other, r);
+    }
     /// <summary>Divides by a scalar.</summary>
     public Tensor Div(double other) => Div(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise power with broadcasting.</summary>
-    public Tensor Pow(Tensor exponent) => ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
+    public Tensor Pow(Tensor exponent)
+    {
+        var r = ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
+        return Autograd.Record("aten::pow", r,
+            this, g => g.Mul(exponent).Mul(Pow(exponent.Sub(1.0))).SumTo(this),
+            // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as PyTorch does).
+            exponent, g => g.Mul(Where(Eq(0.0).LogicalAnd(exponent.Ge(0.0)), 0.0, r.Mul(Log()))).SumTo(exponent),
+            this, exponent, r);
+    }
     /// <summary>Raises to a scalar power (x² is computed as x·x).</summary>
-    public Tensor Pow(double exponent) => exponent == 2 ? ElementwiseDispatch.Unary(UnaryKind.Square, IsFloatingPoint ? this : To(DTypes.DefaultFloat), "aten::pow")
+    public Tensor Pow(double exponent) => exponent == 2 ? (IsFloatingPoint ? this : To(DTypes.DefaultFloat)).Square()
         : Pow(WrapScalar(exponent, ScalarKind.Floating));
     /// <summary>Raises to an integer power (keeps integer dtypes).</summary>
-    public Tensor Pow(long exponent) => exponent == 2 && DType != DType.Bool ? ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::pow")
+    public Tensor Pow(long exponent) => exponent == 2 && DType != DType.Bool ? Square()
         : Pow(WrapScalar(exponent, ScalarKind.Integer));
     /// <summary>Elementwise maximum (NaN propagates).</summary>
-    public Tensor Maximum(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum");
+    public Tensor Maximum(Tensor other) => Autograd.Record("aten::maximum", ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
+        this, g => g.Mul(TieWeights(this, other, this.Gt(other))).SumTo(this),
+        other, g => g.Mul(TieWeights(this, other, other.Gt(this))).SumTo(other), this, other);
     /// <summary>Elementwise minimum (NaN propagates).</summary>
-    public Tensor Minimum(Tensor other) => ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum");
+    public Tensor Minimum(Tensor other) => Autograd.Record("aten::minimum", ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
+        this, g => g.Mul(TieWeights(this, other, this.Lt(other))).SumTo(this),
+        other, g => g.Mul(TieWeights(this, other, other.Lt(this))).SumTo(other), this, other);
+
+    /// <summary>1 where this side wins, 0.5 on ties (the gradient is split), 0 elsewhere.</summary>
+    private static Tensor TieWeights(Tensor a, Tensor b, Tensor wins)
+    {
+        var dt = DTypes.ResultType(a, b);
+        return wins.To(dt).Add(a.Eq(b).To(dt).Mul(0.5));
+    }
 
     /// <summary>Clamps into [min, max]; either bound may be omitted. With min &gt; max every element becomes max.</summary>
     public Tensor Clamp(double? min = null, double? max = null)
     {
         if (min is null && max is null) throw new ArgumentException("aten::clamp: at least one of 'min' or 'max' must not be None.");
+        var kind = IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer;
         var r = this;
-        if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.Maximum, r, WrapScalar(lo, IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer), "aten::clamp");
-        if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.Minimum, r, r.WrapScalar(hi, IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer), "aten::clamp");
-        return r;
+        if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.Maximum, r, WrapScalar(lo, kind), "aten::clamp");
+        if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.Minimum, r, r.WrapScalar(hi, kind), "aten::clamp");
+        // The gradient passes where the input is inside [min, max] (boundaries included), as in PyTorch.
+        return Autograd.Record("aten::clamp", r, this, g =>
+        {
+            var inside = Ge(min ?? double.NegativeInfinity).LogicalAnd(Le(max ?? double.PositiveInfinity));
+            return Where(inside, g, 0.0);
+        }, this);
     }
 
     /// <summary>-x.</summary>
-    public Tensor Neg() => ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg");
-    /// <summary>|x|.</summary>
-    public Tensor Abs() => ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs");
+    public Tensor Neg() => Autograd.Record("aten::neg", ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg"), this, g => g.Neg());
+    /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
+    public Tensor Abs() => Autograd.Record("aten::abs", ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs"), this, g => g.Mul(Sign()), this);
+    /// <summary>-1, 0 or 1 by the sign of each element (no gradient).</summary>
+    public Tensor Sign() => Gt(0.0).To(DType).Sub(Lt(0.0).To(DType));
     /// <summary>e^x.</summary>
-    public Tensor Exp() => ElementwiseDispatch.Unary(UnaryKind.Exp, this, "aten::exp");
+    public Tensor Exp()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Exp, this, "aten::exp");
+        return Autograd.Record("aten::exp", r, this, g => g.Mul(r), r);
+    }
     /// <summary>Natural logarithm.</summary>
-    public Tensor Log() => ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log");
+    public Tensor Log() => Autograd.Record("aten::log", ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log"), this, g => g.Div(this), this);
     /// <summary>Square root.</summary>
-    public Tensor Sqrt() => ElementwiseDispatch.Unary(UnaryKind.Sqrt, this, "aten::sqrt");
+    public Tensor Sqrt()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Sqrt, this, "aten::sqrt");
+        return Autograd.Record("aten::sqrt", r, this, g => g.Div(r.Mul(2.0)), r);
+    }
     /// <summary>1/√x.</summary>
-    public Tensor Rsqrt() => ElementwiseDispatch.Unary(UnaryKind.Rsqrt, this, "aten::rsqrt");
+    public Tensor Rsqrt()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Rsqrt, this, "aten::rsqrt");
+        return Autograd.Record("aten::rsqrt", r, this, g => g.Mul(r.Mul(r).Mul(r)).Mul(-0.5), r);
+    }
     /// <summary>x·x.</summary>
-    public Tensor Square() => Pow(2L);
+    public Tensor Square() => Autograd.Record("aten::square", ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::square"), this, g => g.Mul(this).Mul(2.0), this);
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() => ElementwiseDispatch.Unary(UnaryKind.Tanh, this, "aten::tanh");
+    public Tensor Tanh()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Tanh, this, "aten::tanh");
+        return Autograd.Record("aten::tanh", r, this, g => g.Mul(1.0 - r.Mul(r)), r);
+    }
     /// <summary>Logistic sigmoid.</summary>
-    public Tensor Sigmoid() => ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid");
-    /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu");
+    public Tensor Sigmoid()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid");
+        return Autograd.Record("aten::sigmoid", r, this, g => g.Mul(r).Mul(1.0 - r), r);
+    }
+    /// <summary>max(x, 0) (gradient 0 at 0, as in PyTorch).</summary>
+    public Tensor Relu()
+    {
+        var r = ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu");
+        return Autograd.Record("aten::relu", r, this, g => Where(r.Gt(0.0), g, 0.0), r);
+    }
     /// <summary>Error function.</summary>
-    public Tensor Erf() => ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf");
+    public Tensor Erf() => Autograd.Record("aten::erf", ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
+        this, g => g.Mul(Square().Neg().Exp().Mul(2 / Math.Sqrt(Math.PI))), this);
     /// <summary>GELU, exact by default or with the tanh approximation.</summary>
-    public Tensor Gelu(GeluApproximation approximate = GeluApproximation.None) =>
-        ElementwiseDispatch.Unary(approximate == GeluApproximation.Tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu");
+    public Tensor Gelu(GeluApproximation approximate = GeluApproximation.None)
+    {
+        bool tanh = approximate == GeluApproximation.Tanh;
+        var r = ElementwiseDispatch.Unary(tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu");
+        return Autograd.Record("aten::gelu", r, this, g => g.Mul(tanh ? GeluTanhDerivative() : GeluDerivative()), this);
+    }
+
+    /// <summary>d/dx of exact GELU: Φ(x) + x·φ(x).</summary>
+    private Tensor GeluDerivative()
+    {
+        var cdf = Mul(1 / Math.Sqrt(2)).Erf().Add(1.0).Mul(0.5);
+        var pdf = Square().Mul(-0.5).Exp().Mul(1 / Math.Sqrt(2 * Math.PI));
+        return cdf.Add(Mul(pdf));
+    }
+
+    /// <summary>d/dx of tanh-GELU: 0.5(1+t) + 0.5x(1-t²)·k(1+3c·x²), t = tanh(k(x + c·x³)).</summary>
+    private Tensor GeluTanhDerivative()
+    {
+        const double k = 0.7978845608028654, c = 0.044715;
+        var x2 = Square();
+        var t = Add(Mul(x2).Mul(c)).Mul(k).Tanh();
+        var inner = x2.Mul(3 * c).Add(1.0).Mul(k);
+        return t.Add(1.0).Mul(0.5).Add(Mul(0.5).Mul(1.0 - t.Square()).Mul(inner));
+    }
+
+    /// <summary>Sums a gradient over the dims that were broadcast to reach this shape, and casts it to <paramref name="like"/>'s dtype.</summary>
+    internal Tensor SumTo(Tensor like)
+    {
+        var g = this;
+        int lead = Dim - like.Dim;
+        var dims = new List<int>();
+        for (int d = 0; d < Dim; d++)
+            if (d < lead || (like._shape[d - lead] == 1 && _shape[d] != 1)) dims.Add(d);
+        if (dims.Count > 0) g = g.Sum(dims.ToArray(), keepdim: true);
+        if (lead > 0) g = g.Reshape(like._shape);
+        return g.DType == like.DType || !like.IsFloatingPoint ? g : g.To(like.DType);
+    }
 
     /// <summary>Elementwise ==, as a bool tensor.</summary>
     public Tensor Eq(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Eq, this, other, "aten::eq");
@@ -120,7 +214,11 @@ public sealed partial class Tensor
     public Tensor LogicalNot() => ElementwiseDispatch.Compare(CompareKind.Eq, DType == DType.Bool ? To(DType.Int32) : this, Scalar(0L), "aten::logical_not");
 
     /// <summary>Elementwise select: <paramref name="condition"/> ? <paramref name="x"/> : <paramref name="y"/>, broadcasting all three.</summary>
-    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => ElementwiseDispatch.Where(condition, x, y, "aten::where");
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Autograd.Record("aten::where", ElementwiseDispatch.Where(condition, x, y, "aten::where"),
+        x, g => Where(condition, g, 0.0).SumTo(x), y, g => Where(condition, 0.0, g).SumTo(y));
+
+    /// <summary>Elementwise select with a scalar for the true branch.</summary>
+    public static Tensor Where(Tensor condition, double x, Tensor y) => Where(condition, y.WrapScalar(x, ScalarKind.Floating), y);
 
     /// <summary>Elementwise select with a scalar for the false branch.</summary>
     public static Tensor Where(Tensor condition, Tensor x, double y) => Where(condition, x, x.WrapScalar(y, ScalarKind.Floating));

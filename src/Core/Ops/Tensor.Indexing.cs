@@ -29,7 +29,32 @@ public sealed partial class Tensor
             case DType.Int32: GatherT(d, index._shape, iv, r.Data<int>(), Data<int>()); break;
             default: GatherT(d, index._shape, iv, r.Data<bool>(), Data<bool>()); break;
         }
-        return r;
+        return Autograd.Record(op, r, this, g => g.GatherBackward(_shape, d, index));
+    }
+
+    /// <summary>Gradient of gather: zeros of the input shape with g added at the gathered positions (scatter-add).</summary>
+    private Tensor GatherBackward(int[] inputShape, int d, Tensor index)
+    {
+        var r = Zeros(inputShape, DType, Device);
+        var g = Contiguous();
+        var idx = index.Contiguous();
+        var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
+        if (DType == DType.Float32) ScatterAdd(r.Data<float>(), r._strides, g.Data<float>().AsSpan(g.StorageOffset), index._shape, iv, d);
+        else ScatterAdd(r.Data<double>(), r._strides, g.Data<double>().AsSpan(g.StorageOffset), index._shape, iv, d);
+        return Autograd.Record("aten::gather_backward", r, this, gg => gg.Gather(d, index));
+    }
+
+    private static void ScatterAdd<T>(T[] dst, int[] strides, ReadOnlySpan<T> src, int[] indexShape, ReadOnlySpan<long> index, int d)
+        where T : unmanaged, System.Numerics.INumber<T>
+    {
+        Span<int> pos = stackalloc int[Math.Max(indexShape.Length, 1)];
+        for (int i = 0; i < index.Length; i++)
+        {
+            int off = 0;
+            for (int k = 0; k < indexShape.Length; k++) off += (k == d ? (int)index[i] : pos[k]) * strides[k];
+            dst[off] += src[i];
+            for (int k = indexShape.Length - 1; k >= 0 && ++pos[k] == indexShape[k]; k--) pos[k] = 0;
+        }
     }
 
     private void GatherT<T>(int d, int[] outShape, ReadOnlySpan<long> index, T[] dst, T[] src) where T : unmanaged
@@ -69,9 +94,24 @@ public sealed partial class Tensor
             long v = iv[i];
             if (v < 0 || v >= size)
                 throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
-            CopyStrided(r.Select(d, i), src.Select(d, (int)v), op);
+            CopyStrided(r.Select(d, i).Detach(), src.Detach().Select(d, (int)v), op);
         }
-        return Dim == 0 ? r.Reshape() : r;
+        if (Dim == 0) r = r.AsStrided([], [], 0);
+        return Autograd.Record(op, r, this, g => g.IndexSelectBackward(_shape, d, iv, index));
+    }
+
+    /// <summary>Gradient of index_select: zeros of the input shape with each gradient slice added at its index (index_add).</summary>
+    private Tensor IndexSelectBackward(int[] inputShape, int d, long[] iv, Tensor index)
+    {
+        var r = Zeros(inputShape, DType, Device);
+        var rv = Dim == 0 ? r.AsStrided([1], [1], 0) : r;
+        var g = Dim == 0 ? Detach().AsStrided([1], [1], StorageOffset) : Detach();
+        for (int i = 0; i < iv.Length; i++)
+        {
+            var slot = rv.Select(d, (int)iv[i]);
+            ElementwiseDispatch.Binary(BinaryKind.Add, slot, g.Select(d, i), "aten::index_select_backward", into: slot);
+        }
+        return Autograd.Record("aten::index_select_backward", r, this, gg => gg.IndexSelect(d, index));
     }
 
     /// <summary>Replaces elements where <paramref name="mask"/> (bool, broadcastable to this shape) is true.</summary>
@@ -85,7 +125,8 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask._shape)} cannot be broadcast to input shape {Shapes.Format(_shape)}.");
         if (!IsFloatingPoint && value != Math.Floor(value))
             throw new ArgumentException($"{op}: value {value} cannot be converted to dtype {DType.TorchName()} without overflow or truncation.");
-        return Where(mask, Scalar(value, DType), this);
+        var r = ElementwiseDispatch.Where(mask, Scalar(value, DType), this, op);
+        return Autograd.Record(op, r, this, g => g.MaskedFill(mask, 0));
     }
 
     /// <summary>Lower triangle of the last two dims (elements with col - row &lt;= diagonal); the rest zeroed.</summary>

@@ -12,7 +12,7 @@ public sealed partial class Tensor
     {
         var r = new Tensor((int[])_shape.Clone(), DType, Device);
         CopyStrided(r, this, "aten::clone");
-        return r;
+        return Autograd.Record("aten::clone", r, this, g => g);
     }
 
     /// <summary>A copy converted to <paramref name="dtype"/> (this tensor when it already has that dtype).</summary>
@@ -21,7 +21,7 @@ public sealed partial class Tensor
         if (dtype == DType) return this;
         var r = new Tensor((int[])_shape.Clone(), dtype, Device);
         CopyStrided(r, this, "aten::to");
-        return r;
+        return IsFloatingPoint && dtype.IsFloatingPoint() ? Autograd.Record("aten::to", r, this, g => g.To(DType)) : r;
     }
 
     /// <summary>A copy on <paramref name="device"/> (this tensor when already there).</summary>
@@ -39,6 +39,7 @@ public sealed partial class Tensor
         var shape = Shapes.Broadcast(_shape, src._shape, "aten::copy_");
         if (!shape.AsSpan().SequenceEqual(_shape))
             throw new ArgumentException($"aten::copy_: source of shape {Shapes.Format(src._shape)} cannot be broadcast to destination shape {Shapes.Format(_shape)}.");
+        CheckInPlace("aten::copy_");
         CopyStrided(this, src, "aten::copy_");
         BumpVersion();
         return this;
@@ -72,13 +73,17 @@ public sealed partial class Tensor
         var shape = (int[])first._shape.Clone();
         shape[d] = total;
         var r = new Tensor(shape, dtype, first.Device);
+        var rules = new Func<Tensor, Tensor>?[parts.Count];
         int at = 0;
-        foreach (var t in parts)
+        for (int i = 0; i < parts.Count; i++)
         {
-            CopyStrided(r.Narrow(d, at, t._shape[d]), t, "aten::cat");
-            at += t._shape[d];
+            var t = parts[i];
+            int offset = at, size = t._shape[d];
+            CopyStrided(r.AsStrided(t._shape, r._strides, offset * r._strides[d]), t, "aten::cat");
+            rules[i] = g => { var gi = g.Narrow(d, offset, size); return t.IsFloatingPoint && gi.DType != t.DType ? gi.To(t.DType) : gi; };
+            at += size;
         }
-        return r;
+        return Autograd.Record("aten::cat", r, parts.ToArray(), rules);
     }
 
     /// <summary>Stacks same-shaped tensors along a new dim.</summary>

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         var st = ViewStrides(newShape) ?? throw new InvalidOperationException(
             $"aten::view: view size {Shapes.Format(newShape)} is not compatible with input tensor's size {Shapes.Format(_shape)} and stride " +
             $"[{string.Join(", ", _strides)}] (at least one dimension spans across two contiguous subspaces). Use .Reshape(...) instead.");
-        return AsStrided(newShape, st, StorageOffset);
+        return Autograd.Record("aten::view", AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
     }
 
     /// <summary>Same data with a new shape: a view when possible, else a contiguous copy.</summary>
@@ -23,7 +23,8 @@ public sealed partial class Tensor
     {
         var newShape = InferShape(shape, "aten::reshape");
         var st = ViewStrides(newShape);
-        return st is null ? Contiguous().View(newShape) : AsStrided(newShape, st, StorageOffset);
+        return st is null ? Contiguous().View(newShape)
+            : Autograd.Record("aten::reshape", AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
     }
 
     /// <summary>Reshape to <paramref name="other"/>'s shape.</summary>
@@ -53,7 +54,7 @@ public sealed partial class Tensor
         var st = (int[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         (st[a], st[b]) = (st[b], st[a]);
-        return AsStrided(shape, st, StorageOffset);
+        return Autograd.Record("aten::transpose", AsStrided(shape, st, StorageOffset), this, g => g.Transpose(a, b));
     }
 
     /// <summary>Reorders dims (a view); <paramref name="dims"/> must be a permutation.</summary>
@@ -72,7 +73,9 @@ public sealed partial class Tensor
             shape[i] = _shape[d];
             st[i] = _strides[d];
         }
-        return AsStrided(shape, st, StorageOffset);
+        var inverse = new int[Dim];
+        for (int i = 0; i < Dim; i++) inverse[Shapes.NormDim(dims[i], Dim, "aten::permute")] = i;
+        return Autograd.Record("aten::permute", AsStrided(shape, st, StorageOffset), this, g => g.Permute(inverse));
     }
 
     /// <summary>All dims reversed (matrix transpose for 2-D), like NumPy's <c>.T</c>.</summary>
@@ -87,15 +90,17 @@ public sealed partial class Tensor
     public Tensor Squeeze()
     {
         var keep = Enumerable.Range(0, Dim).Where(d => _shape[d] != 1).ToArray();
-        return AsStrided(keep.Select(d => _shape[d]).ToArray(), keep.Select(d => _strides[d]).ToArray(), StorageOffset);
+        return Autograd.Record("aten::squeeze", AsStrided(keep.Select(d => _shape[d]).ToArray(), keep.Select(d => _strides[d]).ToArray(), StorageOffset),
+            this, g => g.Reshape(_shape));
     }
 
     /// <summary>Removes dim <paramref name="dim"/> if its size is 1 (else returns the same shape).</summary>
     public Tensor Squeeze(int dim)
     {
         int d = Shapes.NormDim(dim, Dim, "aten::squeeze");
-        if (Dim == 0 || _shape[d] != 1) return AsStrided(_shape, _strides, StorageOffset);
-        return AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset);
+        if (Dim == 0 || _shape[d] != 1) return Autograd.Record("aten::squeeze", AsStrided(_shape, _strides, StorageOffset), this, g => g);
+        return Autograd.Record("aten::squeeze", AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset),
+            this, g => g.Reshape(_shape));
     }
 
     /// <summary>Inserts a size-1 dim at <paramref name="dim"/> (in [-rank-1, rank]).</summary>
@@ -106,7 +111,7 @@ public sealed partial class Tensor
         var st = _strides.ToList();
         shape.Insert(d, 1);
         st.Insert(d, d < Dim ? _strides[d] * _shape[d] : 1);
-        return AsStrided(shape.ToArray(), st.ToArray(), StorageOffset);
+        return Autograd.Record("aten::unsqueeze", AsStrided(shape.ToArray(), st.ToArray(), StorageOffset), this, g => g.Reshape(_shape));
     }
 
     /// <summary>Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size).</summary>
@@ -127,7 +132,7 @@ public sealed partial class Tensor
             shape[i] = want;
             st[i] = d < 0 || cur != want ? 0 : _strides[d];
         }
-        return AsStrided(shape, st, StorageOffset);
+        return Autograd.Record("aten::expand", AsStrided(shape, st, StorageOffset), this, g => g.SumTo(this));
     }
 
     /// <summary>Expands to <paramref name="other"/>'s shape.</summary>
@@ -143,7 +148,9 @@ public sealed partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(start), $"aten::narrow: start ({start}) + length ({length}) exceeds dimension size ({_shape[d]}) of dim {d} in shape {Shapes.Format(_shape)}.");
         var shape = (int[])_shape.Clone();
         shape[d] = length;
-        return AsStrided(shape, _strides, StorageOffset + start * _strides[d]);
+        int s0 = start;
+        return Autograd.Record("aten::narrow", AsStrided(shape, _strides, StorageOffset + start * _strides[d]),
+            this, g => g.SliceBackward(_shape, d, s0, 1));
     }
 
     /// <summary>
@@ -162,7 +169,8 @@ public sealed partial class Tensor
         var st = (int[])_strides.Clone();
         shape[d] = len;
         st[d] = _strides[d] * step;
-        return AsStrided(shape, st, StorageOffset + (len > 0 ? s * _strides[d] : 0));
+        return Autograd.Record("aten::slice", AsStrided(shape, st, StorageOffset + (len > 0 ? s * _strides[d] : 0)),
+            this, g => g.SliceBackward(_shape, d, s, step));
 
         static int Clamp(int i, int n) => Math.Clamp(i < 0 ? i + n : i, 0, n);
     }
@@ -176,7 +184,9 @@ public sealed partial class Tensor
         if (index < -n || index >= n)
             throw new ArgumentOutOfRangeException(nameof(index), $"aten::select: index {index} out of range for tensor of size {Shapes.Format(_shape)} at dimension {d}.");
         if (index < 0) index += n;
-        return AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset + index * _strides[d]);
+        int at = index;
+        return Autograd.Record("aten::select", AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset + index * _strides[d]),
+            this, g => g.Unsqueeze(d).SliceBackward(_shape, d, at, 1));
     }
 
     /// <summary>Splits into pieces of <paramref name="splitSize"/> along a dim (the last may be smaller).</summary>
@@ -265,5 +275,20 @@ public sealed partial class Tensor
             }
         }
         return viewD == -1 ? st : null;
+    }
+
+    /// <summary>
+    /// Gradient of a strided slice: zeros of <paramref name="inputShape"/> with this tensor written at
+    /// [start::step] along <paramref name="dim"/>. Its own gradient is that slice of the incoming gradient.
+    /// </summary>
+    internal Tensor SliceBackward(int[] inputShape, int dim, int start, int step)
+    {
+        var r = Zeros(inputShape, DType, Device);
+        var region = r.AsStrided(
+            inputShape.Select((s, i) => i == dim ? _shape[dim] : s).ToArray(),
+            r._strides.Select((s, i) => i == dim ? s * step : s).ToArray(),
+            start * r._strides[dim]);
+        CopyStrided(region, this, "aten::slice_backward");
+        return Autograd.Record("aten::slice_backward", r, this, gg => gg.Slice(dim, start, start + (_shape[dim] - 1) * step + 1, step));
     }
 }

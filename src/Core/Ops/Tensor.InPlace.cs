@@ -1,0 +1,57 @@
+namespace Trace;
+
+public sealed partial class Tensor
+{
+    // In-place ops write into this tensor's storage (which may be a view) and bump its version counter,
+    // so that autograd notices tensors modified after they were saved for backward. Under grad mode they
+    // refuse tensors that are part of a graph; the usual place for them is a NoGrad parameter update.
+
+    private Tensor InPlace(BinaryKind k, Tensor other, string op)
+    {
+        CheckInPlace(op);
+        ElementwiseDispatch.Binary(k, this, other, op, into: this);
+        BumpVersion();
+        return this;
+    }
+
+    /// <summary>this += other (broadcast to this shape), in place.</summary>
+    public Tensor Add_(Tensor other) => InPlace(BinaryKind.Add, other, "aten::add_");
+    /// <summary>this += alpha·other, in place (like <c>add_(other, alpha=...)</c>).</summary>
+    public Tensor Add_(Tensor other, double alpha) => alpha == 1 ? Add_(other) : Add_(other.Mul(alpha));
+    /// <summary>this += s, in place.</summary>
+    public Tensor Add_(double s) => Add_(WrapScalar(s, ScalarKind.Floating));
+    /// <summary>this -= other, in place.</summary>
+    public Tensor Sub_(Tensor other) => InPlace(BinaryKind.Sub, other, "aten::sub_");
+    /// <summary>this -= s, in place.</summary>
+    public Tensor Sub_(double s) => Sub_(WrapScalar(s, ScalarKind.Floating));
+    /// <summary>this *= other, in place.</summary>
+    public Tensor Mul_(Tensor other) => InPlace(BinaryKind.Mul, other, "aten::mul_");
+    /// <summary>this *= s, in place.</summary>
+    public Tensor Mul_(double s) => Mul_(WrapScalar(s, ScalarKind.Floating));
+    /// <summary>this /= other, in place (floating tensors only).</summary>
+    public Tensor Div_(Tensor other) => InPlace(BinaryKind.Div, other, "aten::div_");
+    /// <summary>this /= s, in place.</summary>
+    public Tensor Div_(double s) => Div_(WrapScalar(s, ScalarKind.Floating));
+    /// <summary>Clamps in place.</summary>
+    public Tensor Clamp_(double? min = null, double? max = null)
+    {
+        CheckInPlace("aten::clamp_");
+        Tensor r;
+        using (Autograd.NoGrad()) r = Clamp(min, max);
+        CopyStrided(this, r, "aten::clamp_");
+        BumpVersion();
+        return this;
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>, in place.</summary>
+    public Tensor Fill_(double value)
+    {
+        CheckInPlace("aten::fill_");
+        CopyStrided(this, Scalar(value, DType), "aten::fill_");
+        BumpVersion();
+        return this;
+    }
+
+    /// <summary>Sets every element to zero, in place.</summary>
+    public Tensor Zero_() => Fill_(0);
+}
