@@ -84,20 +84,43 @@ public sealed partial class Tensor
         if (index.Dim > 1 || !index.DType.IsIntegral())
             throw new ArgumentException($"{op}: index must be a 1-D integer tensor, got shape {Shapes.Format(index._shape)} and dtype {index.DType.TorchName()}.");
         var iv = index.ToArray<long>();
-        var src = Dim == 0 ? Reshape(1) : this;
+        var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach();
         int size = src._shape[d];
+        foreach (long v in iv)
+            if (v < 0 || v >= size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
         var shape = (int[])src._shape.Clone();
         shape[d] = iv.Length;
         var r = new Tensor(shape, DType, Device);
-        for (int i = 0; i < iv.Length; i++)
+        if (src.IsContiguous)
         {
-            long v = iv[i];
-            if (v < 0 || v >= size)
-                throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
-            CopyStrided(r.Select(d, i).Detach(), src.Detach().Select(d, (int)v), op);
+            // Blocks of `inner` contiguous elements: one span copy per (outer, index) pair.
+            int outer = 1, inner = 1;
+            for (int k = 0; k < d; k++) outer *= shape[k];
+            for (int k = d + 1; k < shape.Length; k++) inner *= shape[k];
+            switch (DType)
+            {
+                case DType.Float32: CopyBlocks(src.Data<float>(), src.StorageOffset, r.Data<float>(), outer, inner, size, iv); break;
+                case DType.Float64: CopyBlocks(src.Data<double>(), src.StorageOffset, r.Data<double>(), outer, inner, size, iv); break;
+                case DType.Int64: CopyBlocks(src.Data<long>(), src.StorageOffset, r.Data<long>(), outer, inner, size, iv); break;
+                case DType.Int32: CopyBlocks(src.Data<int>(), src.StorageOffset, r.Data<int>(), outer, inner, size, iv); break;
+                default: CopyBlocks(src.Data<bool>(), src.StorageOffset, r.Data<bool>(), outer, inner, size, iv); break;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < iv.Length; i++) CopyStrided(r.Select(d, i), src.Select(d, (int)iv[i]), op);
         }
         if (Dim == 0) r = r.AsStrided([], [], 0);
         return Autograd.Record(op, r, this, g => g.IndexSelectBackward(_shape, d, iv, index));
+    }
+
+    private static void CopyBlocks<T>(T[] src, int srcOffset, T[] dst, int outer, int inner, int size, long[] index) where T : unmanaged
+    {
+        int n = index.Length;
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < n; i++)
+                src.AsSpan(srcOffset + (o * size + (int)index[i]) * inner, inner).CopyTo(dst.AsSpan((o * n + i) * inner, inner));
     }
 
     /// <summary>Gradient of index_select: zeros of the input shape with each gradient slice added at its index (index_add).</summary>
