@@ -149,6 +149,21 @@ public class AutogradTests
     }
 
     [TestMethod]
+    public void GradientsNeverAliasEachOtherOrTheCallersTensor()
+    {
+        var a = Tensor.Zeros(3).RequiresGrad_();
+        var b = Tensor.Zeros(3).RequiresGrad_();
+        var g = Tensor.Ones(3);
+        (a + b).Backward(g);
+        Assert.AreNotSame(a.Grad!.Storage, b.Grad!.Storage);
+        Assert.AreNotSame(g.Storage, a.Grad.Storage);
+        Assert.AreNotSame(g.Storage, b.Grad.Storage);
+        using (Autograd.NoGrad()) a.Grad.Zero_();
+        CollectionAssert.AreEqual(new float[] { 1, 1, 1 }, b.Grad.ToArray<float>());
+        CollectionAssert.AreEqual(new float[] { 1, 1, 1 }, g.ToArray<float>());
+    }
+
+    [TestMethod]
     public void RetainGradKeepsANonLeafGradient()
     {
         var x = Tensor.Ones(2).RequiresGrad_();

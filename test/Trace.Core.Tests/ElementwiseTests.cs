@@ -121,32 +121,35 @@ public class ElementwiseTests
         "tanh" => Math.Tanh(x),
         "sigmoid" => 1 / (1 + Math.Exp(-x)),
         "relu" => Math.Max(x, 0),
-        "gelu" => 0.5 * x * (1 + ErfRef(x / Math.Sqrt(2))),
+        "gelu" => x >= 0 ? 0.5 * x * (1 + ErfRef(x / Math.Sqrt(2))) : 0.5 * x * ErfcRef(-x / Math.Sqrt(2)),
         "gelu_tanh" => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
         "erf" => ErfRef(x),
         _ => x * x,
     };
 
-    /// <summary>erf by its Maclaurin series (|x| &lt; 3) or continued fraction for erfc, in double.</summary>
+    /// <summary>erf by its Maclaurin series (|x| &lt; 2) or 1 - erfc, in double.</summary>
     internal static double ErfRef(double x)
     {
         double ax = Math.Abs(x);
-        if (ax < 3)
+        if (ax >= 2) return Math.CopySign(1 - ErfcRef(ax), x);
+        double sum = 0, term = ax;
+        for (int n = 0; n < 200; n++)
         {
-            double sum = 0, term = ax;
-            for (int n = 0; n < 200; n++)
-            {
-                sum += term / (2 * n + 1);
-                term *= -ax * ax / (n + 1);
-                if (Math.Abs(term) < 1e-18) break;
-            }
-            return Math.CopySign(2 / Math.Sqrt(Math.PI) * sum, x);
+            sum += term / (2 * n + 1);
+            term *= -ax * ax / (n + 1);
+            if (Math.Abs(term) < 1e-18) break;
         }
-        // erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) evaluated from the tail.
-        double f = ax;
-        for (int k = 60; k >= 1; k--) f = ax + k / 2.0 / f;
-        double erfc = Math.Exp(-ax * ax) / Math.Sqrt(Math.PI) / f;
-        return Math.CopySign(1 - erfc, x);
+        return Math.CopySign(2 / Math.Sqrt(Math.PI) * sum, x);
+    }
+
+    /// <summary>erfc(z) for z &gt;= 0: 1 - series below 2, else the continued fraction (no cancellation in the tail).</summary>
+    internal static double ErfcRef(double z)
+    {
+        if (z < 2) return 1 - ErfRef(z);
+        // erfc(z) = exp(-z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))) evaluated from the tail.
+        double f = z;
+        for (int k = 400; k >= 1; k--) f = z + k / 2.0 / f;
+        return Math.Exp(-z * z) / Math.Sqrt(Math.PI) / f;
     }
 
     [TestMethod]

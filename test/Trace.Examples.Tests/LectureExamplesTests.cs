@@ -22,3 +22,32 @@ public class LectureExamplesTests
         }
     }
 }
+
+[TestClass]
+public class LectureModuleExamplesTests
+{
+    private static void AssertFalls(IReadOnlyList<double> losses, double factor, string what)
+    {
+        Assert.IsTrue(losses.All(double.IsFinite), $"{what}: non-finite loss");
+        Assert.IsTrue(losses[^1] < losses[0] * factor, $"{what}: loss should fall below {factor}x of its start in {losses.Count} steps: {losses[0]:G4} -> {losses[^1]:G4}");
+    }
+
+    [TestMethod]
+    public void SequentialWithManualUpdateAndWithAdam()
+    {
+        var (manual, adam) = Lecture.NnSequential.Example.Run(100);
+        AssertFalls(manual, 0.5, "Sequential + manual update (lr 1e-2)");
+        AssertFalls(adam, 0.1, "Sequential + Adam (lr 1e-4)");
+    }
+
+    [TestMethod]
+    public void TwoLayerNetModuleWithSgd()
+    {
+        // The slide's lr (1e-4) moves an MSE loss on random data slowly; a larger lr shows the same code converging.
+        AssertFalls(Lecture.CustomModule.Example.Run(100), 0.995, "TwoLayerNet + SGD (lr 1e-4)");
+        AssertFalls(Lecture.CustomModule.Example.Run(100, learningRate: 0.1), 0.5, "TwoLayerNet + SGD (lr 0.1)");
+    }
+
+    [TestMethod]
+    public void ParallelBlockModelWithAdam() => AssertFalls(Lecture.ParallelBlocks.Example.Run(100), 0.05, "ParallelBlock model + Adam");
+}

@@ -18,6 +18,20 @@ internal static class Engine
 
         var start = root.GradFn ?? root.GradAccumulator();
         using var mode = createGraph ? Autograd.EnableGrad() : Autograd.NoGrad();
+        var previous = AccumulateGrad.GivenAway;
+        AccumulateGrad.GivenAway = new HashSet<Storage>(ReferenceEqualityComparer.Instance) { gradient.Storage };
+        try
+        {
+            Run(start, gradient, retainGraph);
+        }
+        finally
+        {
+            AccumulateGrad.GivenAway = previous;
+        }
+    }
+
+    private static void Run(GradNode start, Tensor gradient, bool retainGraph)
+    {
 
         // Count, for each node, how many edges lead into it from nodes reachable from the root.
         var pending = new Dictionary<GradNode, int> { [start] = 0 };

@@ -27,6 +27,9 @@ internal sealed class AccumulateGrad(Tensor leaf) : GradNode
 {
     public Tensor Leaf { get; } = leaf;
     public override string Name => "AccumulateGrad";
+
+    /// <summary>Storages already handed out as gradients during the current backward pass (set by the engine).</summary>
+    [ThreadStatic] internal static HashSet<Storage>? GivenAway;
     public override IReadOnlyList<GradNode?> Next => [];
 
     internal override Tensor?[] Apply(Tensor g)
@@ -34,8 +37,11 @@ internal sealed class AccumulateGrad(Tensor leaf) : GradNode
         if (!g.Shape.SequenceEqual(Leaf.Shape))
             throw new InvalidOperationException($"autograd: gradient of shape {Shapes.Format(g.Shape)} does not match leaf of shape {Shapes.Format(Leaf.Shape)}.");
         g = g.DType == Leaf.DType ? g : g.To(Leaf.DType);
-        // Under create_graph the accumulated gradient keeps its history; otherwise it is a plain tensor.
-        Leaf.Grad = Leaf.Grad is null ? (g.IsContiguous && !ReferenceEquals(g, Leaf) ? g : g.Clone()) : Leaf.Grad.Add(g);
+        // A gradient buffer is stored as-is only once: if its storage already went to another leaf (or is
+        // the caller's own gradient tensor), store a copy, so that in-place changes to one .Grad (ZeroGrad,
+        // an optimizer) never reach another tensor.
+        bool shared = !g.IsContiguous || ReferenceEquals(g, Leaf) || (GivenAway is { } given && !given.Add(g.Storage));
+        Leaf.Grad = Leaf.Grad is null ? (shared ? g.Clone() : g) : Leaf.Grad.Add(g);
         return [];
     }
 }

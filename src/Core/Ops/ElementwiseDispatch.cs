@@ -135,36 +135,37 @@ internal static class ElementwiseDispatch
     {
         // Transcendental work per element is larger: split across cores sooner.
         int g = ParallelRange.ElementwiseGrain / 4;
+        VectorMathFunction? vm = k switch
+        {
+            UnaryKind.Tanh => VectorMathFunction.Tanh,
+            UnaryKind.Sigmoid => VectorMathFunction.Sigmoid,
+            UnaryKind.Erf => VectorMathFunction.Erf,
+            UnaryKind.Gelu => VectorMathFunction.Gelu,
+            UnaryKind.GeluTanh => VectorMathFunction.GeluTanh,
+            _ => null,
+        };
         if (typeof(T) == typeof(float))
         {
             var (rf, xf) = ((float[])(object)r, (float[])(object)x);
+            if (vm is { } f) { StridedLoop.Run(s, st, off, new VectorMathRows(rf, xf, f), g); return; }
             switch (k)
             {
                 case UnaryKind.Exp: StridedLoop.Run(s, st, off, new UnaryRows<float, ExpOp>(rf, xf), g); return;
                 case UnaryKind.Log: StridedLoop.Run(s, st, off, new UnaryRows<float, LogOp>(rf, xf), g); return;
                 case UnaryKind.Sqrt: StridedLoop.Run(s, st, off, new UnaryRows<float, SqrtOp>(rf, xf), g); return;
                 case UnaryKind.Rsqrt: StridedLoop.Run(s, st, off, new UnaryRows<float, RsqrtOp>(rf, xf), g); return;
-                case UnaryKind.Tanh: StridedLoop.Run(s, st, off, new UnaryRows<float, TanhOp>(rf, xf), g); return;
-                case UnaryKind.Sigmoid: StridedLoop.Run(s, st, off, new UnaryRows<float, SigmoidOp>(rf, xf), g); return;
-                case UnaryKind.Gelu: StridedLoop.Run(s, st, off, new UnaryRows<float, GeluOp>(rf, xf), g); return;
-                case UnaryKind.GeluTanh: StridedLoop.Run(s, st, off, new UnaryRows<float, GeluTanhOp>(rf, xf), g); return;
-                case UnaryKind.Erf: StridedLoop.Run(s, st, off, new UnaryRows<float, ErfOp>(rf, xf), g); return;
             }
         }
         else
         {
             var (rd, xd) = ((double[])(object)r, (double[])(object)x);
+            if (vm is { } f) { StridedLoop.Run(s, st, off, new VectorMathRows(rd, xd, f), g); return; }
             switch (k)
             {
                 case UnaryKind.Exp: StridedLoop.Run(s, st, off, new UnaryRows<double, ExpOp>(rd, xd), g); return;
                 case UnaryKind.Log: StridedLoop.Run(s, st, off, new UnaryRows<double, LogOp>(rd, xd), g); return;
                 case UnaryKind.Sqrt: StridedLoop.Run(s, st, off, new UnaryRows<double, SqrtOp>(rd, xd), g); return;
                 case UnaryKind.Rsqrt: StridedLoop.Run(s, st, off, new UnaryRows<double, RsqrtOp>(rd, xd), g); return;
-                case UnaryKind.Tanh: StridedLoop.Run(s, st, off, new UnaryRows<double, TanhOp>(rd, xd), g); return;
-                case UnaryKind.Sigmoid: StridedLoop.Run(s, st, off, new UnaryRows<double, SigmoidOp>(rd, xd), g); return;
-                case UnaryKind.Gelu: StridedLoop.Run(s, st, off, new UnaryRows<double, GeluOp>(rd, xd), g); return;
-                case UnaryKind.GeluTanh: StridedLoop.Run(s, st, off, new UnaryRows<double, GeluTanhOp>(rd, xd), g); return;
-                case UnaryKind.Erf: StridedLoop.Run(s, st, off, new UnaryRows<double, ErfOp>(rd, xd), g); return;
             }
         }
         UnaryNumber(k, s, st, off, r, x);

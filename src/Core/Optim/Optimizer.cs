@@ -1,0 +1,176 @@
+namespace Trace.Optim;
+
+/// <summary>
+/// Base class of the optimizers (PyTorch's <c>torch.optim.Optimizer</c>): parameter groups with their
+/// options, per-parameter state, and <see cref="ZeroGrad"/>. A subclass passes its defaults to the base
+/// constructor and implements <see cref="Step"/>, which updates the parameters in place and skips those whose gradient is null.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly List<ParamGroup> _groups = [];
+    private readonly Dictionary<Tensor, int> _groupOf = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Tensor, ParamState> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly ParamGroup _defaults;
+
+    /// <summary>
+    /// Creates an optimizer over <paramref name="groups"/>: unset group options take
+    /// <paramref name="defaults"/>, then the defaults, the groups and their parameters are validated.
+    /// </summary>
+    /// <param name="name">The optimizer's name, used in error messages, e.g. <c>SGD</c>.</param>
+    /// <param name="groups">The parameter groups (at least one).</param>
+    /// <param name="defaults">A group without parameters holding the optimizer's default for every option it uses.</param>
+    /// <exception cref="ArgumentException">There are no groups, or an option or a parameter is invalid.</exception>
+    protected Optimizer(string name, IEnumerable<ParamGroup> groups, ParamGroup defaults)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(defaults);
+        Name = name;
+        _defaults = defaults;
+        ValidateOptions(defaults, "");
+        var list = groups.ToList();
+        if (list.Count == 0) throw new ArgumentException($"{Name}: optimizer got an empty parameter list.", nameof(groups));
+        foreach (var g in list) AddParamGroup(g);
+    }
+
+    /// <summary>Creates an optimizer over one group of <paramref name="parameters"/> using the default options.</summary>
+    /// <param name="name">The optimizer's name, used in error messages, e.g. <c>SGD</c>.</param>
+    /// <param name="parameters">The parameters to optimize (at least one).</param>
+    /// <param name="defaults">A group without parameters holding the optimizer's default for every option it uses.</param>
+    /// <exception cref="ArgumentException">There are no parameters, or an option or a parameter is invalid.</exception>
+    protected Optimizer(string name, IEnumerable<Tensor> parameters, ParamGroup defaults)
+        : this(name, [new ParamGroup(parameters ?? throw new ArgumentNullException(nameof(parameters)))], defaults)
+    {
+        if (_groups[0].Params.Count == 0) throw new ArgumentException($"{Name}: optimizer got an empty parameter list.", nameof(parameters));
+    }
+
+    /// <summary>The optimizer's name, e.g. <c>SGD</c> or <c>Adam</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The parameter groups, in the order they were given.</summary>
+    public IReadOnlyList<ParamGroup> ParamGroups => _groups;
+
+    /// <summary>Per-parameter state, keyed by the parameter tensor (by reference); a parameter appears after its first step.</summary>
+    public IReadOnlyDictionary<Tensor, ParamState> State => _state;
+
+    /// <summary>Performs one optimization step: updates every parameter that has a gradient, in place.</summary>
+    public abstract void Step();
+
+    /// <summary>
+    /// Clears the gradients of all parameters. With <paramref name="setToNone"/> (the default, as in
+    /// PyTorch 2.x) <see cref="Tensor.Grad"/> becomes null, which saves memory and lets <see cref="Step"/>
+    /// skip the parameter; otherwise the gradient is detached from any graph and filled with zeros.
+    /// </summary>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        using var _ = Autograd.NoGrad();
+        foreach (var group in _groups)
+            foreach (var p in group.Params)
+            {
+                var g = p.Grad;
+                if (g is null) continue;
+                if (setToNone)
+                {
+                    p.Grad = null;
+                    continue;
+                }
+                if (g.GradFn is not null) g = g.Detach();
+                else if (g.RequiresGrad) g.RequiresGrad = false;
+                g.Zero_();
+                p.Grad = g;
+            }
+    }
+
+    /// <summary>
+    /// Adds a parameter group (like <c>add_param_group</c>): unset options take the optimizer's defaults,
+    /// then the options and the parameters are validated.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range, or a parameter is not a floating point leaf
+    /// that requires grad, or a parameter is already optimized by this optimizer.</exception>
+    public void AddParamGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        int index = _groups.Count;
+        group.FillFrom(_defaults);
+        ValidateOptions(group, $" in param group {index}");
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < group.Params.Count; i++)
+        {
+            var p = group.Params[i];
+            string what = $"parameter {i} of param group {index}";
+            if (p is null) throw new ArgumentException($"{Name}: {what} is null.", nameof(group));
+            string shape = Shapes.Format(p.Shape);
+            if (!p.IsFloatingPoint)
+                throw new ArgumentException($"{Name}: {what} (shape {shape}) has dtype {p.DType.TorchName()}; only floating point tensors (torch.float32, torch.float64) can be optimized.", nameof(group));
+            if (!p.IsLeaf)
+                throw new ArgumentException($"{Name}: can't optimize a non-leaf tensor: {what} (shape {shape}) was produced by {p.GradFn!.Name}; optimize the leaf tensors it was computed from.", nameof(group));
+            if (!p.RequiresGrad)
+                throw new ArgumentException($"{Name}: {what} (shape {shape}) does not require grad; set RequiresGrad = true on it or leave it out of the optimizer.", nameof(group));
+            if (_groupOf.TryGetValue(p, out int other))
+                throw new ArgumentException($"{Name}: some parameters appear in more than one parameter group: {what} (shape {shape}) is also in param group {other}.", nameof(group));
+            if (!seen.Add(p))
+                throw new ArgumentException($"{Name}: {what} (shape {shape}) appears more than once in param group {index}; a parameter may be listed only once.", nameof(group));
+        }
+        foreach (var p in group.Params) _groupOf[p] = index;
+        _groups.Add(group);
+    }
+
+    /// <summary>
+    /// Checks the options a group sets, PyTorch's way; <paramref name="where"/> locates the group in the message.
+    /// Called from the base constructor: an override may read only the group and <see cref="Name"/>.
+    /// </summary>
+    /// <param name="g">The group (or the defaults) to check.</param>
+    /// <param name="where">Text locating the group, e.g. " in param group 1" (empty for the defaults).</param>
+    protected virtual void ValidateOptions(ParamGroup g, string where)
+    {
+        if (g.HasLr && !(g.Lr >= 0)) throw Invalid("learning rate", g.Lr, where, "must be >= 0", "lr");
+        if (g.HasMomentum && !(g.Momentum >= 0)) throw Invalid("momentum value", g.Momentum, where, "must be >= 0", "momentum");
+        if (g.HasWeightDecay && !(g.WeightDecay >= 0)) throw Invalid("weight_decay value", g.WeightDecay, where, "must be >= 0", "weightDecay");
+        if (g.HasEps && !(g.Eps >= 0)) throw Invalid("epsilon value", g.Eps, where, "must be >= 0", "eps");
+        if (g.HasBetas)
+        {
+            var (b1, b2) = g.Betas;
+            if (!(b1 >= 0 && b1 < 1)) throw Invalid("beta parameter at index 0", b1, where, "must be in [0, 1)", "betas");
+            if (!(b2 >= 0 && b2 < 1)) throw Invalid("beta parameter at index 1", b2, where, "must be in [0, 1)", "betas");
+        }
+    }
+
+    /// <summary>An ArgumentException naming this optimizer, the option and its value.</summary>
+    protected ArgumentException Invalid(string option, double value, string where, string rule, string paramName) =>
+        new($"{Name}: invalid {option}: {value}{where} ({rule}).", paramName);
+
+    /// <summary>The state of <paramref name="p"/>, created empty on first use.</summary>
+    protected ParamState StateOf(Tensor p)
+    {
+        if (!_state.TryGetValue(p, out var s)) _state[p] = s = new ParamState();
+        return s;
+    }
+
+    /// <summary>The gradient of <paramref name="p"/> as a contiguous tensor of the parameter's dtype (call under NoGrad).</summary>
+    protected Tensor GradientOf(Tensor p)
+    {
+        var g = p.Grad!;
+        if (!g._shape.AsSpan().SequenceEqual(p._shape))
+            throw new InvalidOperationException($"{Name}: the gradient of shape {Shapes.Format(g.Shape)} does not match its parameter of shape {Shapes.Format(p.Shape)}.");
+        p.RequireCpu(Name);
+        g.RequireCpu(Name);
+        if (g.DType != p.DType) g = g.To(p.DType);
+        return g.Contiguous();
+    }
+
+    /// <summary>A zero-filled contiguous buffer shaped like <paramref name="p"/>, for optimizer state.</summary>
+    private protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType);
+
+    /// <summary>The contiguous tensor a kernel updates: the parameter itself, or a copy of a strided one (call under NoGrad).</summary>
+    private protected static Tensor UpdateTarget(Tensor p) => p.IsContiguous ? p : p.Clone();
+
+    /// <summary>Finishes an in-place update of <paramref name="p"/>: copies back a strided parameter's target and bumps the version.</summary>
+    private protected static void Commit(Tensor p, Tensor target)
+    {
+        if (ReferenceEquals(p, target)) p.BumpVersion();
+        else p.Copy_(target);
+    }
+
+    /// <summary>The contiguous elements of <paramref name="t"/> (an empty span for null).</summary>
+    private protected static Span<T> Elements<T>(Tensor? t) where T : unmanaged =>
+        t is null ? default : t.Data<T>().AsSpan(t.StorageOffset, t.Numel);
+}

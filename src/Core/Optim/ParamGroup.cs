@@ -1,0 +1,82 @@
+namespace Trace.Optim;
+
+/// <summary>
+/// A list of parameters optimized with their own options (PyTorch's param group dict). Options left
+/// unset take the optimizer's defaults when the group is added to an optimizer; after that every option
+/// the optimizer uses is set and can be changed between steps (an LR scheduler changes <see cref="Lr"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// var opt = new SGD([new ParamGroup(body.Parameters()), new ParamGroup(head.Parameters()) { Lr = 1e-2 }],
+///                   lr: 1e-3, momentum: 0.9);
+/// </code>
+/// </example>
+public sealed class ParamGroup
+{
+    private readonly List<Tensor> _params;
+    private double? _lr, _momentum, _dampening, _weightDecay, _eps;
+    private bool? _nesterov, _maximize, _amsgrad;
+    private (double, double)? _betas;
+
+    /// <summary>A group of <paramref name="parameters"/> (the sequence is copied); its options are unset.</summary>
+    public ParamGroup(IEnumerable<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _params = [.. parameters];
+    }
+
+    /// <summary>The group's parameters.</summary>
+    public IReadOnlyList<Tensor> Params => _params;
+
+    /// <summary>Learning rate.</summary>
+    public double Lr { get => Get(_lr, "Lr"); set => _lr = value; }
+
+    /// <summary>Momentum factor (SGD).</summary>
+    public double Momentum { get => Get(_momentum, "Momentum"); set => _momentum = value; }
+
+    /// <summary>Dampening for momentum (SGD).</summary>
+    public double Dampening { get => Get(_dampening, "Dampening"); set => _dampening = value; }
+
+    /// <summary>Weight decay: an L2 penalty added to the gradient (SGD, Adam), or decoupled decay (AdamW).</summary>
+    public double WeightDecay { get => Get(_weightDecay, "WeightDecay"); set => _weightDecay = value; }
+
+    /// <summary>Nesterov momentum (SGD).</summary>
+    public bool Nesterov { get => Get(_nesterov, "Nesterov"); set => _nesterov = value; }
+
+    /// <summary>Maximize the objective instead of minimizing it.</summary>
+    public bool Maximize { get => Get(_maximize, "Maximize"); set => _maximize = value; }
+
+    /// <summary>Coefficients of the running averages of the gradient and its square (Adam, AdamW).</summary>
+    public (double Beta1, double Beta2) Betas { get => Get(_betas, "Betas"); set => _betas = value; }
+
+    /// <summary>Term added to the denominator for numerical stability (Adam, AdamW).</summary>
+    public double Eps { get => Get(_eps, "Eps"); set => _eps = value; }
+
+    /// <summary>Use the AMSGrad variant (Adam, AdamW).</summary>
+    public bool Amsgrad { get => Get(_amsgrad, "Amsgrad"); set => _amsgrad = value; }
+
+    internal bool HasLr => _lr.HasValue;
+    internal bool HasMomentum => _momentum.HasValue;
+    internal bool HasDampening => _dampening.HasValue;
+    internal bool HasWeightDecay => _weightDecay.HasValue;
+    internal bool HasNesterov => _nesterov.HasValue;
+    internal bool HasBetas => _betas.HasValue;
+    internal bool HasEps => _eps.HasValue;
+
+    /// <summary>Sets every option that is unset here but set in <paramref name="defaults"/>.</summary>
+    internal void FillFrom(ParamGroup defaults)
+    {
+        _lr ??= defaults._lr;
+        _momentum ??= defaults._momentum;
+        _dampening ??= defaults._dampening;
+        _weightDecay ??= defaults._weightDecay;
+        _nesterov ??= defaults._nesterov;
+        _maximize ??= defaults._maximize;
+        _betas ??= defaults._betas;
+        _eps ??= defaults._eps;
+        _amsgrad ??= defaults._amsgrad;
+    }
+
+    private static T Get<T>(T? value, string name) where T : struct => value ?? throw new InvalidOperationException(
+        $"ParamGroup.{name} is not set: an unset option takes the optimizer's default when the group is added to an optimizer that uses it.");
+}

@@ -1,0 +1,93 @@
+using Trace.Kernels;
+
+namespace Trace.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay,
+/// with <c>torch.optim.SGD</c>'s exact update. For each parameter p with gradient g:
+/// <code>
+/// g = maximize ? -g : g;  g += weight_decay·p
+/// if momentum != 0:  buf = first step ? g : momentum·buf + (1 − dampening)·g
+///                    g = nesterov ? g + momentum·buf : buf
+/// p −= lr·g
+/// </code>
+/// The update runs as one fused kernel per parameter (<see cref="OptimKernels.SgdStep(Span{float}, ReadOnlySpan{float}, Span{float}, in SgdStepArgs{float})"/>).
+/// </summary>
+public sealed class SGD : Optimizer
+{
+    /// <summary>SGD over one group of <paramref name="parameters"/>.</summary>
+    /// <param name="parameters">The parameters to optimize.</param>
+    /// <param name="lr">Learning rate.</param>
+    /// <param name="momentum">Momentum factor (0: plain SGD).</param>
+    /// <param name="dampening">Dampening for momentum (not applied on the first step).</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient.</param>
+    /// <param name="nesterov">Nesterov momentum (needs momentum &gt; 0 and zero dampening).</param>
+    /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
+    /// <exception cref="ArgumentException">An option or a parameter is invalid.</exception>
+    public SGD(IEnumerable<Tensor> parameters, double lr = 1e-3, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : base("SGD", parameters, Defaults(lr, momentum, dampening, weightDecay, nesterov, maximize)) { }
+
+    /// <summary>SGD over parameter groups; options a group does not set take these defaults.</summary>
+    /// <param name="groups">The parameter groups.</param>
+    /// <param name="lr">Default learning rate.</param>
+    /// <param name="momentum">Default momentum factor (0: plain SGD).</param>
+    /// <param name="dampening">Default dampening for momentum.</param>
+    /// <param name="weightDecay">Default L2 penalty added to the gradient.</param>
+    /// <param name="nesterov">Default for Nesterov momentum.</param>
+    /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
+    /// <exception cref="ArgumentException">An option or a parameter is invalid.</exception>
+    public SGD(IEnumerable<ParamGroup> groups, double lr = 1e-3, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : base("SGD", groups, Defaults(lr, momentum, dampening, weightDecay, nesterov, maximize)) { }
+
+    private static ParamGroup Defaults(double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize) =>
+        new([]) { Lr = lr, Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize };
+
+    /// <inheritdoc/>
+    protected override void ValidateOptions(ParamGroup g, string where)
+    {
+        base.ValidateOptions(g, where);
+        if (g.HasNesterov && g.Nesterov && (!(g.Momentum > 0) || g.Dampening != 0))
+            throw new ArgumentException(
+                $"{Name}: Nesterov momentum requires a momentum and zero dampening{where} (got momentum={g.Momentum}, dampening={g.Dampening}).", "nesterov");
+    }
+
+    /// <inheritdoc/>
+    public override void Step()
+    {
+        using var _ = Autograd.NoGrad();
+        var groups = ParamGroups;
+        for (int gi = 0; gi < groups.Count; gi++)
+        {
+            var group = groups[gi];
+            double momentum = group.Momentum;
+            for (int pi = 0; pi < group.Params.Count; pi++)
+            {
+                var p = group.Params[pi];
+                if (p.Grad is null) continue;
+                var grad = GradientOf(p);
+                var state = StateOf(p);
+                state.Step++;
+                bool first = false;
+                if (momentum != 0 && state.MomentumBuffer is null)
+                {
+                    state.MomentumBuffer = ZerosLike(p);
+                    first = true;
+                }
+                var buf = momentum != 0 ? state.MomentumBuffer : null;
+                var target = UpdateTarget(p);
+                if (p.DType == DType.Float32)
+                    OptimKernels.SgdStep(Elements<float>(target), Elements<float>(grad), Elements<float>(buf), Args<float>(group, first));
+                else
+                    OptimKernels.SgdStep(Elements<double>(target), Elements<double>(grad), Elements<double>(buf), Args<double>(group, first));
+                Commit(p, target);
+            }
+        }
+    }
+
+    /// <summary>The step's scalars, computed in double and rounded once to the element type.</summary>
+    private static SgdStepArgs<T> Args<T>(ParamGroup g, bool first) where T : unmanaged, System.Numerics.INumberBase<T> =>
+        new(T.CreateTruncating(g.Lr), T.CreateTruncating(g.WeightDecay), T.CreateTruncating(g.Momentum),
+            T.CreateTruncating(1 - g.Dampening), g.Nesterov, g.Maximize, first);
+}
