@@ -44,25 +44,4 @@ public static partial class Autograd
             if (t is not null && t.RequiresGrad) return true;
         return false;
     }
-
-    /// <summary>
-    /// Attaches backward rules to <paramref name="output"/> if recording applies: rule i maps the output's
-    /// gradient to input i's gradient (null: no gradient flows to that input). Rules are written with Tensor
-    /// ops, so they are themselves differentiable and traceable. <paramref name="saved"/> lists the tensors
-    /// the rules read; modifying one in place before backward is reported as an error.
-    /// </summary>
-    internal static Tensor Record(string name, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved)
-    {
-        if (!ShouldRecord(inputs)) return output;
-        output.GradFn = new FunctionNode(name, inputs, rules, saved);
-        return output;
-    }
-
-    /// <summary>One-input form of <see cref="Record(string, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>.</summary>
-    internal static Tensor Record(string name, Tensor output, Tensor input, Func<Tensor, Tensor> rule, params Tensor[] saved) =>
-        Record(name, output, [input], [rule], saved);
-
-    /// <summary>Two-input form of <see cref="Record(string, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>.</summary>
-    internal static Tensor Record(string name, Tensor output, Tensor a, Func<Tensor, Tensor>? ruleA, Tensor b, Func<Tensor, Tensor>? ruleB, params Tensor[] saved) =>
-        Record(name, output, [a, b], [ruleA, ruleB], saved);
 }

@@ -46,8 +46,10 @@ public abstract class Function
     {
         var ctx = new FunctionContext();
         Tensor output;
-        using (Autograd.NoGrad()) output = Forward(ctx, inputs);
-        if (!Autograd.ShouldRecord(inputs)) return output;
+        using (Autograd.NoGrad())
+        using (Dispatch.Internal())
+            output = Forward(ctx, inputs);
+        if (!Autograd.ShouldRecord(inputs)) return Dispatch.Record(Name, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], x => Apply(x!), []);
         var result = ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
         // One Backward call serves all inputs' rules for a given incoming gradient.
         Tensor?[]? cached = null;
@@ -71,6 +73,6 @@ public abstract class Function
                 return gi;
             };
         }
-        return Autograd.Record(Name, result, inputs, rules, ctx.SavedTensors.ToArray());
+        return Dispatch.Record(Name, result, inputs, rules, replay: x => Apply(x!), ctx.SavedTensors.ToArray());
     }
 }

@@ -12,24 +12,32 @@ public enum GeluApproximation
 public sealed partial class Tensor
 {
     /// <summary>A 0-dim tensor holding a .NET scalar, typed as PyTorch types a Python number next to this tensor.</summary>
-    internal Tensor WrapScalar(double value, ScalarKind kind) => Scalar(value, DTypes.ResultType(DType, kind));
+    internal Tensor WrapScalar(double value, ScalarKind kind)
+    {
+        var t = Scalar(value, DTypes.ResultType(DType, kind));
+        t.IsWrappedNumber = true;
+        return t;
+    }
+
+    /// <summary>True for 0-dim tensors made from a .NET number by an op overload (PyTorch's wrapped numbers); tracers print them as constants.</summary>
+    public bool IsWrappedNumber { get; private set; }
 
     /// <summary>Elementwise sum with broadcasting.</summary>
-    public Tensor Add(Tensor other) => Autograd.Record("aten::add", ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add"),
+    public Tensor Add(Tensor other) => Dispatch.Record("aten::add", ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add"),
         this, g => g.SumTo(this), other, g => g.SumTo(other));
     /// <summary>Adds a scalar.</summary>
     public Tensor Add(double other) => Add(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Adds an integer scalar (keeps integer dtypes).</summary>
     public Tensor Add(long other) => Add(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise difference with broadcasting.</summary>
-    public Tensor Sub(Tensor other) => Autograd.Record("aten::sub", ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub"),
+    public Tensor Sub(Tensor other) => Dispatch.Record("aten::sub", ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub"),
         this, g => g.SumTo(this), other, g => g.Neg().SumTo(other));
     /// <summary>Subtracts a scalar.</summary>
     public Tensor Sub(double other) => Sub(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Subtracts an integer scalar.</summary>
     public Tensor Sub(long other) => Sub(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise product with broadcasting.</summary>
-    public Tensor Mul(Tensor other) => Autograd.Record("aten::mul", ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul"),
+    public Tensor Mul(Tensor other) => Dispatch.Record("aten::mul", ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul"),
         this, g => g.Mul(other).SumTo(this), other, g => g.Mul(this).SumTo(other), this, other);
     /// <summary>Multiplies by a scalar.</summary>
     public Tensor Mul(double other) => Mul(WrapScalar(other, ScalarKind.Floating));
@@ -39,15 +47,16 @@ public sealed partial class Tensor
     public Tensor Div(Tensor other)
     {
         var r = ElementwiseDispatch.Binary(BinaryKind.Div, this, other, "aten::div");
-        return Autograd.Record("aten::div", r, this, g => g.Div(other).SumTo(this), other, g => g.Mul(r).Div(other).Neg().SumTo(other), other, r);
+        return Dispatch.Record("aten::div", r, this, g => g.Div(other).SumTo(this), other, g => g.Mul(r).Div(other).Neg().SumTo(other), other, r);
     }
     /// <summary>Divides by a scalar.</summary>
     public Tensor Div(double other) => Div(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise power with broadcasting.</summary>
     public Tensor Pow(Tensor exponent)
     {
-        var r = ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
-        return Autograd.Record("aten::pow", r,
+        Tensor r;
+        using (Dispatch.Internal()) r = ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
+        return Dispatch.Record("aten::pow", r,
             this, g => g.Mul(exponent).Mul(Pow(exponent.Sub(1.0))).SumTo(this),
             // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as PyTorch does).
             exponent, g => g.Mul(Where(Eq(0.0).LogicalAnd(exponent.Ge(0.0)), 0.0, r.Mul(Log()))).SumTo(exponent),
@@ -60,11 +69,11 @@ public sealed partial class Tensor
     public Tensor Pow(long exponent) => exponent == 2 && DType != DType.Bool ? Square()
         : Pow(WrapScalar(exponent, ScalarKind.Integer));
     /// <summary>Elementwise maximum (NaN propagates).</summary>
-    public Tensor Maximum(Tensor other) => Autograd.Record("aten::maximum", ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
+    public Tensor Maximum(Tensor other) => Dispatch.Record("aten::maximum", ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
         this, g => g.Mul(TieWeights(this, other, this.Gt(other))).SumTo(this),
         other, g => g.Mul(TieWeights(this, other, other.Gt(this))).SumTo(other), this, other);
     /// <summary>Elementwise minimum (NaN propagates).</summary>
-    public Tensor Minimum(Tensor other) => Autograd.Record("aten::minimum", ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
+    public Tensor Minimum(Tensor other) => Dispatch.Record("aten::minimum", ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
         this, g => g.Mul(TieWeights(this, other, this.Lt(other))).SumTo(this),
         other, g => g.Mul(TieWeights(this, other, other.Lt(this))).SumTo(other), this, other);
 
@@ -84,7 +93,7 @@ public sealed partial class Tensor
         if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.Maximum, r, WrapScalar(lo, kind), "aten::clamp");
         if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.Minimum, r, r.WrapScalar(hi, kind), "aten::clamp");
         // The gradient passes where the input is inside [min, max] (boundaries included), as in PyTorch.
-        return Autograd.Record("aten::clamp", r, this, g =>
+        return Dispatch.Record(new OpCall("aten::clamp", min, max), r, this, g =>
         {
             var inside = Ge(min ?? double.NegativeInfinity).LogicalAnd(Le(max ?? double.PositiveInfinity));
             return Where(inside, g, 0.0);
@@ -92,60 +101,60 @@ public sealed partial class Tensor
     }
 
     /// <summary>-x.</summary>
-    public Tensor Neg() => Autograd.Record("aten::neg", ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg"), this, g => g.Neg());
+    public Tensor Neg() => Dispatch.Record("aten::neg", ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg"), this, g => g.Neg());
     /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
-    public Tensor Abs() => Autograd.Record("aten::abs", ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs"), this, g => g.Mul(Sign()), this);
+    public Tensor Abs() => Dispatch.Record("aten::abs", ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs"), this, g => g.Mul(Sign()), this);
     /// <summary>-1, 0 or 1 by the sign of each element (no gradient).</summary>
     public Tensor Sign() => Gt(0.0).To(DType).Sub(Lt(0.0).To(DType));
     /// <summary>e^x.</summary>
     public Tensor Exp()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Exp, this, "aten::exp");
-        return Autograd.Record("aten::exp", r, this, g => g.Mul(r), r);
+        return Dispatch.Record("aten::exp", r, this, g => g.Mul(r), r);
     }
     /// <summary>Natural logarithm.</summary>
-    public Tensor Log() => Autograd.Record("aten::log", ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log"), this, g => g.Div(this), this);
+    public Tensor Log() => Dispatch.Record("aten::log", ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log"), this, g => g.Div(this), this);
     /// <summary>Square root.</summary>
     public Tensor Sqrt()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Sqrt, this, "aten::sqrt");
-        return Autograd.Record("aten::sqrt", r, this, g => g.Div(r.Mul(2.0)), r);
+        return Dispatch.Record("aten::sqrt", r, this, g => g.Div(r.Mul(2.0)), r);
     }
     /// <summary>1/√x.</summary>
     public Tensor Rsqrt()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Rsqrt, this, "aten::rsqrt");
-        return Autograd.Record("aten::rsqrt", r, this, g => g.Mul(r.Mul(r).Mul(r)).Mul(-0.5), r);
+        return Dispatch.Record("aten::rsqrt", r, this, g => g.Mul(r.Mul(r).Mul(r)).Mul(-0.5), r);
     }
     /// <summary>x·x.</summary>
-    public Tensor Square() => Autograd.Record("aten::square", ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::square"), this, g => g.Mul(this).Mul(2.0), this);
+    public Tensor Square() => Dispatch.Record("aten::square", ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::square"), this, g => g.Mul(this).Mul(2.0), this);
     /// <summary>Hyperbolic tangent.</summary>
     public Tensor Tanh()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Tanh, this, "aten::tanh");
-        return Autograd.Record("aten::tanh", r, this, g => g.Mul(1.0 - r.Mul(r)), r);
+        return Dispatch.Record("aten::tanh", r, this, g => g.Mul(1.0 - r.Mul(r)), r);
     }
     /// <summary>Logistic sigmoid.</summary>
     public Tensor Sigmoid()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid");
-        return Autograd.Record("aten::sigmoid", r, this, g => g.Mul(r).Mul(1.0 - r), r);
+        return Dispatch.Record("aten::sigmoid", r, this, g => g.Mul(r).Mul(1.0 - r), r);
     }
     /// <summary>max(x, 0) (gradient 0 at 0, as in PyTorch).</summary>
     public Tensor Relu()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu");
-        return Autograd.Record("aten::relu", r, this, g => Where(r.Gt(0.0), g, 0.0), r);
+        return Dispatch.Record("aten::relu", r, this, g => Where(r.Gt(0.0), g, 0.0), r);
     }
     /// <summary>Error function.</summary>
-    public Tensor Erf() => Autograd.Record("aten::erf", ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
+    public Tensor Erf() => Dispatch.Record("aten::erf", ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
         this, g => g.Mul(Square().Neg().Exp().Mul(2 / Math.Sqrt(Math.PI))), this);
     /// <summary>GELU, exact by default or with the tanh approximation.</summary>
     public Tensor Gelu(GeluApproximation approximate = GeluApproximation.None)
     {
         bool tanh = approximate == GeluApproximation.Tanh;
         var r = ElementwiseDispatch.Unary(tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu");
-        return Autograd.Record("aten::gelu", r, this, g => g.Mul(tanh ? GeluTanhDerivative() : GeluDerivative()), this);
+        return Dispatch.Record(new OpCall("aten::gelu", tanh ? "tanh" : "none"), r, this, g => g.Mul(tanh ? GeluTanhDerivative() : GeluDerivative()), this);
     }
 
     /// <summary>d/dx of exact GELU: Φ(x) + x·φ(x).</summary>
@@ -180,42 +189,47 @@ public sealed partial class Tensor
     }
 
     /// <summary>Elementwise ==, as a bool tensor.</summary>
-    public Tensor Eq(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Eq, this, other, "aten::eq");
+    public Tensor Eq(Tensor other) => Dispatch.Record("aten::eq", ElementwiseDispatch.Compare(CompareKind.Eq, this, other, "aten::eq"), this, other);
     /// <summary>Elementwise == scalar.</summary>
     public Tensor Eq(double other) => Eq(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise !=.</summary>
-    public Tensor Ne(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Ne, this, other, "aten::ne");
+    public Tensor Ne(Tensor other) => Dispatch.Record("aten::ne", ElementwiseDispatch.Compare(CompareKind.Ne, this, other, "aten::ne"), this, other);
     /// <summary>Elementwise != scalar.</summary>
     public Tensor Ne(double other) => Ne(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &lt;.</summary>
-    public Tensor Lt(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Lt, this, other, "aten::lt");
+    public Tensor Lt(Tensor other) => Dispatch.Record("aten::lt", ElementwiseDispatch.Compare(CompareKind.Lt, this, other, "aten::lt"), this, other);
     /// <summary>Elementwise &lt; scalar.</summary>
     public Tensor Lt(double other) => Lt(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &lt;=.</summary>
-    public Tensor Le(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Le, this, other, "aten::le");
+    public Tensor Le(Tensor other) => Dispatch.Record("aten::le", ElementwiseDispatch.Compare(CompareKind.Le, this, other, "aten::le"), this, other);
     /// <summary>Elementwise &lt;= scalar.</summary>
     public Tensor Le(double other) => Le(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &gt;.</summary>
-    public Tensor Gt(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Gt, this, other, "aten::gt");
+    public Tensor Gt(Tensor other) => Dispatch.Record("aten::gt", ElementwiseDispatch.Compare(CompareKind.Gt, this, other, "aten::gt"), this, other);
     /// <summary>Elementwise &gt; scalar.</summary>
     public Tensor Gt(double other) => Gt(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &gt;=.</summary>
-    public Tensor Ge(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Ge, this, other, "aten::ge");
+    public Tensor Ge(Tensor other) => Dispatch.Record("aten::ge", ElementwiseDispatch.Compare(CompareKind.Ge, this, other, "aten::ge"), this, other);
     /// <summary>Elementwise &gt;= scalar.</summary>
     public Tensor Ge(double other) => Ge(WrapScalar(other, ScalarKind.Floating));
 
     /// <summary>Logical and of the truth values (nonzero is true).</summary>
-    public Tensor LogicalAnd(Tensor other) => ElementwiseDispatch.Compare(CompareKind.And, this, other, "aten::logical_and");
+    public Tensor LogicalAnd(Tensor other) => Dispatch.Record("aten::logical_and", ElementwiseDispatch.Compare(CompareKind.And, this, other, "aten::logical_and"), this, other);
     /// <summary>Logical or of the truth values.</summary>
-    public Tensor LogicalOr(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Or, this, other, "aten::logical_or");
+    public Tensor LogicalOr(Tensor other) => Dispatch.Record("aten::logical_or", ElementwiseDispatch.Compare(CompareKind.Or, this, other, "aten::logical_or"), this, other);
     /// <summary>Logical xor of the truth values.</summary>
-    public Tensor LogicalXor(Tensor other) => ElementwiseDispatch.Compare(CompareKind.Xor, this, other, "aten::logical_xor");
+    public Tensor LogicalXor(Tensor other) => Dispatch.Record("aten::logical_xor", ElementwiseDispatch.Compare(CompareKind.Xor, this, other, "aten::logical_xor"), this, other);
     /// <summary>Logical not (true where the element is zero).</summary>
-    public Tensor LogicalNot() => ElementwiseDispatch.Compare(CompareKind.Eq, DType == DType.Bool ? To(DType.Int32) : this, Scalar(0L), "aten::logical_not");
+    public Tensor LogicalNot()
+    {
+        Tensor r;
+        using (Dispatch.Internal()) r = ElementwiseDispatch.Compare(CompareKind.Eq, DType == DType.Bool ? To(DType.Int32) : this, Scalar(0L), "aten::logical_not");
+        return Dispatch.Record("aten::logical_not", r, this);
+    }
 
     /// <summary>Elementwise select: <paramref name="condition"/> ? <paramref name="x"/> : <paramref name="y"/>, broadcasting all three.</summary>
-    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Autograd.Record("aten::where", ElementwiseDispatch.Where(condition, x, y, "aten::where"),
-        x, g => Where(condition, g, 0.0).SumTo(x), y, g => Where(condition, 0.0, g).SumTo(y));
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatch.Record("aten::where", ElementwiseDispatch.Where(condition, x, y, "aten::where"),
+        [condition, x, y], [null, g => Where(condition, g, 0.0).SumTo(x), g => Where(condition, 0.0, g).SumTo(y)]);
 
     /// <summary>Elementwise select with a scalar for the true branch.</summary>
     public static Tensor Where(Tensor condition, double x, Tensor y) => Where(condition, y.WrapScalar(x, ScalarKind.Floating), y);

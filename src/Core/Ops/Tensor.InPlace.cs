@@ -11,7 +11,7 @@ public sealed partial class Tensor
         CheckInPlace(op);
         ElementwiseDispatch.Binary(k, this, other, op, into: this);
         BumpVersion();
-        return this;
+        return Dispatch.Record(op, this, this, other);
     }
 
     /// <summary>this += other (broadcast to this shape), in place.</summary>
@@ -36,11 +36,11 @@ public sealed partial class Tensor
     public Tensor Clamp_(double? min = null, double? max = null)
     {
         CheckInPlace("aten::clamp_");
-        Tensor r;
-        using (Autograd.NoGrad()) r = Clamp(min, max);
-        CopyStrided(this, r, "aten::clamp_");
+        using (Autograd.NoGrad())
+        using (Dispatch.Internal())
+            CopyStrided(this, Clamp(min, max), "aten::clamp_");
         BumpVersion();
-        return this;
+        return Dispatch.Record(new OpCall("aten::clamp_", min, max), this, this);
     }
 
     /// <summary>Sets every element to <paramref name="value"/>, in place.</summary>
@@ -49,7 +49,7 @@ public sealed partial class Tensor
         CheckInPlace("aten::fill_");
         CopyStrided(this, Scalar(value, DType), "aten::fill_");
         BumpVersion();
-        return this;
+        return Dispatch.Record(new OpCall("aten::fill_", value), this, this);
     }
 
     /// <summary>Sets every element to zero, in place.</summary>

@@ -19,7 +19,8 @@ public sealed partial class Tensor
             if (i != d && index._shape[i] > _shape[i])
                 throw new ArgumentException($"{op}: size of index {Shapes.Format(index._shape)} does not fit input {Shapes.Format(_shape)} at dimension {i} (except dimension {d}).");
         var r = new Tensor((int[])index._shape.Clone(), DType, Device);
-        var idx = index.Contiguous();
+        Tensor idx;
+        using (Dispatch.Internal()) idx = index.Contiguous();
         var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
         switch (DType)
         {
@@ -29,19 +30,19 @@ public sealed partial class Tensor
             case DType.Int32: GatherT(d, index._shape, iv, r.Data<int>(), Data<int>()); break;
             default: GatherT(d, index._shape, iv, r.Data<bool>(), Data<bool>()); break;
         }
-        return Autograd.Record(op, r, this, g => g.GatherBackward(_shape, d, index));
+        return Dispatch.Record(new OpCall(op, d), r, [this, index], [g => g.GatherBackward(_shape, d, index), null]);
     }
 
     /// <summary>Gradient of gather: zeros of the input shape with g added at the gathered positions (scatter-add).</summary>
     private Tensor GatherBackward(int[] inputShape, int d, Tensor index)
     {
         var r = Zeros(inputShape, DType, Device);
-        var g = Contiguous();
-        var idx = index.Contiguous();
+        Tensor g, idx;
+        using (Dispatch.Internal()) (g, idx) = (Contiguous(), index.Contiguous());
         var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
         if (DType == DType.Float32) ScatterAdd(r.Data<float>(), r._strides, g.Data<float>().AsSpan(g.StorageOffset), index._shape, iv, d);
         else ScatterAdd(r.Data<double>(), r._strides, g.Data<double>().AsSpan(g.StorageOffset), index._shape, iv, d);
-        return Autograd.Record("aten::gather_backward", r, this, gg => gg.Gather(d, index));
+        return Dispatch.Record(new OpCall("aten::gather_backward", inputShape, d), r, [this, index], [gg => gg.Gather(d, index), null]);
     }
 
     private static void ScatterAdd<T>(T[] dst, int[] strides, ReadOnlySpan<T> src, int[] indexShape, ReadOnlySpan<long> index, int d)
@@ -83,7 +84,8 @@ public sealed partial class Tensor
         int d = Shapes.NormDim(dim, Dim, op);
         if (index.Dim > 1 || !index.DType.IsIntegral())
             throw new ArgumentException($"{op}: index must be a 1-D integer tensor, got shape {Shapes.Format(index._shape)} and dtype {index.DType.TorchName()}.");
-        var iv = index.ToArray<long>();
+        long[] iv;
+        using (Dispatch.Internal()) iv = index.ToArray<long>();
         var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach();
         int size = src._shape[d];
         foreach (long v in iv)
@@ -112,7 +114,7 @@ public sealed partial class Tensor
             for (int i = 0; i < iv.Length; i++) CopyStrided(r.Select(d, i), src.Select(d, (int)iv[i]), op);
         }
         if (Dim == 0) r = r.AsStrided([], [], 0);
-        return Autograd.Record(op, r, this, g => g.IndexSelectBackward(_shape, d, iv, index));
+        return Dispatch.Record(new OpCall(op, d), r, [this, index], [g => g.IndexSelectBackward(_shape, d, iv, index), null]);
     }
 
     private static void CopyBlocks<T>(T[] src, int srcOffset, T[] dst, int outer, int inner, int size, long[] index) where T : unmanaged
@@ -134,7 +136,7 @@ public sealed partial class Tensor
             var slot = rv.Select(d, (int)iv[i]);
             ElementwiseDispatch.Binary(BinaryKind.Add, slot, g.Select(d, i), "aten::index_select_backward", into: slot);
         }
-        return Autograd.Record("aten::index_select_backward", r, this, gg => gg.IndexSelect(d, index));
+        return Dispatch.Record(new OpCall("aten::index_select_backward", inputShape, d), r, [this, index], [gg => gg.IndexSelect(d, index), null]);
     }
 
     /// <summary>Replaces elements where <paramref name="mask"/> (bool, broadcastable to this shape) is true.</summary>
@@ -149,7 +151,7 @@ public sealed partial class Tensor
         if (!IsFloatingPoint && value != Math.Floor(value))
             throw new ArgumentException($"{op}: value {value} cannot be converted to dtype {DType.TorchName()} without overflow or truncation.");
         var r = ElementwiseDispatch.Where(mask, Scalar(value, DType), this, op);
-        return Autograd.Record(op, r, this, g => g.MaskedFill(mask, 0));
+        return Dispatch.Record(new OpCall(op, value), r, [this, mask], [g => g.MaskedFill(mask, 0), null]);
     }
 
     /// <summary>Lower triangle of the last two dims (elements with col - row &lt;= diagonal); the rest zeroed.</summary>

@@ -25,8 +25,9 @@ public sealed partial class Tensor
         var batchA = a2._shape[..^2];
         var batchB = b2._shape[..^2];
         var batch = Shapes.Broadcast(batchA, batchB, op);
-        var r = BatchedGemm(op, a2.Detach().Expand([.. batch, m, k]), b2.Detach().Expand([.. batch, k, n]), batch, m, n, k);
-        r = Autograd.Record(op, r,
+        Tensor r;
+        using (Dispatch.Internal()) r = BatchedGemm(op, a2.Detach().Expand([.. batch, m, k]), b2.Detach().Expand([.. batch, k, n]), batch, m, n, k);
+        r = Dispatch.Record(op, r,
             a2, g => g.Matmul(b2.MT).SumTo(a2),
             b2, g => a2.MT.Matmul(g).SumTo(b2), a2, b2);
         if (va) r = r.Squeeze(-2);
@@ -67,7 +68,8 @@ public sealed partial class Tensor
         if (bias is not null && bias.DType != input.DType)
             throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match input dtype {input.DType.TorchName()}.");
         int outF = weight._shape[0], inF = weight._shape[1];
-        var x2 = input.Detach().Reshape(-1, inF);
+        Tensor x2;
+        using (Dispatch.Internal()) x2 = input.Detach().Reshape(-1, inF);
         int m = x2._shape[0];
         var r = new Tensor([m, outF], input.DType, input.Device);
         float beta = 0;
@@ -76,11 +78,11 @@ public sealed partial class Tensor
             CopyStrided(r, bias, op);
             beta = 1;
         }
-        Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta);
+        using (Dispatch.Internal()) Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta);
         var outShape = input._shape.ToArray();
         outShape[^1] = outF;
         var y = r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
-        return Autograd.Record(op, y, [input, weight, bias],
+        return Dispatch.Record(op, y, [input, weight, bias],
         [
             g => g.Matmul(weight),
             g => g.Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),

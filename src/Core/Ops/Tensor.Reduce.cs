@@ -17,7 +17,7 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepdim = false)
     {
         var mask = DimMask(dims, "aten::sum");
-        return Autograd.Record("aten::sum", Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum"), this,
+        return Dispatch.Record(new OpCall("aten::sum", MaskDims(mask), keepdim), Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum"), this,
             g => g.ExpandReduced(_shape, mask, keepdim));
     }
 
@@ -30,7 +30,7 @@ public sealed partial class Tensor
     {
         var mask = DimMask(dims, "aten::prod");
         var r = Reduce(ReduceKind.Prod, mask, keepdim, "aten::prod");
-        return Autograd.Record("aten::prod", r, this, g =>
+        return Dispatch.Record(new OpCall("aten::prod", MaskDims(mask), keepdim), r, this, g =>
         {
             // d prod / d x_i = product of the others: exact with zeros (one zero: only it gets a gradient; two or more: none).
             var zero = Eq(0.0);
@@ -77,9 +77,19 @@ public sealed partial class Tensor
     public Tensor Argmin(int dim, bool keepdim = false) => ArgExtreme(dim, keepdim, false, "aten::argmin").Indices;
 
     /// <summary>True (0-dim bool) if any element is nonzero (NaN counts as nonzero; false when empty).</summary>
-    public Tensor Any() => Numel == 0 ? Scalar(false) : To(DType.Bool).Reduce(ReduceKind.Max, DimMask(AllDims(), "aten::any"), false, "aten::any");
+    public Tensor Any()
+    {
+        Tensor r;
+        using (Dispatch.Internal()) r = Numel == 0 ? Scalar(false) : To(DType.Bool).Reduce(ReduceKind.Max, DimMask(AllDims(), "aten::any"), false, "aten::any");
+        return Dispatch.Record("aten::any", r, this);
+    }
     /// <summary>True (0-dim bool) if all elements are nonzero (true when empty).</summary>
-    public Tensor All() => Numel == 0 ? Scalar(true) : To(DType.Bool).Reduce(ReduceKind.Min, DimMask(AllDims(), "aten::all"), false, "aten::all");
+    public Tensor All()
+    {
+        Tensor r;
+        using (Dispatch.Internal()) r = Numel == 0 ? Scalar(true) : To(DType.Bool).Reduce(ReduceKind.Min, DimMask(AllDims(), "aten::all"), false, "aten::all");
+        return Dispatch.Record("aten::all", r, this);
+    }
 
     private Tensor Extreme(ReduceKind k, int[] dims, bool keepdim, string op)
     {
@@ -87,12 +97,14 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: cannot perform reduction function on a tensor with no elements (shape {Shapes.Format(_shape)}) because the operation does not have an identity; specify a dim.");
         var mask = DimMask(dims, op);
         var r = Reduce(k, mask, keepdim, op);
-        return Autograd.Record(op, r, this, g =>
+        return Dispatch.Record(new OpCall(k == ReduceKind.Max ? "aten::amax" : "aten::amin", MaskDims(mask), keepdim), r, this, g =>
         {
             var hit = Eq(r.ExpandReduced(_shape, mask, keepdim)).To(DType);
             return g.ExpandReduced(_shape, mask, keepdim).Mul(hit).Div(hit.Sum(dims, keepdim: true));
         }, this, r);
     }
+
+    private static int[] MaskDims(bool[] mask) => Enumerable.Range(0, mask.Length).Where(d => mask[d]).ToArray();
 
     /// <summary>Broadcasts a reduced result (or its gradient) back to the input shape.</summary>
     internal Tensor ExpandReduced(int[] inputShape, bool[] mask, bool keepdim)
@@ -182,7 +194,8 @@ public sealed partial class Tensor
         // Move the reduced dim last and make rows contiguous.
         var x = Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach();
         var perm = Enumerable.Range(0, rank).Where(i => i != d).Append(d).ToArray();
-        var rows = x.To(dt).Permute(perm).Contiguous();
+        Tensor rows;
+        using (Dispatch.Internal()) rows = x.To(dt).Permute(perm).Contiguous();
         int n = rows.Numel / len;
         int[] outShape = Dim == 0 ? [] : keepdim ? _shape.Select((s, i) => i == d ? 1 : s).ToArray() : _shape.Where((_, i) => i != d).ToArray();
         var values = new Tensor(outShape, dt, Device);
@@ -195,9 +208,12 @@ public sealed partial class Tensor
             case DType.Int64: ArgReduce.Rows(rows.Data<long>(), rows.StorageOffset, n, len, max, values.Data<long>(), idx); break;
             default: ArgReduce.Rows(rows.Data<int>(), rows.StorageOffset, n, len, max, values.Data<int>(), idx); break;
         }
-        if (DType == DType.Bool) values = values.To(DType.Bool);
-        if (Dim == 0) return new(Autograd.Record(op, values, this, g => g), indices);
-        Autograd.Record(op, values, this, g =>
+        if (DType == DType.Bool)
+            using (Dispatch.Internal()) values = values.To(DType.Bool);
+        var call = new OpCall(op, d, keepdim);
+        Dispatch.Record(new OpCall(max ? "aten::argmax" : "aten::argmin", d, keepdim), indices, this);
+        if (Dim == 0) return new(Dispatch.Record(call, values, this, g => g), indices);
+        Dispatch.Record(call, values, this, g =>
         {
             // The gradient goes to the selected index of each row: g * onehot(index) along dim.
             var at = keepdim ? indices : indices.Unsqueeze(d);

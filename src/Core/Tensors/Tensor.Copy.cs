@@ -12,7 +12,7 @@ public sealed partial class Tensor
     {
         var r = new Tensor((int[])_shape.Clone(), DType, Device);
         CopyStrided(r, this, "aten::clone");
-        return Autograd.Record("aten::clone", r, this, g => g);
+        return Dispatch.Record("aten::clone", r, this, g => g);
     }
 
     /// <summary>A copy converted to <paramref name="dtype"/> (this tensor when it already has that dtype).</summary>
@@ -21,7 +21,9 @@ public sealed partial class Tensor
         if (dtype == DType) return this;
         var r = new Tensor((int[])_shape.Clone(), dtype, Device);
         CopyStrided(r, this, "aten::to");
-        return IsFloatingPoint && dtype.IsFloatingPoint() ? Autograd.Record("aten::to", r, this, g => g.To(DType)) : r;
+        return IsFloatingPoint && dtype.IsFloatingPoint()
+            ? Dispatch.Record(new OpCall("aten::to", dtype), r, this, g => g.To(DType))
+            : Dispatch.Record(new OpCall("aten::to", dtype), r, this);
     }
 
     /// <summary>A copy on <paramref name="device"/> (this tensor when already there).</summary>
@@ -42,6 +44,7 @@ public sealed partial class Tensor
         CheckInPlace("aten::copy_");
         CopyStrided(this, src, "aten::copy_");
         BumpVersion();
+        Dispatch.Record("aten::copy_", this, this, src);
         return this;
     }
 
@@ -83,7 +86,7 @@ public sealed partial class Tensor
             rules[i] = g => { var gi = g.Narrow(d, offset, size); return t.IsFloatingPoint && gi.DType != t.DType ? gi.To(t.DType) : gi; };
             at += size;
         }
-        return Autograd.Record("aten::cat", r, parts.ToArray(), rules);
+        return Dispatch.Record(new OpCall("aten::cat", d), r, parts.ToArray(), rules);
     }
 
     /// <summary>Stacks same-shaped tensors along a new dim.</summary>

@@ -78,6 +78,7 @@ public sealed partial class Tensor
         if (Numel != 1)
             throw new InvalidOperationException($"aten::item: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
         RequireCpu("aten::item");
+        Dispatch.Read(this, "Item");
         int o = StorageOffset;
         return DType switch
         {
@@ -96,6 +97,8 @@ public sealed partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         RequireCpu("aten::to_array");
+        Dispatch.Read(this, "ToArray");
+        using var _ = Dispatch.Internal();
         var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());
         if (t.IsContiguous && t.StorageOffset == 0 && t.Storage.Length == t.Numel && !ReferenceEquals(t, this))
             return t.Data<T>();

@@ -1,0 +1,98 @@
+namespace Trace;
+
+/// <summary>An op invocation as observers see it: its name (<c>aten::sum</c>) and its non-tensor arguments in order.</summary>
+public readonly record struct OpCall(string Name, params object?[] Attributes)
+{
+    /// <summary>An op without non-tensor arguments.</summary>
+    public static implicit operator OpCall(string name) => new(name);
+}
+
+/// <summary>
+/// Sees every op executed on its thread, in order: the single interception point of op dispatch. The JIT's
+/// tracer implements it; Core never references the JIT.
+/// </summary>
+public interface IOpObserver
+{
+    /// <summary>
+    /// An op produced <paramref name="output"/> from <paramref name="inputs"/> (null for absent optional
+    /// inputs). <paramref name="replay"/>, when given, re-executes the same op on new inputs (used for ops
+    /// the registry cannot rebuild by name, such as custom functions).
+    /// </summary>
+    void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay);
+
+    /// <summary>A tensor's values were read back into .NET (<c>Item</c>, <c>ToArray</c>): control flow may now depend on them.</summary>
+    void OnRead(Tensor tensor, string api);
+}
+
+/// <summary>Installs op observers and marks op-internal work that observers must not see.</summary>
+public static class Dispatch
+{
+    [ThreadStatic] private static IOpObserver? _observer;
+    [ThreadStatic] private static int _internalDepth;
+
+    /// <summary>The observer of this thread, unless inside an op's own implementation.</summary>
+    internal static IOpObserver? Observer => _internalDepth == 0 ? _observer : null;
+
+    /// <summary>Installs <paramref name="observer"/> on this thread until the returned scope is disposed.</summary>
+    public static IDisposable Observe(IOpObserver observer)
+    {
+        var previous = _observer;
+        _observer = observer;
+        return new Scope(() => _observer = previous);
+    }
+
+    /// <summary>
+    /// Hides the ops and reads an op performs as part of its own implementation (the op itself is reported
+    /// once, by <see cref="Record(OpCall, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>).
+    /// </summary>
+    internal static IDisposable Internal()
+    {
+        _internalDepth++;
+        return new Scope(() => _internalDepth--);
+    }
+
+    private sealed class Scope(Action onDispose) : IDisposable
+    {
+        private Action? _onDispose = onDispose;
+
+        public void Dispose()
+        {
+            _onDispose?.Invoke();
+            _onDispose = null;
+        }
+    }
+
+    /// <summary>
+    /// Reports an executed op to the observer and attaches its backward rules for autograd: rule i maps the
+    /// output's gradient to input i's (null: no gradient flows to that input, e.g. an index or a mask).
+    /// Rules are written with Tensor ops, so they are themselves differentiable and traceable.
+    /// <paramref name="saved"/> lists the tensors the rules read; modifying one in place before backward is
+    /// reported as an error.
+    /// </summary>
+    internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved) =>
+        Record(op, output, inputs, rules, null, saved);
+
+    /// <summary>As <see cref="Record(OpCall, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>, with a replay function for observers.</summary>
+    internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, Func<Tensor?[], Tensor>? replay, Tensor[] saved)
+    {
+        Observer?.OnOp(op, inputs, output, replay);
+        if (output.IsFloatingPoint && Autograd.ShouldRecord(inputs))
+            output.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
+        return output;
+    }
+
+    /// <summary>One-input form.</summary>
+    internal static Tensor Record(OpCall op, Tensor output, Tensor input, Func<Tensor, Tensor>? rule, params Tensor[] saved) =>
+        Record(op, output, [input], [rule], saved);
+
+    /// <summary>Two-input form.</summary>
+    internal static Tensor Record(OpCall op, Tensor output, Tensor a, Func<Tensor, Tensor>? ruleA, Tensor b, Func<Tensor, Tensor>? ruleB, params Tensor[] saved) =>
+        Record(op, output, [a, b], [ruleA, ruleB], saved);
+
+    /// <summary>Reports a non-differentiable op (comparisons, argmax, casts to integer types...).</summary>
+    internal static Tensor Record(OpCall op, Tensor output, params Tensor?[] inputs) =>
+        Record(op, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], null, []);
+
+    /// <summary>Reports a read of tensor values into .NET.</summary>
+    internal static void Read(Tensor t, string api) => Observer?.OnRead(t, api);
+}
