@@ -34,7 +34,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Gradient of gather: zeros of the input shape with g added at the gathered positions (scatter-add).</summary>
-    private Tensor GatherBackward(int[] inputShape, int d, Tensor index)
+    internal Tensor GatherBackward(int[] inputShape, int d, Tensor index)
     {
         var r = Zeros(inputShape, DType, Device);
         Tensor g, idx;
@@ -126,7 +126,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Gradient of index_select: zeros of the input shape with each gradient slice added at its index (index_add).</summary>
-    private Tensor IndexSelectBackward(int[] inputShape, int d, long[] iv, Tensor index)
+    internal Tensor IndexSelectBackward(int[] inputShape, int d, long[] iv, Tensor index)
     {
         var r = Zeros(inputShape, DType, Device);
         var rv = Dim == 0 ? r.AsStrided([1], [1], 0) : r;

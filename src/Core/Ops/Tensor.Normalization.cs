@@ -53,7 +53,7 @@ public sealed partial class Tensor
     {
         using var _ = Autograd.NoGrad();
         var m = Amax(dims, keepdim: true);
-        return Where(m.Abs().Eq(double.PositiveInfinity), m.ZerosLike(), m);
+        return Where(m.Abs().Eq(double.PositiveInfinity), 0.0, m);
     }
 
     /// <summary>

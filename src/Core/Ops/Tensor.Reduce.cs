@@ -26,7 +26,7 @@ public sealed partial class Tensor
     /// <summary>Product over one dim.</summary>
     public Tensor Prod(int dim, bool keepdim = false) => Prod([dim], keepdim);
 
-    private Tensor Prod(int[] dims, bool keepdim)
+    internal Tensor Prod(int[] dims, bool keepdim)
     {
         var mask = DimMask(dims, "aten::prod");
         var r = Reduce(ReduceKind.Prod, mask, keepdim, "aten::prod");

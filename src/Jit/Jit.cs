@@ -1,0 +1,48 @@
+using Trace.Nn;
+
+namespace Trace.Jit;
+
+/// <summary>
+/// Entry points of the tracing JIT: <c>Jit.Trace(model, exampleInputs)</c> runs the model once on real
+/// tensors, records every op into a TorchScript-style graph, optimizes it and returns a
+/// <see cref="TracedModule"/> that is called like the original.
+/// </summary>
+public static class Jit
+{
+    /// <summary>Traces a module's <c>Forward</c>; its parameters and buffers become named graph inputs (<c>%0.weight</c>).</summary>
+    public static TracedModule Trace(Module module, Tensor[] exampleInputs, TraceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (exampleInputs.Length != 1)
+            throw new ArgumentException($"Jit.Trace: Module.Forward takes one tensor; got {exampleInputs.Length} example inputs. Trace a function of several tensors with Jit.Trace(Func<Tensor[], Tensor>, ...).");
+        IReadOnlyList<(string, Tensor)> Parameters() =>
+            [.. module.NamedParameters().Select(p => (p.Name, p.Parameter)), .. module.NamedBuffers().Select(b => (b.Name, b.Buffer))];
+        var traced = new TracedModule(module.GetType().Name, x => [module.Forward(x[0])], Parameters, ["input"], options ?? new TraceOptions());
+        traced.TraceNew(exampleInputs, Parameters(), Signature.Of([.. exampleInputs, .. Parameters().Select(p => p.Item2)]));
+        return traced;
+    }
+
+    /// <summary>Traces a module with one example input.</summary>
+    public static TracedModule Trace(Module module, Tensor exampleInput, TraceOptions? options = null) => Trace(module, [exampleInput], options);
+
+    /// <summary>
+    /// Traces a function of several tensors returning one or more tensors. Tensors it captures that require
+    /// grad (parameters) become graph inputs read live at every call; other captured tensors become constants.
+    /// </summary>
+    public static TracedModule Trace(Func<Tensor[], Tensor[]> function, Tensor[] exampleInputs, TraceOptions? options = null, string[]? inputNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var names = inputNames ?? Enumerable.Range(0, exampleInputs.Length).Select(i => exampleInputs.Length == 1 ? "x" : $"x{i}").ToArray();
+        var traced = new TracedModule("function", function, () => [], names, options ?? new TraceOptions());
+        traced.TraceNew(exampleInputs, [], Signature.Of(exampleInputs));
+        return traced;
+    }
+
+    /// <summary>Traces a function of several tensors returning one tensor.</summary>
+    public static TracedModule Trace(Func<Tensor[], Tensor> function, Tensor[] exampleInputs, TraceOptions? options = null, string[]? inputNames = null) =>
+        Trace(x => [function(x)], exampleInputs, options, inputNames);
+
+    /// <summary>Traces a function of one tensor.</summary>
+    public static TracedModule Trace(Func<Tensor, Tensor> function, Tensor exampleInput, TraceOptions? options = null) =>
+        Trace(x => [function(x[0])], [exampleInput], options, ["x"]);
+}

@@ -1,0 +1,58 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// Executes any graph with the eager kernels (through <see cref="OpRegistry"/>). It is the reference
+/// that compiled backends are tested against. Eager ops record autograd as usual, so gradients flow
+/// through interpreted calls.
+/// </summary>
+public static class Interpreter
+{
+    /// <summary>Runs <paramref name="graph"/> on <paramref name="inputs"/> (one per graph input) and returns its outputs.</summary>
+    /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
+    public static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != graph.Inputs.Count)
+            throw new ArgumentException($"JIT: graph expects {graph.Inputs.Count} inputs ({string.Join(", ", graph.Inputs)}), got {inputs.Count}.");
+        var env = new Dictionary<Value, object?>();
+        for (int i = 0; i < inputs.Count; i++) env[graph.Inputs[i]] = inputs[i];
+        foreach (var n in graph.Nodes)
+        {
+            switch (n.Kind)
+            {
+                case "prim::Constant":
+                    env[n.Output] = n.Attribute is TensorRef ? graph.ConstantTensor(n) : n.Attribute;
+                    break;
+                case "prim::ListConstruct":
+                    env[n.Output] = n.Inputs.Select(v => env[v] is long l ? l : throw new InvalidOperationException($"JIT: {n} expects int elements.")).ToArray();
+                    break;
+                case "prim::ValueGuard":
+                    CheckGuard(n, (Tensor)env[n.Inputs[0]]!);
+                    break;
+                default:
+                    var args = n.Inputs.Select(v => env[v]).ToArray();
+                    env[n.Output] = n.Replay is { } replay ? replay(args.Select(a => a as Tensor).ToArray()) : OpRegistry.Execute(n.Kind, args);
+                    break;
+            }
+        }
+        return graph.Outputs.Select(o => env[o] as Tensor ?? throw new InvalidOperationException($"JIT: graph output %{o.Name} is not a tensor.")).ToArray();
+    }
+
+    private static void CheckGuard(Node guard, Tensor t)
+    {
+        var expected = (double[])guard.Attribute!;
+        var actual = Tracer.ReadValues(t);
+        bool same = expected.Length == actual.Length;
+        for (int i = 0; same && i < actual.Length; i++)
+            same = expected[i].Equals(actual[i]);
+        if (!same) throw new GuardFailedException(guard, expected, actual);
+    }
+}
+
+/// <summary>A value read back into .NET while tracing differs now: the traced control flow may not apply.</summary>
+public sealed class GuardFailedException(Node guard, double[] expected, double[] actual) : Exception(
+    $"JIT: value guard {Printer.FormatAttribute(expected)} on %{guard.Inputs[0].Name} failed: the traced run read {Printer.FormatAttribute(expected)} " +
+    $"back into .NET, this call computed {Printer.FormatAttribute(actual)}; code that depended on it (an if, a size) may take another path.")
+{
+    /// <summary>The guard node.</summary>
+    public Node Guard { get; } = guard;
+}

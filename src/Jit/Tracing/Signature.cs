@@ -1,0 +1,39 @@
+namespace Trace.Jit;
+
+/// <summary>One input's part of a specialization key.</summary>
+internal readonly record struct InputSignature(DType DType, string Shape, Device Device, bool RequiresGrad, bool Contiguous)
+{
+    public static InputSignature Of(Tensor t) => new(t.DType, Shapes.Format(t.Shape), t.Device, t.RequiresGrad, t.IsContiguous);
+
+    /// <summary>The fields that differ, e.g. <c>shape (32, 1000) != traced (64, 1000)</c>.</summary>
+    public IEnumerable<string> Differences(InputSignature traced)
+    {
+        if (Shape != traced.Shape) yield return $"shape {Shape} != traced {traced.Shape}";
+        if (DType != traced.DType) yield return $"dtype {DType.TorchName()} != traced {traced.DType.TorchName()}";
+        if (Device != traced.Device) yield return $"device {Device} != traced {traced.Device}";
+        if (RequiresGrad != traced.RequiresGrad) yield return $"requires_grad {RequiresGrad} != traced {traced.RequiresGrad}";
+        if (Contiguous != traced.Contiguous) yield return $"{(Contiguous ? "contiguous" : "strided")} != traced {(traced.Contiguous ? "contiguous" : "strided")}";
+    }
+}
+
+/// <summary>What a specialization is keyed on: each input's dtype, shape, device, requires_grad and contiguity, and grad mode.</summary>
+internal sealed record Signature(InputSignature[] Inputs, bool GradEnabled)
+{
+    public static Signature Of(IReadOnlyList<Tensor> inputs) => new(inputs.Select(InputSignature.Of).ToArray(), Autograd.IsEnabled);
+
+    public bool Equals(Signature? other) => other is not null && GradEnabled == other.GradEnabled && Inputs.SequenceEqual(other.Inputs);
+
+    public override int GetHashCode() => Inputs.Aggregate(GradEnabled ? 1 : 0, (h, s) => HashCode.Combine(h, s));
+
+    /// <summary>Why this call's signature differs from a traced one, e.g. <c>input 0 (x): shape (32, 1000) != traced (64, 1000)</c>.</summary>
+    public string Explain(Signature traced, IReadOnlyList<string> names)
+    {
+        if (Inputs.Length != traced.Inputs.Length) return $"{Inputs.Length} inputs != traced {traced.Inputs.Length}";
+        var reasons = new List<string>();
+        for (int i = 0; i < Inputs.Length; i++)
+            foreach (var d in Inputs[i].Differences(traced.Inputs[i]))
+                reasons.Add($"input {i} ({(i < names.Count ? names[i] : "?")}): {d}");
+        if (GradEnabled != traced.GradEnabled) reasons.Add($"grad mode {(GradEnabled ? "enabled" : "disabled")} != traced {(traced.GradEnabled ? "enabled" : "disabled")}");
+        return string.Join("; ", reasons);
+    }
+}

@@ -1,0 +1,26 @@
+namespace Trace.Jit;
+
+/// <summary>Options of <see cref="Jit.Trace(Trace.Nn.Module, Tensor[], TraceOptions?)"/>.</summary>
+public sealed record TraceOptions
+{
+    /// <summary>After tracing, run eager and traced on the example (and <see cref="CheckInputs"/>) and compare (default on, like torch.jit.trace).</summary>
+    public bool CheckTrace { get; init; } = true;
+
+    /// <summary>Extra inputs to check the trace against eager execution on.</summary>
+    public IReadOnlyList<Tensor[]> CheckInputs { get; init; } = [];
+
+    /// <summary>Relative tolerance of the trace check.</summary>
+    public double CheckRtol { get; init; } = 1e-5;
+
+    /// <summary>Absolute tolerance of the trace check.</summary>
+    public double CheckAtol { get; init; } = 1e-5;
+
+    /// <summary>Most specializations kept (by input signature and guard values); past it calls run eagerly with a warning.</summary>
+    public int MaxSpecializations { get; init; } = 8;
+
+    /// <summary>When a value guard fails, throw <see cref="GuardFailedException"/> instead of retracing.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Run the optimization passes (on by default).</summary>
+    public bool Optimize { get; init; } = true;
+}

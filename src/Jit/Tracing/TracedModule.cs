@@ -1,0 +1,123 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// A traced model or function, called like the original. Each call is matched against specializations
+/// keyed on the inputs' (and parameters') shapes, dtypes, devices and requires_grad; a call that matches
+/// none is traced again (the reason is kept, see <see cref="ExplainLastRetrace"/>). Value guards recorded
+/// for tensor values read into .NET while tracing make a specialization apply only when those values
+/// repeat: otherwise the call is retraced (or, with <see cref="TraceOptions.Strict"/>, rejected) — it
+/// never replays a branch the eager code would not take. Parameters are graph inputs read live at each
+/// call, so optimizer updates are seen and gradients flow into them.
+/// </summary>
+public sealed class TracedModule
+{
+    private readonly Func<Tensor[], Tensor[]> _eager;
+    private readonly Func<IReadOnlyList<(string Name, Tensor Tensor)>> _parameters;
+    private readonly string[] _inputNames;
+    private readonly List<Specialization> _specializations = [];
+    private bool _warned;
+
+    internal TracedModule(string name, Func<Tensor[], Tensor[]> eager, Func<IReadOnlyList<(string, Tensor)>> parameters, string[] inputNames, TraceOptions options)
+    {
+        Name = name;
+        _eager = eager;
+        _parameters = parameters;
+        _inputNames = inputNames;
+        Options = options;
+    }
+
+    /// <summary>The traced model's name (the module's type or "function").</summary>
+    public string Name { get; }
+
+    /// <summary>The options it was traced with.</summary>
+    public TraceOptions Options { get; }
+
+    /// <summary>Number of specializations traced so far.</summary>
+    public int SpecializationCount => _specializations.Count;
+
+    /// <summary>The optimized graph of the most recently used specialization.</summary>
+    public Graph Graph => Last.Graph;
+
+    /// <summary>The graph as recorded, before the optimization passes.</summary>
+    public Graph RawGraph => Last.RawGraph;
+
+    /// <summary>C#-like source of <see cref="Graph"/>.</summary>
+    public string Code => CodePrinter.Print(Last.Graph, Name);
+
+    /// <summary>Warnings issued (e.g. too many specializations: running eagerly).</summary>
+    public List<string> Warnings { get; } = [];
+
+    private Specialization? _last;
+    private Specialization Last => _last ?? throw new InvalidOperationException("JIT: this module has not been traced yet.");
+    private string? _lastRetrace;
+
+    /// <summary>Why the last call that needed a new trace did (null if none did after the first).</summary>
+    public string? ExplainLastRetrace() => _lastRetrace;
+
+    /// <summary>Runs the model on one input and returns its single output.</summary>
+    public Tensor Forward(Tensor input) => Call(input)[0];
+
+    /// <summary>Runs the model: the matching specialization through the interpreter, or a new trace.</summary>
+    public Tensor[] Call(params Tensor[] inputs)
+    {
+        var parameters = _parameters();
+        var all = inputs.Concat(parameters.Select(p => p.Tensor)).ToArray();
+        var signature = Signature.Of(all);
+        string? failedGuard = null;
+        foreach (var s in _specializations)
+        {
+            if (!s.Signature.Equals(signature)) continue;
+            try
+            {
+                var outputs = Interpreter.Run(s.Graph, [.. all, .. s.Lifted]);
+                _last = s;
+                return outputs;
+            }
+            catch (GuardFailedException e)
+            {
+                if (Options.Strict) throw;
+                failedGuard = e.Message;
+            }
+        }
+        var reason = failedGuard ?? (_specializations.Count == 0 ? null
+            : signature.Explain(_specializations.Last().Signature, [.. _inputNames, .. parameters.Select(p => p.Name)]));
+        if (_specializations.Count >= Options.MaxSpecializations)
+        {
+            if (!_warned)
+            {
+                _warned = true;
+                var w = $"JIT: {Name} reached {Options.MaxSpecializations} specializations; running eagerly from now on (last reason: {reason}).";
+                Warnings.Add(w);
+                Console.Error.WriteLine(w);
+            }
+            return _eager(inputs);
+        }
+        _lastRetrace = reason;
+        return TraceNew(inputs, parameters, signature);
+    }
+
+    internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature)
+    {
+        var tracer = new Tracer();
+        for (int i = 0; i < inputs.Length; i++) tracer.BindInput(inputs[i], i < _inputNames.Length ? _inputNames[i] : $"input{i}");
+        foreach (var (name, t) in parameters) tracer.BindInput(t, name);
+        Tensor[] outputs;
+        using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
+        foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
+        var raw = tracer.Graph;
+        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone()) : raw;
+        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray());
+        if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
+        {
+            TraceChecker.Check(this, s, inputs, parameters, isExample: true);
+            foreach (var extra in Options.CheckInputs) TraceChecker.Check(this, s, extra, parameters, isExample: false);
+        }
+        _specializations.Add(s);
+        _last = s;
+        return outputs;
+    }
+
+    internal Tensor[] RunEager(Tensor[] inputs) => _eager(inputs);
+
+    internal sealed record Specialization(Signature Signature, Graph RawGraph, Graph Graph, Tensor[] Lifted);
+}
