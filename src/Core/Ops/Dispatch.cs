@@ -75,7 +75,7 @@ public static class Dispatch
     /// <summary>As <see cref="Record(OpCall, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>, with a replay function for observers.</summary>
     internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, Func<Tensor?[], Tensor>? replay, Tensor[] saved)
     {
-        if (output.IsFloatingPoint && Autograd.ShouldRecord(inputs))
+        if (output.IsFloatingPoint && Array.Exists(rules, r => r is not null) && Autograd.ShouldRecord(inputs))
             output.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
         Observer?.OnOp(op, inputs, output, replay);
         return output;
