@@ -47,3 +47,9 @@ Console.WriteLine($"tanh(a*0.5+b)*a+b: {Median(() => { _ = (u * 0.5 + v).Tanh() 
 Console.WriteLine($"sum 4M floats:     {Median(() => { u.Sum(); }),8:F3} ms");
 var logits = Tensor.Randn(64, 1000);
 Console.WriteLine($"softmax 64x1000:   {Median(() => { logits.Softmax(-1); }),8:F3} ms");
+
+// Tracing: run a function once, record its ops as TorchScript-style IR, replay it through the interpreter.
+var traced = Trace.Jit.Jit.Trace((Tensor t) => (t * 0.5 + 1.0).Tanh() * t, Tensor.Randn(2, 3));
+Console.WriteLine();
+Console.WriteLine("Jit.Trace((t * 0.5 + 1).Tanh() * t):");
+Console.Write(traced.Graph);

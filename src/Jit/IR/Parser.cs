@@ -31,7 +31,7 @@ public static class Parser
         {
             if (decl.Length == 0) continue;
             var (name, type) = ParseDecl(decl, 1);
-            env[name] = g.AddNamedInput(name, type);
+            env[name] = AtLine(1, () => g.AddNamedInput(name, type));
         }
         int nodeIndex = 0;
         for (; li < lines.Length; li++)
@@ -44,7 +44,8 @@ public static class Parser
                     if (r.Length > 0) g.Outputs.Add(Lookup(env, r, li + 1));
                 continue;
             }
-            var n = ParseNode(g, env, line, li + 1);
+            int ln = li + 1;
+            var n = AtLine(ln, () => ParseNode(g, env, line, ln));
             if (template is not null && nodeIndex < template.Nodes.Count) n.Replay = template.Nodes[nodeIndex].Replay;
             nodeIndex++;
         }
@@ -63,6 +64,7 @@ public static class Parser
             rhs = line[(eq + 3)..];
         }
         int paren = FindTopLevel(rhs, "(");
+        if (paren < 0) throw Error(ln, "expected '(...)' after the op name");
         int bracket = rhs.IndexOf('[');
         string kind;
         object? attr = null;
@@ -167,9 +169,8 @@ public static class Parser
         bool quoted = false;
         for (int i = 0; i < s.Length; i++)
         {
+            if (SkipQuoted(s, ref i, ref quoted)) continue;
             char c = s[i];
-            if (c == '"' && (i == 0 || s[i - 1] != '\\')) quoted = !quoted;
-            if (quoted) continue;
             if (c is '(' or '[' or '<') depth++;
             else if (c is ')' or ']' or '>') depth--;
             else if (c == sep && depth == 0)
@@ -188,9 +189,8 @@ public static class Parser
         bool quoted = false;
         for (int i = 0; i <= s.Length - token.Length; i++)
         {
+            if (SkipQuoted(s, ref i, ref quoted)) continue;
             char c = s[i];
-            if (c == '"') quoted = !quoted;
-            if (quoted) continue;
             if (depth == 0 && string.CompareOrdinal(s, i, token, 0, token.Length) == 0) return i;
             if (c is '(' or '[') depth++;
             else if (c is ')' or ']') depth--;
@@ -204,12 +204,40 @@ public static class Parser
         bool quoted = false;
         for (int i = open; i < s.Length; i++)
         {
-            if (s[i] == '"') quoted = !quoted;
-            if (quoted) continue;
+            if (SkipQuoted(s, ref i, ref quoted)) continue;
             if (s[i] == '[') depth++;
             else if (s[i] == ']' && --depth == 0) return i;
         }
         throw new FormatException("IR: unbalanced '['.");
+    }
+
+    /// <summary>True when <c>s[i]</c> belongs to a string literal (advancing past an escaped character).</summary>
+    private static bool SkipQuoted(string s, ref int i, ref bool quoted)
+    {
+        if (quoted)
+        {
+            if (s[i] == '\\') i++;
+            else if (s[i] == '"') quoted = false;
+            return true;
+        }
+        if (s[i] != '"') return false;
+        quoted = true;
+        return true;
+    }
+
+    /// <summary>Runs one line's parse step, turning any failure into a <see cref="FormatException"/> that names the line.</summary>
+    private static T AtLine<T>(int line, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException &&
+                                  !e.Message.StartsWith("IR parse error", StringComparison.Ordinal))
+        {
+            var message = e.Message.StartsWith("IR: ", StringComparison.Ordinal) ? e.Message[4..] : e.Message;
+            throw new FormatException($"IR parse error at line {line}: {message.TrimEnd('.')}.", e);
+        }
     }
 
     private static FormatException Error(int line, string message) => new($"IR parse error at line {line}: {message}.");

@@ -1,8 +1,68 @@
 namespace Trace.Jit;
 
-/// <summary>Pass order (being replaced by the full pipeline).</summary>
+// The one place where pass order lives. Each round runs peephole (exposes identities and shortens chains),
+// constprop (folds what became constant), cse (merges duplicates, including equal folded constants), then
+// dce (removes what the others left dead); rounds repeat until a whole round changes nothing.
+//
+// Debugging: TRACE_JIT_LOG=<pass>[,<pass>] (or "all") prints the graph to standard error before and after
+// each named pass, under headers such as "[TRACE_JIT_LOG] before dce:".
+
+/// <summary>Runs the graph optimization passes in their fixed order until the graph stops changing.</summary>
 public static class PassPipeline
 {
-    /// <summary>Optimizes a graph.</summary>
-    public static Graph Optimize(Graph g, bool verify = false) => g;
+    /// <summary>The most rounds <see cref="Optimize"/> runs; a graph still changing after that is returned as is.</summary>
+    public const int MaxRounds = 10;
+
+    /// <summary>The environment variable naming the passes whose input and output graphs are printed.</summary>
+    public const string LogVariable = "TRACE_JIT_LOG";
+
+    /// <summary>The passes, in the order each round runs them.</summary>
+    public static IReadOnlyList<IGraphPass> Passes { get; } =
+        [new Peephole(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
+
+    /// <summary>
+    /// Optimizes <paramref name="g"/> in place and returns it. With <paramref name="verify"/>,
+    /// <see cref="GraphVerifier.Lint"/> checks the graph after every pass, and the first malformed graph
+    /// throws, naming the pass that produced it.
+    /// </summary>
+    public static Graph Optimize(Graph g, bool verify = false)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        var logged = LoggedPasses();
+        if (verify) Verify(g, "input");
+        for (int round = 0; round < MaxRounds; round++)
+        {
+            bool changed = false;
+            foreach (var pass in Passes)
+            {
+                bool log = logged.Contains("all") || logged.Contains(pass.Name);
+                if (log) Dump($"before {pass.Name}", g);
+                changed |= pass.Run(g);
+                if (log) Dump($"after {pass.Name}", g);
+                if (verify) Verify(g, pass.Name);
+            }
+            if (!changed) break;
+        }
+        return g;
+    }
+
+    private static HashSet<string> LoggedPasses() =>
+        (Environment.GetEnvironmentVariable(LogVariable) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+
+    private static void Dump(string header, Graph g) => Console.Error.Write($"[{LogVariable}] {header}:\n{Printer.Print(g)}");
+
+    private static void Verify(Graph g, string after)
+    {
+        try
+        {
+            GraphVerifier.Lint(g);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"JIT: the graph is malformed after pass '{after}': {e.Message}", e);
+        }
+    }
 }

@@ -42,7 +42,7 @@ internal static class TraceChecker
                 if (!ok)
                     throw new TracingCheckException(
                         $"JIT: trace check failed for {module.Name}: output {k} differs at flat index {i}: eager {ev[i]:G9}, traced {av[i]:G9}. " +
-                        $"The function probably depends on something tracing cannot see (.NET state, a non-tensor computation).\nTraced graph:\n{s.Graph}");
+                        $"The function probably depends on something tracing cannot see (.NET state, a non-tensor computation).\nTraced graph:\n{s.RawGraph}");
             }
         }
     }

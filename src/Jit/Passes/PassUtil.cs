@@ -1,0 +1,84 @@
+namespace Trace.Jit;
+
+/// <summary>Small queries shared by the passes.</summary>
+internal static class PassUtil
+{
+    /// <summary>An in-place op (<c>aten::add_</c>, not a dunder like <c>aten::__and__</c>): it mutates its first input and returns it.</summary>
+    public static bool IsInPlace(Node n) =>
+        n.Kind.EndsWith('_') && !n.Kind.EndsWith("__", StringComparison.Ordinal) && n.Kind.Contains("::", StringComparison.Ordinal);
+
+    /// <summary>Ops whose output may share storage with their first input (views, and ops that may return their input).</summary>
+    private static readonly HashSet<string> ViewKinds =
+    [
+        "aten::view", "aten::reshape", "aten::transpose", "aten::permute", "aten::squeeze", "aten::unsqueeze",
+        "aten::expand", "aten::narrow", "aten::slice", "aten::select", "aten::detach", "aten::alias", "aten::t",
+        "aten::to", "aten::contiguous", "aten::expand_as", "aten::view_as", "aten::reshape_as", "aten::unflatten", "aten::flatten",
+    ];
+
+    /// <summary>True when writing to the output of <paramref name="n"/> may write to its first input (views and in-place ops).</summary>
+    public static bool MayAliasFirstInput(Node n) => IsInPlace(n) || ViewKinds.Contains(n.Kind);
+
+    /// <summary>A value produced by <c>prim::Constant</c>.</summary>
+    public static bool IsConstant(Value v) => v.Node is { Kind: "prim::Constant" };
+
+    /// <summary>The value of an int constant, or null.</summary>
+    public static long? IntConstant(Value v) => v.Node is { Kind: "prim::Constant", Attribute: long l } ? l : null;
+
+    /// <summary>The number of a scalar constant (int or float, not bool), or null.</summary>
+    public static double? NumberConstant(Value v) => v.Node is { Kind: "prim::Constant" } c
+        ? c.Attribute switch { long l => l, double d => d, _ => null }
+        : null;
+
+    /// <summary>The elements of an int list: a <c>prim::ListConstruct</c> of int constants or an <c>int[]</c> constant; else null.</summary>
+    public static long[]? IntList(Value v)
+    {
+        if (v.Node is { Kind: "prim::Constant", Attribute: long[] a }) return a;
+        if (v.Node is not { Kind: "prim::ListConstruct" } list) return null;
+        var r = new long[list.Inputs.Count];
+        for (int i = 0; i < r.Length; i++)
+        {
+            if (IntConstant(list.Inputs[i]) is not { } x) return null;
+            r[i] = x;
+        }
+        return r;
+    }
+
+    /// <summary>True when the tensor type is laid out contiguously (row-major).</summary>
+    public static bool IsContiguous(TensorType t) => t.Strides.Length == t.Shape.Length && Shapes.IsContiguous(t.Shape, t.Strides);
+
+    /// <summary>
+    /// Values an in-place op may write to: the first input of every in-place op, followed up through ops
+    /// whose output may alias their first input. Passes must not merge, fold or reorder reads of these.
+    /// </summary>
+    public static HashSet<Value> MutatedValues(Graph g)
+    {
+        var mutated = new HashSet<Value>();
+        foreach (var n in g.Nodes)
+        {
+            if (!IsInPlace(n) || n.Inputs.Count == 0) continue;
+            var v = n.Inputs[0];
+            while (mutated.Add(v) && v.Node is { } p && MayAliasFirstInput(p) && p.Inputs.Count > 0) v = p.Inputs[0];
+        }
+        return mutated;
+    }
+
+    /// <summary>True when two tensor constants have the same dtype, shape and bit-identical values (CPU only).</summary>
+    public static bool SameTensor(Tensor a, Tensor b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.DType != b.DType || !a.Shape.SequenceEqual(b.Shape) || a.Device != Device.Cpu || b.Device != Device.Cpu) return false;
+        using var _ = Dispatch.Internal();
+        return a.DType switch
+        {
+            DType.Float32 => SameBits<float>(a, b),
+            DType.Float64 => SameBits<double>(a, b),
+            DType.Int64 => SameBits<long>(a, b),
+            DType.Int32 => SameBits<int>(a, b),
+            _ => SameBits<bool>(a, b),
+        };
+    }
+
+    private static bool SameBits<T>(Tensor a, Tensor b) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.ToArray<T>().AsSpan())
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(b.ToArray<T>().AsSpan()));
+}
