@@ -5,8 +5,8 @@ namespace Trace.Perf;
 /// <summary>Prints the quick perf numbers: GEMM GFLOP/s by size and elementwise bandwidth.</summary>
 public static class QuickRunner
 {
-    /// <summary>Runs all quick measurements and writes one line per result.</summary>
-    public static void Run(TextWriter o)
+    /// <summary>Runs all quick measurements and writes one line per result; with <paramref name="jsonPath"/>, also the W rows as JSON.</summary>
+    public static void Run(TextWriter o, string? jsonPath = null)
     {
         o.WriteLine($"Trace quick perf — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
                     $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}, .NET {Environment.Version}");
@@ -38,5 +38,17 @@ public static class QuickRunner
         o.WriteLine($"W4 tanh(a*0.5+b)*a+b, eager op by op  {chainMs,7:F3} ms");
         double sumMs = Timing.MedianMs(() => a.Sum());
         o.WriteLine($"sum 4M floats                         {sumMs,7:F3} ms  {4.0 * N / sumMs / 1e6,6:F1} GB/s");
+
+        o.WriteLine("Workloads (traced = Jit.Trace graph run by the interpreter backend):");
+        var json = new List<string>();
+        foreach (var make in Workloads.All)
+        {
+            var wl = make();
+            var cmp = Trace.Jit.Jit.Compare(wl.Eager, wl.Traced, wl.TraceMs);
+            o.WriteLine($"{wl.Id}  eager {cmp.EagerMs:F3} ms  traced {cmp.TracedMs:F3} ms  speedup {cmp.Speedup:F2}x  trace {cmp.TraceMs:F1} ms   ({wl.What})");
+            json.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"\"{wl.Id}\": {{\"eager_ms\": {cmp.EagerMs:F4}, \"traced_ms\": {cmp.TracedMs:F4}, \"trace_ms\": {cmp.TraceMs:F1}}}"));
+        }
+        if (jsonPath is not null) File.WriteAllText(jsonPath, "{" + string.Join(", ", json) + "}\n");
     }
 }

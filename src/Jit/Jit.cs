@@ -7,7 +7,7 @@ namespace Trace.Jit;
 /// tensors, records every op into a TorchScript-style graph, optimizes it and returns a
 /// <see cref="TracedModule"/> that is called like the original.
 /// </summary>
-public static class Jit
+public static partial class Jit
 {
     /// <summary>Traces a module's <c>Forward</c>; its parameters and buffers become named graph inputs (<c>%0.weight</c>).</summary>
     public static TracedModule Trace(Module module, Tensor[] exampleInputs, TraceOptions? options = null)

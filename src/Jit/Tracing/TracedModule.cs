@@ -105,7 +105,7 @@ public sealed class TracedModule
         using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
-        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone()) : raw;
+        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true) : raw;
         var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray());
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace Trace.Jit;
+
+/// <summary>Eager and traced timings of the same computation (medians over repeated runs after warm-up).</summary>
+/// <param name="EagerMs">Median eager milliseconds per call.</param>
+/// <param name="EagerSpreadMs">Interquartile range of the eager times.</param>
+/// <param name="TracedMs">Median traced milliseconds per call.</param>
+/// <param name="TracedSpreadMs">Interquartile range of the traced times.</param>
+/// <param name="TraceMs">Time to trace, optimize and check the first specialization.</param>
+public sealed record Comparison(double EagerMs, double EagerSpreadMs, double TracedMs, double TracedSpreadMs, double TraceMs)
+{
+    /// <summary>Eager time over traced time.</summary>
+    public double Speedup => EagerMs / TracedMs;
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"eager {EagerMs:F3} ms (±{EagerSpreadMs / 2:F3})  traced {TracedMs:F3} ms (±{TracedSpreadMs / 2:F3})  speedup {Speedup:F2}x  trace+compile {TraceMs:F1} ms";
+}
+
+public static partial class Jit
+{
+    /// <summary>
+    /// Times <paramref name="step"/> eagerly and with <paramref name="tracedStep"/> (which may use a traced module),
+    /// interleaving repetitions so that machine noise affects both alike.
+    /// </summary>
+    public static Comparison Compare(Action step, Action tracedStep, double traceMs, int warmup = 5, double budgetMs = 1000)
+    {
+        for (int i = 0; i < warmup; i++) { step(); tracedStep(); }
+        var eager = new List<double>();
+        var traced = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (eager.Count < 7 || (total.Elapsed.TotalMilliseconds < budgetMs && eager.Count < 2000))
+        {
+            eager.Add(Time(step));
+            traced.Add(Time(tracedStep));
+        }
+        var (em, es) = MedianAndIqr(eager);
+        var (tm, ts) = MedianAndIqr(traced);
+        return new Comparison(em, es, tm, ts, traceMs);
+    }
+
+    /// <summary>Traces <paramref name="model"/> on <paramref name="input"/> and compares eager and traced forward calls.</summary>
+    public static Comparison Compare(Nn.Module model, Tensor input, int warmup = 5, double budgetMs = 1000)
+    {
+        var sw = Stopwatch.StartNew();
+        var traced = Trace(model, input);
+        double traceMs = sw.Elapsed.TotalMilliseconds;
+        return Compare(() => model.Forward(input), () => traced.Forward(input), traceMs, warmup, budgetMs);
+    }
+
+    private static double Time(Action a)
+    {
+        var sw = Stopwatch.StartNew();
+        a();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static (double Median, double Iqr) MedianAndIqr(List<double> xs)
+    {
+        xs.Sort();
+        double Q(double p) => xs[(int)Math.Round(p * (xs.Count - 1))];
+        return (Q(0.5), Q(0.75) - Q(0.25));
+    }
+}
