@@ -9,6 +9,12 @@ namespace Trace.Jit;
 /// </summary>
 public static partial class Jit
 {
+    /// <summary>
+    /// When true, every new trace is linted and round-tripped through its text form before use (the test
+    /// suites turn it on; also set by the environment variable <c>TRACE_JIT_SELFCHECK=1</c>).
+    /// </summary>
+    public static bool SelfCheck { get; set; } = Environment.GetEnvironmentVariable("TRACE_JIT_SELFCHECK") == "1";
+
     /// <summary>Traces a module's <c>Forward</c>; its parameters and buffers become named graph inputs (<c>%0.weight</c>).</summary>
     public static TracedModule Trace(Module module, Tensor[] exampleInputs, TraceOptions? options = null)
     {

@@ -50,8 +50,8 @@ public static class Interpreter
 
 /// <summary>A value read back into .NET while tracing differs now: the traced control flow may not apply.</summary>
 public sealed class GuardFailedException(Node guard, double[] expected, double[] actual) : Exception(
-    $"JIT: value guard {Printer.FormatAttribute(expected)} on %{guard.Inputs[0].Name} failed: the traced run read {Printer.FormatAttribute(expected)} " +
-    $"back into .NET, this call computed {Printer.FormatAttribute(actual)}; code that depended on it (an if, a size) may take another path.")
+    $"JIT: value guard on %{guard.Inputs[0].Name} failed: the traced run read {Printer.FormatAttribute(expected)} back into .NET, " +
+    $"this call computed {Printer.FormatAttribute(actual)}; code that depended on it (an if, a size) may take another path.")
 {
     /// <summary>The guard node.</summary>
     public Node Guard { get; } = guard;

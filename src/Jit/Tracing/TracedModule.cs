@@ -105,6 +105,7 @@ public sealed class TracedModule
         using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
+        if (Jit.SelfCheck) SelfCheck(raw);
         var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true) : raw;
         var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray());
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
@@ -118,6 +119,16 @@ public sealed class TracedModule
     }
 
     internal Tensor[] RunEager(Tensor[] inputs) => _eager(inputs);
+
+    /// <summary>Every traced graph must lint and print back to the same text after parsing.</summary>
+    private static void SelfCheck(Graph g)
+    {
+        GraphVerifier.Lint(g);
+        var text = g.ToString();
+        var again = Parser.Parse(text, g.TensorConstants).ToString();
+        if (again != text)
+            throw new InvalidOperationException($"JIT self-check: the graph does not round-trip through its text form.\nPrinted:\n{text}\nReparsed:\n{again}");
+    }
 
     internal sealed record Specialization(Signature Signature, Graph RawGraph, Graph Graph, Tensor[] Lifted);
 }
