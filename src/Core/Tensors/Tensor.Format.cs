@@ -15,6 +15,8 @@ public sealed partial class Tensor
     /// </summary>
     public override string ToString()
     {
+        // Printing is not control flow: no value guards for tracers.
+        using var _ = Dispatch.Internal();
         if (Device.Type != DeviceType.Cpu) return $"tensor(<{Shapes.Format(_shape)} on {Device}>, dtype={DType.TorchName()})";
         const string prefix = "tensor(";
         int indent = prefix.Length;
