@@ -29,20 +29,37 @@ public sealed partial class Tensor
     /// <summary>log(sum(exp(x))) over one dim.</summary>
     public Tensor LogSumExp(int dim, bool keepdim = false) => LogSumExp([dim], keepdim);
 
-    /// <summary>Softmax along a dim: exp(x - max) / sum(exp(x - max)).</summary>
-    public Tensor Softmax(int dim)
-    {
-        var x = IsFloatingPoint ? this : To(DTypes.DefaultFloat);
-        var e = x.Sub(x.StableShift([dim])).Exp();
-        return e.Div(e.Sum(dim, keepdim: true));
-    }
+    /// <summary>Softmax along a dim: exp(x - max) / sum(exp(x - max)), one fused row kernel.</summary>
+    public Tensor Softmax(int dim) => SoftmaxOp(dim, log: false);
 
-    /// <summary>Log-softmax along a dim: (x - max) - log(sum(exp(x - max))).</summary>
-    public Tensor LogSoftmax(int dim)
+    /// <summary>Log-softmax along a dim: (x - max) - log(sum(exp(x - max))), one fused row kernel.</summary>
+    public Tensor LogSoftmax(int dim) => SoftmaxOp(dim, log: true);
+
+    /// <summary>
+    /// Softmax/log-softmax: the dim is moved last and made contiguous, rows go through
+    /// <see cref="Kernels.SoftmaxKernels"/>, the result is viewed back. Backward:
+    /// softmax y·(g − Σ g·y); log-softmax g − exp(y)·Σ g.
+    /// </summary>
+    private Tensor SoftmaxOp(int dim, bool log)
     {
+        string op = log ? "aten::log_softmax" : "aten::softmax";
+        RequireCpu(op);
         var x = IsFloatingPoint ? this : To(DTypes.DefaultFloat);
-        var shifted = x.Sub(x.StableShift([dim]));
-        return shifted.Sub(shifted.Exp().Sum(dim, keepdim: true).Log());
+        int d = Shapes.NormDim(dim, Dim, op);
+        Tensor y;
+        using (Dispatch.Internal())
+        {
+            var rows = (Dim == 0 ? x.Detach().Reshape(1) : x.Detach().Transpose(d, -1)).Contiguous();
+            int len = rows.Dim == 0 ? 1 : rows.Size(-1);
+            int n = len == 0 ? 0 : rows.Numel / len;
+            var r = new Tensor(rows._shape, rows.DType, Device);
+            if (r.DType == DType.Float32) Kernels.SoftmaxKernels.Rows(rows.Data<float>(), rows.StorageOffset, r.Data<float>(), n, len, log);
+            else Kernels.SoftmaxKernels.Rows(rows.Data<double>(), rows.StorageOffset, r.Data<double>(), n, len, log);
+            y = Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
+        }
+        return Dispatch.Record(new OpCall(op, d), y, x, g => log
+            ? g.Sub(y.Exp().Mul(g.Sum(d, keepdim: true)))
+            : y.Mul(g.Sub(g.Mul(y).Sum(d, keepdim: true))), y);
     }
 
     /// <summary>

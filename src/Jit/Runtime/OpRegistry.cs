@@ -50,6 +50,8 @@ public static class OpRegistry
         ["aten::min"] = a => a.T(0).Min(a.I(1), a.B(2)).Values,
         ["aten::argmax"] = a => a.T(0).Argmax(a.I(1), a.B(2)),
         ["aten::argmin"] = a => a.T(0).Argmin(a.I(1), a.B(2)),
+        ["aten::softmax"] = a => a.T(0).Softmax(a.I(1)),
+        ["aten::log_softmax"] = a => a.T(0).LogSoftmax(a.I(1)),
         ["aten::any"] = a => a.T(0).Any(),
         ["aten::all"] = a => a.T(0).All(),
         ["aten::matmul"] = a => a.T(0).Matmul(a.T(1)),
