@@ -133,6 +133,11 @@ public class TracingTests
         var b = traced.Forward(Tensor.Ones(1000)).ToArray<float>();
         CollectionAssert.AreNotEqual(a, b, "each call draws a new mask");
         Assert.AreEqual(500, a.Count(v => v == 0), 60);
+        // Replays draw from the layer's own generator: the same sequence as an eager twin with the same seed.
+        var twin = new Dropout(0.5, new Generator(5));
+        twin.Forward(Tensor.Ones(1000));                    // the tracing run's draw
+        CollectionAssert.AreEqual(twin.Forward(Tensor.Ones(1000)).ToArray<float>(), a);
+        CollectionAssert.AreEqual(twin.Forward(Tensor.Ones(1000)).ToArray<float>(), b);
     }
 
     [TestMethod]

@@ -30,7 +30,8 @@ internal sealed class Tracer : IOpObserver
         foreach (var t in inputs) args.Add(t is null ? Graph.AppendConstant(null) : ValueOf(t));
         foreach (var a in op.Attributes) args.Add(Attribute(a));
         var n = Graph.Append(op.Name, args, TensorType.Of(output));
-        if (!OpRegistry.Contains(op.Name)) n.Replay = replay;
+        // Replays carry what a name cannot: a custom function's code, a random op's own generator.
+        n.Replay = replay;
         // In-place ops return their first input: rebinding the tensor keeps the graph in SSA form.
         _env[output] = n.Output;
     }
