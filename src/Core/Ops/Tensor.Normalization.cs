@@ -86,11 +86,44 @@ public sealed partial class Tensor
             if (p is not null && !p._shape.AsSpan().SequenceEqual(normalizedShape))
                 throw new ArgumentException($"aten::layer_norm: {name} of shape {Shapes.Format(p._shape)} must have normalized_shape {Shapes.Format(normalizedShape)}.");
         RequireFloating("aten::layer_norm");
+        RequireCpu("aten::layer_norm");
+        foreach (var p in new[] { weight, bias })
+            if (p is not null && p.DType != DType)
+                throw new ArgumentException($"aten::layer_norm: weight/bias dtype {p.DType.TorchName()} does not match input dtype {DType.TorchName()}.");
+        int len = 1;
+        foreach (int s in normalizedShape) len *= s;
+        int rows = len == 0 ? 0 : Numel / len;
+        var statShape = _shape.Select((s, i) => i < Dim - k ? s : 1).ToArray();   // (..., 1, 1): broadcasts over the normalized dims
+        Tensor y, mean, rstd;
+        using (Dispatch.Internal())
+        {
+            var x = Detach().Contiguous();
+            var (w, b) = (weight?.Detach().Contiguous(), bias?.Detach().Contiguous());
+            y = new Tensor((int[])_shape.Clone(), DType, Device);
+            mean = new Tensor(statShape, DType, Device);
+            rstd = new Tensor((int[])statShape.Clone(), DType, Device);
+            if (DType == DType.Float32)
+                Kernels.LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, w?.Data<float>(), b?.Data<float>(), y.Data<float>(),
+                    mean.Data<float>(), rstd.Data<float>(), rows, len, (float)eps);
+            else
+                Kernels.LayerNormKernels.Rows(x.Data<double>(), x.StorageOffset, w?.Data<double>(), b?.Data<double>(), y.Data<double>(),
+                    mean.Data<double>(), rstd.Data<double>(), rows, len, eps);
+        }
         var dims = Enumerable.Range(Dim - k, k).ToArray();
-        var centered = Sub(Mean(dims, keepdim: true));
-        var y = centered.Mul(centered.Square().Mean(dims, keepdim: true).Add(eps).Rsqrt());
-        if (weight is not null) y = y.Mul(weight);
-        if (bias is not null) y = y.Add(bias);
-        return y;
+        var lead = Enumerable.Range(0, Dim - k).ToArray();
+        // Backward with x̂ = (x − mean)·rstd: dx = rstd·(gw − mean(gw) − x̂·mean(gw·x̂)), gw = g·w; dw = Σ g·x̂; db = Σ g.
+        Tensor XHat() => Sub(mean).Mul(rstd);
+        Tensor SumLead(Tensor t) => lead.Length == 0 ? t : t.Sum(lead);
+        return Dispatch.Record(new OpCall("aten::layer_norm", normalizedShape, eps), y, [this, weight, bias],
+        [
+            g =>
+            {
+                var gw = weight is null ? g : g.Mul(weight);
+                var xhat = XHat();
+                return gw.Sub(gw.Mean(dims, keepdim: true)).Sub(xhat.Mul(gw.Mul(xhat).Mean(dims, keepdim: true))).Mul(rstd);
+            },
+            g => SumLead(g.Mul(XHat())),
+            g => SumLead(g),
+        ], this, mean, rstd);
     }
 }

@@ -52,6 +52,7 @@ public static class OpRegistry
         ["aten::argmin"] = a => a.T(0).Argmin(a.I(1), a.B(2)),
         ["aten::softmax"] = a => a.T(0).Softmax(a.I(1)),
         ["aten::log_softmax"] = a => a.T(0).LogSoftmax(a.I(1)),
+        ["aten::layer_norm"] = a => a.T(0).LayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4)),
         ["aten::any"] = a => a.T(0).Any(),
         ["aten::all"] = a => a.T(0).All(),
         ["aten::matmul"] = a => a.T(0).Matmul(a.T(1)),
