@@ -4,7 +4,7 @@ namespace Trace.Jit;
 /// Checks a graph's invariants, as TorchScript's <c>Graph::lint</c> does: SSA (each value defined once,
 /// before its uses), use lists that match the actual uses, defined graph outputs, constants whose value
 /// matches their type, int lists of ints, and tensor-typed op outputs. Run after every pass in tests
-/// (<see cref="PassPipeline.Optimize"/> with <c>verify: true</c>).
+/// (<see cref="PassPipeline.Optimize(Graph, bool)"/> with <c>verify: true</c>).
 /// </summary>
 public static class GraphVerifier
 {

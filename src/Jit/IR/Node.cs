@@ -30,6 +30,15 @@ public sealed class Node
     /// <summary>True when <see cref="Attribute"/> is set (a constant's value may itself be null for None).</summary>
     public bool HasAttribute { get; set; }
 
+    /// <summary>The body of a <c>prim::FusionGroup</c> node (printed after the graph as <c>with prim::FusionGroup_i = graph(...)</c>).</summary>
+    public Graph? Subgraph { get; set; }
+
+    /// <summary>While parsing: the printed name of the fusion group whose body is still to be attached.</summary>
+    internal string? PendingGroup { get; set; }
+
+    /// <summary>The compiled kernel of a fusion group, built on first use.</summary>
+    internal FusedKernel? Compiled { get; set; }
+
     /// <summary>Re-executes an op the registry cannot rebuild by name (custom functions).</summary>
     public Func<Tensor?[], Tensor>? Replay { get; set; }
 

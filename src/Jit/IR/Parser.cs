@@ -12,6 +12,28 @@ public static class Parser
     /// </summary>
     public static Graph Parse(string text, IReadOnlyList<Tensor>? tensorConstants = null, Graph? template = null)
     {
+        // Fusion-group bodies follow the main graph as "with prim::FusionGroup_i = graph(...)" blocks.
+        var blocks = text.Replace("\r\n", "\n").Split("\nwith ");
+        var g = ParseOne(blocks[0], tensorConstants, template);
+        var bodies = new Dictionary<string, Graph>();
+        foreach (var block in blocks.Skip(1))
+        {
+            int eq = block.IndexOf(" = ", StringComparison.Ordinal);
+            if (eq < 0) throw new FormatException("IR parse error: expected 'with <kind>_<i> = graph(...)'.");
+            bodies[block[..eq]] = ParseOne(block[(eq + 3)..], null, null);
+        }
+        foreach (var n in g.Nodes.Where(n => n.Subgraph is null && n.PendingGroup is not null))
+        {
+            if (!bodies.TryGetValue(n.PendingGroup!, out var body))
+                throw new FormatException($"IR parse error: {n.PendingGroup} has no 'with {n.PendingGroup} = graph(...)' block.");
+            n.Subgraph = body;
+            n.PendingGroup = null;
+        }
+        return g;
+    }
+
+    private static Graph ParseOne(string text, IReadOnlyList<Tensor>? tensorConstants, Graph? template)
+    {
         var g = new Graph();
         if (tensorConstants is not null) g.TensorConstants.AddRange(tensorConstants);
         var env = new Dictionary<string, Value>();
@@ -46,7 +68,11 @@ public static class Parser
             }
             int ln = li + 1;
             var n = AtLine(ln, () => ParseNode(g, env, line, ln));
-            if (template is not null && nodeIndex < template.Nodes.Count) n.Replay = template.Nodes[nodeIndex].Replay;
+            if (template is not null && nodeIndex < template.Nodes.Count)
+            {
+                n.Replay = template.Nodes[nodeIndex].Replay;
+                n.Compiled = template.Nodes[nodeIndex].Compiled;
+            }
             nodeIndex++;
         }
         return g;
@@ -82,7 +108,15 @@ public static class Parser
         else kind = rhs[..paren];
         if (rhs[paren] != '(' || rhs[^1] != ')') throw Error(ln, "expected '(...)' after the op name");
         var args = SplitTopLevel(rhs[(paren + 1)..^1], ',').Where(a => a.Length > 0).Select(a => Lookup(env, a, ln)).ToList();
+        string? group = null;
+        int us = kind.LastIndexOf('_');
+        if (kind.StartsWith("prim::FusionGroup_", StringComparison.Ordinal) && us > 0 && kind[(us + 1)..].All(char.IsDigit))
+        {
+            group = kind;
+            kind = kind[..us];
+        }
         var n = g.AppendNamed(kind, args, outputs);
+        n.PendingGroup = group;
         n.Attribute = attr;
         n.HasAttribute = hasAttr;
         foreach (var o in n.Outputs) env[o.Name] = o;

@@ -18,6 +18,15 @@ public static class Printer
     /// <summary>The whole graph.</summary>
     public static string Print(Graph g)
     {
+        var groups = g.Nodes.Where(n => n.Subgraph is not null).ToList();
+        var sb = new StringBuilder(PrintBody(g, groups));
+        for (int i = 0; i < groups.Count; i++)
+            sb.Append("with ").Append(groups[i].Kind).Append('_').Append(i).Append(" = ").Append(PrintBody(groups[i].Subgraph!, []));
+        return sb.ToString();
+    }
+
+    private static string PrintBody(Graph g, List<Node> groups)
+    {
         var sb = new StringBuilder("graph(");
         for (int i = 0; i < g.Inputs.Count; i++)
         {
@@ -25,18 +34,21 @@ public static class Printer
             sb.Append('%').Append(g.Inputs[i].Name).Append(" : ").Append(g.Inputs[i].Type);
         }
         sb.Append("):\n");
-        foreach (var n in g.Nodes) sb.Append("  ").Append(PrintNode(n)).Append('\n');
+        foreach (var n in g.Nodes) sb.Append("  ").Append(PrintNode(n, groups.IndexOf(n))).Append('\n');
         sb.Append("  return (").Append(string.Join(", ", g.Outputs.Select(o => "%" + o.Name))).Append(")\n");
         return sb.ToString();
     }
 
     /// <summary>One node: <c>%3 : Type = kind[value=...](%a, %b)</c>.</summary>
-    public static string PrintNode(Node n)
+    public static string PrintNode(Node n) => PrintNode(n, n.Subgraph is null ? -1 : n.Owner.Nodes.Where(m => m.Subgraph is not null).ToList().IndexOf(n));
+
+    private static string PrintNode(Node n, int groupIndex)
     {
         var sb = new StringBuilder();
         sb.Append(string.Join(", ", n.Outputs.Select(o => $"%{o.Name} : {o.Type}")));
         if (n.Outputs.Count > 0) sb.Append(" = ");
         sb.Append(n.Kind);
+        if (groupIndex >= 0) sb.Append('_').Append(groupIndex);
         if (n.HasAttribute) sb.Append("[value=").Append(FormatAttribute(n.Attribute)).Append(']');
         sb.Append('(').Append(string.Join(", ", n.Inputs.Select(v => "%" + v.Name))).Append(')');
         return sb.ToString();

@@ -63,7 +63,7 @@ public sealed class CommonSubexpressionElimination : IGraphPass
     }
 
     private static bool Mergeable(Node n, HashSet<Value> mutated) =>
-        n.Outputs.Count > 0 && !n.IsNondeterministic && !n.HasSideEffects && n.Replay is null &&
+        n.Outputs.Count > 0 && !n.IsNondeterministic && !n.HasSideEffects && n.Replay is null && n.Subgraph is null &&
         !n.Outputs.Any(mutated.Contains);
 
     /// <summary>Kind, printed attribute (tensor constants by dtype and shape only), inputs and output types.</summary>

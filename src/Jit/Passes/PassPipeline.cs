@@ -10,7 +10,7 @@ namespace Trace.Jit;
 /// <summary>Runs the graph optimization passes in their fixed order until the graph stops changing.</summary>
 public static class PassPipeline
 {
-    /// <summary>The most rounds <see cref="Optimize"/> runs; a graph still changing after that is returned as is.</summary>
+    /// <summary>The most rounds <see cref="Optimize(Graph, bool)"/> runs; a graph still changing after that is returned as is.</summary>
     public const int MaxRounds = 10;
 
     /// <summary>The environment variable naming the passes whose input and output graphs are printed.</summary>
@@ -25,7 +25,13 @@ public static class PassPipeline
     /// <see cref="GraphVerifier.Lint"/> checks the graph after every pass, and the first malformed graph
     /// throws, naming the pass that produced it.
     /// </summary>
-    public static Graph Optimize(Graph g, bool verify = false)
+    public static Graph Optimize(Graph g, bool verify = false) => Optimize(g, verify, fuse: false);
+
+    /// <summary>
+    /// As <see cref="Optimize(Graph, bool)"/>; with <paramref name="fuse"/>, the cleaned graph's elementwise
+    /// chains are then grouped by <see cref="ElementwiseFusion"/> (followed by a last dce).
+    /// </summary>
+    public static Graph Optimize(Graph g, bool verify, bool fuse)
     {
         ArgumentNullException.ThrowIfNull(g);
         var logged = LoggedPasses();
@@ -43,6 +49,15 @@ public static class PassPipeline
             }
             if (!changed) break;
         }
+        if (fuse)
+            foreach (var pass in new IGraphPass[] { new ElementwiseFusion(), new DeadCodeElimination() })
+            {
+                bool log = logged.Contains("all") || logged.Contains(pass.Name);
+                if (log) Dump($"before {pass.Name}", g);
+                pass.Run(g);
+                if (log) Dump($"after {pass.Name}", g);
+                if (verify) Verify(g, pass.Name);
+            }
         return g;
     }
 

@@ -25,6 +25,9 @@ public static class Interpreter
                 case "prim::ListConstruct":
                     env[n.Output] = n.Inputs.Select(v => env[v] is long l ? l : throw new InvalidOperationException($"JIT: {n} expects int elements.")).ToArray();
                     break;
+                case "prim::FusionGroup":
+                    env[n.Output] = RunFusionGroup(n, n.Inputs.Select(v => (Tensor)env[v]!).ToArray());
+                    break;
                 case "prim::ValueGuard":
                     CheckGuard(n, (Tensor)env[n.Inputs[0]]!);
                     break;
@@ -35,6 +38,22 @@ public static class Interpreter
             }
         }
         return graph.Outputs.Select(o => env[o] as Tensor ?? throw new InvalidOperationException($"JIT: graph output %{o.Name} is not a tensor.")).ToArray();
+    }
+
+    /// <summary>
+    /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
+    /// compiled) its body is interpreted op by op, which records autograd as usual.
+    /// </summary>
+    private static Tensor RunFusionGroup(Node n, Tensor[] inputs)
+    {
+        var body = n.Subgraph!;
+        bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
+        if (!needsGrad)
+        {
+            n.Compiled ??= FusedKernel.TryCompile(body, out _) ?? FusedKernel.Unavailable;
+            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, n.Output.TensorType!.Shape);
+        }
+        return Run(body, inputs)[0];
     }
 
     private static void CheckGuard(Node guard, Tensor t)

@@ -21,6 +21,9 @@ public sealed record TraceOptions
     /// <summary>When a value guard fails, throw <see cref="GuardFailedException"/> instead of retracing.</summary>
     public bool Strict { get; init; }
 
+    /// <summary>Fuse elementwise chains into compiled loops (on by default; needs <see cref="Optimize"/>).</summary>
+    public bool Fuse { get; init; } = true;
+
     /// <summary>Run the optimization passes (on by default).</summary>
     public bool Optimize { get; init; } = true;
 }

@@ -106,7 +106,7 @@ public sealed class TracedModule
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
         if (Jit.SelfCheck) SelfCheck(raw);
-        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true) : raw;
+        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true, fuse: Options.Fuse) : raw;
         var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray());
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {

@@ -1,0 +1,209 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using FastExpressionCompiler;
+using Trace.Kernels;
+
+namespace Trace.Jit;
+
+/// <summary>
+/// A fusion group compiled to one loop: a LINQ expression tree over Vector512 (Vector256 where 512-bit
+/// vectors are not accelerated) with a scalar tail, compiled by FastExpressionCompiler. Inputs are
+/// same-shape contiguous tensors; scalar constants are folded into the code. Large tensors are split
+/// across cores. Loads and stores use <c>Vector512.Create(array, i)</c> / <c>CopyTo(array, i)</c>, never
+/// <c>LoadUnsafe(ref a[i])</c>, which FastExpressionCompiler 6.0 miscompiles (DESIGN.md).
+/// </summary>
+internal sealed class FusedKernel
+{
+    private readonly Delegate _loop;
+    private readonly DType _dtype;
+
+    private FusedKernel(Delegate loop, DType dtype, string source)
+    {
+        _loop = loop;
+        _dtype = dtype;
+        Source = source;
+    }
+
+    /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
+    public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "");
+
+    /// <summary>C#-like text of the generated loop body (for debugging).</summary>
+    public string Source { get; }
+
+    /// <summary>Kinds the code generator knows; the fusion pass only groups these.</summary>
+    public static readonly HashSet<string> FusibleKinds =
+    [
+        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt",
+        "aten::rsqrt", "aten::square", "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu",
+        "aten::maximum", "aten::minimum", "aten::clamp",
+    ];
+
+    /// <summary>Compiles a fusion-group body, or returns null (with the reason) when it has something the generator cannot express.</summary>
+    public static FusedKernel? TryCompile(Graph body, out string? reason)
+    {
+        reason = null;
+        var outType = body.Outputs.Count == 1 ? body.Outputs[0].TensorType : null;
+        if (outType is null || !outType.DType.IsFloatingPoint()) { reason = "output is not a single floating tensor"; return null; }
+        try
+        {
+            return outType.DType == DType.Float32 ? Build<float>(body) : Build<double>(body);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>Runs the kernel on contiguous inputs of the group's shape into a new tensor.</summary>
+    public Tensor Run(Tensor[] inputs, int[] shape)
+    {
+        var output = Tensor.Empty(shape, _dtype);
+        int n = output.Numel;
+        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n);
+        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n);
+        return output;
+    }
+
+    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n) where T : unmanaged
+    {
+        var arrays = new T[inputs.Length][];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var t = inputs[i].IsContiguous && inputs[i].StorageOffset == 0 ? inputs[i] : inputs[i].Contiguous().Clone();
+            arrays[i] = ((CpuStorage<T>)t.Storage).Data;
+        }
+        var dst = ((CpuStorage<T>)output.Storage).Data;
+        // Chunks are multiples of 64 elements so that every chunk but the last runs whole vectors.
+        int blocks = (n + 63) / 64;
+        ParallelRange.Run(blocks, ParallelRange.ElementwiseGrain / 4 / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n)));
+    }
+
+    private static FusedKernel Build<T>(Graph body) where T : unmanaged
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
+        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
+        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
+
+        var ins = Expression.Parameter(typeof(T[][]), "inputs");
+        var dst = Expression.Parameter(typeof(T[]), "output");
+        var start = Expression.Parameter(typeof(int), "start");
+        var end = Expression.Parameter(typeof(int), "end");
+        var i = Expression.Variable(typeof(int), "i");
+        var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
+        var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
+
+        var vectorBody = Emit<T>(body, v => Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], i),
+            c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
+        var scalarBody = Emit<T>(body, v => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], i),
+            c => Expression.Constant(c), typeof(T), null, out var scalarVars);
+
+        var vecBreak = Expression.Label("vecDone");
+        var scalarBreak = Expression.Label("scalarDone");
+        var copyTo = vecStatic.GetMethods().First(m => m.Name == "CopyTo" && m.GetParameters().Length == 3
+            && m.GetParameters()[1].ParameterType.IsArray).MakeGenericMethod(typeof(T));
+        var vectorLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(end, Expression.Constant(width))),
+                Expression.Block(vectorVars, vectorBody.Append(Expression.Call(copyTo, vectorBody[^1], dst, i))
+                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
+                Expression.Break(vecBreak)), vecBreak);
+        var scalarLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, end),
+                Expression.Block(scalarVars, scalarBody.Append(Expression.Assign(Expression.ArrayAccess(dst, i), scalarBody[^1]))
+                    .Append(Expression.PostIncrementAssign(i))),
+                Expression.Break(scalarBreak)), scalarBreak);
+        var block = Expression.Block([i, .. arrays], [.. setup, Expression.Assign(i, start), vectorLoop, scalarLoop]);
+        var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(block, ins, dst, start, end);
+        var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
+            ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"));
+    }
+
+    /// <summary>
+    /// One assignment per node of the body (in <paramref name="type"/>: a vector or scalar type); returns
+    /// the statements, the last of which yields the output value.
+    /// </summary>
+    private static List<Expression> Emit<T>(Graph body, Func<Value, Expression> load, Func<T, Expression> constant,
+        Type type, Type? vecStatic, out List<ParameterExpression> variables) where T : unmanaged
+    {
+        var env = new Dictionary<Value, Expression>();
+        var consts = new Dictionary<Value, object?>();
+        var statements = new List<Expression>();
+        variables = [];
+        foreach (var v in body.Inputs) env[v] = load(v);
+        T C(Value v) => (T)Convert.ChangeType(consts[v] ?? throw new NotSupportedException("None operand"), typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        Expression Operand(Value v) => env.TryGetValue(v, out var e) ? e : constant(C(v));
+        foreach (var n in body.Nodes)
+        {
+            if (n.Kind == "prim::Constant")
+            {
+                if (n.Attribute is TensorRef) throw new NotSupportedException("tensor constants are not fused");
+                consts[n.Output] = n.Attribute;
+                continue;
+            }
+            var a = n.Inputs.Select(v => v).ToList();
+            Expression r = n.Kind switch
+            {
+                "aten::add" => Expression.Add(Operand(a[0]), Operand(a[1])),
+                "aten::sub" => Expression.Subtract(Operand(a[0]), Operand(a[1])),
+                "aten::mul" => Expression.Multiply(Operand(a[0]), Operand(a[1])),
+                "aten::div" => Expression.Divide(Operand(a[0]), Operand(a[1])),
+                "aten::neg" => Expression.Negate(Operand(a[0])),
+                "aten::square" => Expression.Multiply(Operand(a[0]), Operand(a[0])),
+                "aten::rsqrt" => Expression.Divide(constant((T)Convert.ChangeType(1, typeof(T), System.Globalization.CultureInfo.InvariantCulture)), MathCall(vecStatic, type, "Sqrt", Operand(a[0]))),
+                "aten::abs" => MathCall(vecStatic, type, "Abs", Operand(a[0])),
+                "aten::sqrt" => MathCall(vecStatic, type, "Sqrt", Operand(a[0])),
+                "aten::exp" => MathCall(vecStatic, type, "Exp", Operand(a[0])),
+                "aten::log" => MathCall(vecStatic, type, "Log", Operand(a[0])),
+                "aten::relu" => MinMax(vecStatic, type, "Max", Operand(a[0]), constant(default)),
+                "aten::maximum" => MinMax(vecStatic, type, "Max", Operand(a[0]), Operand(a[1])),
+                "aten::minimum" => MinMax(vecStatic, type, "Min", Operand(a[0]), Operand(a[1])),
+                "aten::clamp" => Clamp(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : constant(C(a[1])),
+                    consts.GetValueOrDefault(a[2]) is null ? null : constant(C(a[2]))),
+                "aten::tanh" => VectorMathCall("Tanh", type, Operand(a[0])),
+                "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
+                "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
+                "aten::gelu" => VectorMathCall(consts[a[1]] as string == "tanh" ? "GeluTanh" : "Gelu", type, Operand(a[0])),
+                _ => throw new NotSupportedException($"{n.Kind} has no code generator"),
+            };
+            var variable = Expression.Variable(type, "v" + n.Output.Name);
+            variables.Add(variable);
+            statements.Add(Expression.Assign(variable, r));
+            env[n.Output] = variable;
+        }
+        statements.Add(env[body.Outputs[0]]);
+        return statements;
+    }
+
+    private static Expression MathCall(Type? vecStatic, Type type, string name, Expression x)
+    {
+        if (vecStatic is not null)
+        {
+            var m = vecStatic.GetMethod(name, [type]) ?? vecStatic.GetMethods().First(mi => mi.Name == name && mi.IsGenericMethodDefinition && mi.GetParameters().Length == 1)
+                .MakeGenericMethod(type.GetGenericArguments()[0]);
+            return Expression.Call(m, x);
+        }
+        var host = type == typeof(float) ? typeof(MathF) : typeof(System.Math);
+        return Expression.Call(host.GetMethod(name, [type])!, x);
+    }
+
+    private static Expression MinMax(Type? vecStatic, Type type, string name, Expression x, Expression y) =>
+        vecStatic is not null
+            ? Expression.Call(vecStatic.GetMethods().First(m => m.Name == name && m.IsGenericMethodDefinition).MakeGenericMethod(type.GetGenericArguments()[0]), x, y)
+            : Expression.Call(type.GetMethod(name, BindingFlags.Public | BindingFlags.Static, [type, type])!, x, y);
+
+    private static Expression Clamp(Type? vecStatic, Type type, Expression x, Expression? lo, Expression? hi)
+    {
+        if (lo is not null) x = MinMax(vecStatic, type, "Max", x, vecStatic is null ? lo : Broadcast(vecStatic, type, lo));
+        if (hi is not null) x = MinMax(vecStatic, type, "Min", x, vecStatic is null ? hi : Broadcast(vecStatic, type, hi));
+        return x;
+    }
+
+    private static Expression Broadcast(Type vecStatic, Type type, Expression scalar) =>
+        scalar.Type == type ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
+
+    private static Expression VectorMathCall(string name, Type type, Expression x) =>
+        Expression.Call(typeof(VectorMath).GetMethod(name, [type]) ?? throw new NotSupportedException($"VectorMath.{name}({type.Name})"), x);
+}

@@ -1,0 +1,102 @@
+namespace Trace.Jit;
+
+// Groups chains of elementwise ops into prim::FusionGroup nodes whose body becomes one compiled loop
+// (FusedKernel). Run after the cleanup passes (constants folded, duplicates merged) and before a final DCE.
+// A group has one output; every tensor it reads has the group's exact shape and dtype (no broadcasting
+// yet); scalar constants are copied into the body. A producer joins a group only when all its uses are in it.
+//
+// Before:
+//   %3 : Float(4) = aten::mul(%a, %c0.5)
+//   %4 : Float(4) = aten::add(%3, %b)
+//   %5 : Float(4) = aten::tanh(%4)
+// After:
+//   %5 : Float(4) = prim::FusionGroup_0(%a, %b)
+//   with prim::FusionGroup_0 = graph(%0 : Float(4), %1 : Float(4)):
+//     %2 : float = prim::Constant[value=0.5]()
+//     %3 : Float(4) = aten::mul(%0, %2)
+//     %4 : Float(4) = aten::add(%3, %1)
+//     %5 : Float(4) = aten::tanh(%4)
+//     return (%5)
+
+/// <summary>Fuses elementwise chains into <c>prim::FusionGroup</c> nodes.</summary>
+public sealed class ElementwiseFusion : IGraphPass
+{
+    /// <inheritdoc/>
+    public string Name => "fuse";
+
+    /// <inheritdoc/>
+    public bool Run(Graph g)
+    {
+        bool changed = false;
+        var done = new HashSet<Node>();
+        for (int idx = g.Nodes.Count - 1; idx >= 0; idx--)
+        {
+            var seed = g.Nodes[idx];
+            if (done.Contains(seed) || !Fusible(seed)) continue;
+            var group = new HashSet<Node> { seed };
+            bool grew = true;
+            while (grew)
+            {
+                grew = false;
+                foreach (var n in group.ToList())
+                    foreach (var v in n.Inputs)
+                        if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && SameShape(p, seed)
+                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains))
+                        {
+                            group.Add(p);
+                            grew = true;
+                        }
+            }
+            done.UnionWith(group);
+            if (group.Count < 2) continue;
+            Replace(g, group, seed);
+            changed = true;
+            idx = g.Nodes.Count;   // indices shifted: rescan from the end (done nodes are skipped)
+        }
+        return changed;
+    }
+
+    private static bool Fusible(Node n) =>
+        FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() &&
+        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && it.DType == t.DType && it.Shape.SequenceEqual(t.Shape)));
+
+    private static bool SameShape(Node a, Node b) => a.Output.TensorType!.Shape.SequenceEqual(b.Output.TensorType!.Shape);
+
+    private static void Replace(Graph g, HashSet<Node> group, Node seed)
+    {
+        var ordered = g.Nodes.Where(group.Contains).ToList();
+        var body = new Graph();
+        var map = new Dictionary<Value, Value>();
+        var external = new List<Value>();
+        foreach (var n in ordered)
+        {
+            var args = new List<Value>();
+            foreach (var v in n.Inputs)
+            {
+                if (!map.TryGetValue(v, out var mapped))
+                {
+                    if (v.Node is { Kind: "prim::Constant" } c && c.Attribute is not TensorRef)
+                    {
+                        mapped = body.AppendConstant(c.Attribute);
+                    }
+                    else if (v.Node is { Kind: "prim::ListConstruct" })
+                        throw new InvalidOperationException("JIT fusion: list arguments are not fusible.");
+                    else
+                    {
+                        mapped = body.AddInput(external.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Type);
+                        external.Add(v);
+                    }
+                    map[v] = mapped;
+                }
+                args.Add(mapped);
+            }
+            var copy = body.Append(n.Kind, args, n.Output.Type);
+            map[n.Output] = copy.Output;
+        }
+        body.Outputs.Add(map[seed.Output]);
+        var fused = g.Insert(g.Nodes.IndexOf(seed), "prim::FusionGroup", external, seed.Output.Type);
+        fused.Subgraph = body;
+        g.ReplaceAllUses(seed.Output, fused.Output);
+        for (int k = ordered.Count - 1; k >= 0; k--) g.Remove(ordered[k]);
+    }
+}
