@@ -56,3 +56,22 @@ public class ElementwiseBenchmarks
     [Benchmark]
     public Tensor Sum() => _a.Sum();
 }
+
+/// <summary>W1–W5 (DESIGN.md), eager and traced, each a BenchmarkDotNet case.</summary>
+[Config(typeof(InProcessConfig))]
+public class WorkloadBenchmarks
+{
+    private Workloads.Workload _w = null!;
+
+    [Params("W1", "W2", "W3", "W4", "W5")]
+    public string Id = "W1";
+
+    [GlobalSetup]
+    public void Setup() => _w = Workloads.All.Select(f => f()).First(w => w.Id == Id);
+
+    [Benchmark(Baseline = true)]
+    public void Eager() => _w.Eager();
+
+    [Benchmark]
+    public void Traced() => _w.Traced();
+}

@@ -136,6 +136,6 @@ public static class Workloads
         return new("W5", "GPT block B=8 T=128 C=256, fwd+bwd of sum", () => Step(block.Forward), () => Step(traced.Forward), ms);
     }
 
-    /// <summary>All workloads in order.</summary>
+    /// <summary>All workloads in order (each call builds fresh models and data).</summary>
     public static IEnumerable<Func<Workload>> All => [W1, W2, W3, W4, W5];
 }

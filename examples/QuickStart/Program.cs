@@ -1,55 +1,63 @@
-// Trace quick start: eager tensors on the CPU — creation, views, broadcasting, reductions, matmul —
-// with the timings of a few large ops on this machine.
+// Trace main job: the lecture's two-layer net trained eagerly and traced, the IR it records, and
+// eager-vs-traced timings of the benchmark workloads' building blocks. No downloads.
 using System.Diagnostics;
 using Trace;
+using Trace.Jit;
+using Trace.Nn;
+using Trace.Optim;
 
 Tensor.ManualSeed(0);
+const int N = 64, DIn = 1000, H = 100, DOut = 10;
+var x = Tensor.Randn(N, DIn);
+var y = Tensor.Randn(N, DOut);
 
-var x = Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
-Console.WriteLine($"x =\n{x}");
-Console.WriteLine($"x.T (a view, strides [{string.Join(", ", x.T.Strides)}]) =\n{x.T}");
-Console.WriteLine($"x + [10, 20, 30] (broadcast) =\n{x + Tensor.From(new float[] { 10, 20, 30 })}");
-Console.WriteLine($"x.Sum(dim: 1) = {x.Sum(1)}");
-Console.WriteLine($"x.Softmax(-1) =\n{x.Softmax(-1)}");
-Console.WriteLine($"x @ x.T =\n{x.Matmul(x.T)}");
-Console.WriteLine($"x[.., 1..] =\n{x[.., 1..]}");
-Console.WriteLine($"Tensor.Arange(10).View(2, 5) =\n{Tensor.Arange(10).View(2, 5)}");
-Console.WriteLine($"Tensor.Randn(2, 3) =\n{Tensor.Randn(2, 3)}");
-Console.WriteLine();
-
-// Timings: median of repeated runs after warm-up.
-static double Median(Action f, int reps = 15)
+Sequential MakeModel(ulong seed)
 {
-    for (int i = 0; i < 3; i++) f();
-    var t = new double[reps];
-    for (int i = 0; i < reps; i++)
-    {
-        var sw = Stopwatch.StartNew();
-        f();
-        t[i] = sw.Elapsed.TotalMilliseconds;
-    }
-    Array.Sort(t);
-    return t[reps / 2];
+    var g = new Generator(seed);
+    return new Sequential(new Linear(DIn, H, generator: g), new ReLU(), new Linear(H, DOut, generator: g));
 }
 
-foreach (int n in new[] { 256, 512, 1024 })
+// The same model (same initial weights) trained eagerly and through its trace: the losses agree.
+var eagerModel = MakeModel(1);
+var tracedModel = MakeModel(1);
+var traced = Jit.Trace(tracedModel, x);
+var eagerOpt = new Adam(eagerModel.Parameters(), lr: 1e-4);
+var tracedOpt = new Adam(tracedModel.Parameters(), lr: 1e-4);
+Console.WriteLine("step   eager loss   traced loss");
+var swEager = new Stopwatch();
+var swTraced = new Stopwatch();
+for (int t = 0; t <= 300; t++)
 {
-    var a = Tensor.Randn(n, n);
-    var b = Tensor.Randn(n, n);
-    double ms = Median(() => { a.Matmul(b); });
-    Console.WriteLine($"matmul {n}x{n}x{n}: {ms,8:F3} ms  {2.0 * n * n * n / ms / 1e6,7:F1} GFLOP/s");
-}
-var u = Tensor.Randn(1 << 22);
-var v = Tensor.Randn(1 << 22);
-double addMs = Median(() => { u.Add(v); });
-Console.WriteLine($"add 4M floats:     {addMs,8:F3} ms  {3.0 * 4 * (1 << 22) / addMs / 1e6,7:F1} GB/s");
-Console.WriteLine($"tanh(a*0.5+b)*a+b: {Median(() => { _ = (u * 0.5 + v).Tanh() * u + v; }),8:F3} ms (4M floats, op by op)");
-Console.WriteLine($"sum 4M floats:     {Median(() => { u.Sum(); }),8:F3} ms");
-var logits = Tensor.Randn(64, 1000);
-Console.WriteLine($"softmax 64x1000:   {Median(() => { logits.Softmax(-1); }),8:F3} ms");
+    swEager.Start();
+    var le = Functional.MseLoss(eagerModel.Forward(x), y);
+    le.Backward();
+    eagerOpt.Step();
+    eagerOpt.ZeroGrad();
+    swEager.Stop();
 
-// Tracing: run a function once, record its ops as TorchScript-style IR, replay it through the interpreter.
-var traced = Trace.Jit.Jit.Trace((Tensor t) => (t * 0.5 + 1.0).Tanh() * t, Tensor.Randn(2, 3));
+    swTraced.Start();
+    var lt = Functional.MseLoss(traced.Forward(x), y);
+    lt.Backward();
+    tracedOpt.Step();
+    tracedOpt.ZeroGrad();
+    swTraced.Stop();
+    if (t % 50 == 0) Console.WriteLine($"{t,4}   {le.Item(),10:F6}   {lt.Item(),11:F6}");
+}
+Console.WriteLine($"train step: eager {swEager.Elapsed.TotalMilliseconds / 301:F3} ms, traced {swTraced.Elapsed.TotalMilliseconds / 301:F3} ms");
 Console.WriteLine();
-Console.WriteLine("Jit.Trace((t * 0.5 + 1).Tanh() * t):");
+Console.WriteLine("The recorded graph:");
 Console.Write(traced.Graph);
+Console.WriteLine();
+
+// An elementwise chain: traced, it becomes one fused, compiled loop.
+var a = Tensor.Randn(1 << 22);
+var b = Tensor.Randn(1 << 22);
+var swTrace = Stopwatch.StartNew();
+var chain = Jit.Trace((Tensor[] v) => (v[0] * 0.5 + v[1]).Tanh() * v[0] + v[1], [a, b]);
+double traceMs = swTrace.Elapsed.TotalMilliseconds;
+Console.WriteLine("tanh(a*0.5+b)*a+b:");
+Console.Write(chain.Graph);
+var cmp = Jit.Compare(() => _ = (a * 0.5 + b).Tanh() * a + b, () => chain.Call(a, b), traceMs);
+Console.WriteLine($"4M floats: {cmp}");
+var mlp = Jit.Compare(eagerModel, x);
+Console.WriteLine($"two-layer net forward: {mlp}");

@@ -31,6 +31,8 @@ public class FusionTests
             TraceAssert.AllClose(W4(x), traced.Call(x)[0], dt == DType.Float32 ? 2e-6 : 1e-14, 1e-7, $"n={n}");
         }
         Assert.IsNotNull(traced.Graph.Nodes[0].Compiled, "the group was compiled");
+        StringAssert.Contains(traced.GeneratedCode, "// prim::FusionGroup_0: one vectorized loop");
+        StringAssert.Contains(traced.GeneratedCode, "aten.tanh(");
         Assert.AreNotSame(FusedKernel.Unavailable, traced.Graph.Nodes[0].Compiled);
     }
 

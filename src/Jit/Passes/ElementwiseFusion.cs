@@ -60,6 +60,8 @@ public sealed class ElementwiseFusion : IGraphPass
         FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() &&
         n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && it.DType == t.DType && it.Shape.SequenceEqual(t.Shape)));
 
+    private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
+
     private static bool SameShape(Node a, Node b) => a.Output.TensorType!.Shape.SequenceEqual(b.Output.TensorType!.Shape);
 
     private static void Replace(Graph g, HashSet<Node> group, Node seed)
@@ -67,27 +69,21 @@ public sealed class ElementwiseFusion : IGraphPass
         var ordered = g.Nodes.Where(group.Contains).ToList();
         var body = new Graph();
         var map = new Dictionary<Value, Value>();
-        var external = new List<Value>();
+        // Group inputs first (named 0, 1, ...), then the body: scalar constants are copied in.
+        var external = ordered.SelectMany(n => n.Inputs)
+            .Where(v => !(v.Node is { } p && (group.Contains(p) || IsScalarConstant(p))))
+            .Distinct().ToList();
+        foreach (var v in external)
+        {
+            if (v.Node is { Kind: "prim::ListConstruct" }) throw new InvalidOperationException("JIT fusion: list arguments are not fusible.");
+            map[v] = body.AddInput(body.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Type);
+        }
         foreach (var n in ordered)
         {
             var args = new List<Value>();
             foreach (var v in n.Inputs)
             {
-                if (!map.TryGetValue(v, out var mapped))
-                {
-                    if (v.Node is { Kind: "prim::Constant" } c && c.Attribute is not TensorRef)
-                    {
-                        mapped = body.AppendConstant(c.Attribute);
-                    }
-                    else if (v.Node is { Kind: "prim::ListConstruct" })
-                        throw new InvalidOperationException("JIT fusion: list arguments are not fusible.");
-                    else
-                    {
-                        mapped = body.AddInput(external.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Type);
-                        external.Add(v);
-                    }
-                    map[v] = mapped;
-                }
+                if (!map.TryGetValue(v, out var mapped)) map[v] = mapped = body.AppendConstant(v.Node!.Attribute);
                 args.Add(mapped);
             }
             var copy = body.Append(n.Kind, args, n.Output.Type);

@@ -44,6 +44,28 @@ public sealed class TracedModule
     /// <summary>C#-like source of <see cref="Graph"/>.</summary>
     public string Code => CodePrinter.Print(Last.Graph, Name);
 
+    /// <summary>
+    /// What the compiled backend generated for <see cref="Graph"/>: each fusion group's body as C#-like code
+    /// and whether it compiled (groups compile on first use without gradients; this compiles them now).
+    /// </summary>
+    public string GeneratedCode
+    {
+        get
+        {
+            var sb = new System.Text.StringBuilder();
+            int i = 0;
+            foreach (var n in Last.Graph.Nodes.Where(n => n.Subgraph is not null))
+            {
+                string? reason = null;
+                n.Compiled ??= FusedKernel.TryCompile(n.Subgraph!, out reason) ?? FusedKernel.Unavailable;
+                sb.Append("// prim::FusionGroup_").Append(i++).Append(": ")
+                  .Append(n.Compiled == FusedKernel.Unavailable ? $"not compiled ({reason ?? "unsupported"}), interpreted" : "one vectorized loop (Vector512 + scalar tail), split across cores")
+                  .Append('\n').Append(CodePrinter.Print(n.Subgraph!, $"FusionGroup_{i - 1}"));
+            }
+            return sb.Length == 0 ? "// no fusion groups: every op runs its eager kernel\n" : sb.ToString();
+        }
+    }
+
     /// <summary>Warnings issued (e.g. too many specializations: running eagerly).</summary>
     public List<string> Warnings { get; } = [];
 
