@@ -72,5 +72,6 @@ public class InterpreterOpTests
     {
         public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay) => seen.Add(op.Name);
         public void OnRead(Tensor tensor, string api) { }
+        public void OnMutating(Tensor tensor) { }
     }
 }

@@ -157,4 +157,17 @@ public class TracingTests
             Assert.AreEqual(text, Parser.Parse(text, graph.TensorConstants).ToString());
         }
     }
+
+    [TestMethod]
+    public void InPlaceOpsOnCapturedConstantsDoNotLeakAcrossCalls()
+    {
+        var c = Tensor.From(new float[] { 1, 2 });
+        // The captured tensor is cloned inside, then modified in place: every call must see the original values.
+        var traced = Jit.Trace((Tensor x) => c.Clone().Add_(1.0) * x, Tensor.Ones(2));
+        traced.Forward(Tensor.Ones(2));
+        CollectionAssert.AreEqual(new float[] { 2, 3 }, traced.Forward(Tensor.Ones(2)).ToArray<float>());
+        var direct = Jit.Trace((Tensor x) => x * Tensor.From(new float[] { 1, 2 }).Mul_(2.0), Tensor.Ones(2), new TraceOptions { Optimize = false });
+        direct.Forward(Tensor.Ones(2));
+        CollectionAssert.AreEqual(new float[] { 2, 4 }, direct.Forward(Tensor.Ones(2)).ToArray<float>());
+    }
 }

@@ -22,6 +22,9 @@ public interface IOpObserver
 
     /// <summary>A tensor's values were read back into .NET (<c>Item</c>, <c>ToArray</c>): control flow may now depend on them.</summary>
     void OnRead(Tensor tensor, string api);
+
+    /// <summary>An in-place op is about to write to <paramref name="tensor"/> (observers snapshot what they need first).</summary>
+    void OnMutating(Tensor tensor);
 }
 
 /// <summary>Installs op observers and marks op-internal work that observers must not see.</summary>
@@ -92,6 +95,9 @@ public static class Dispatch
     /// <summary>Reports a non-differentiable op (comparisons, argmax, casts to integer types...).</summary>
     internal static Tensor Record(OpCall op, Tensor output, params Tensor?[] inputs) =>
         Record(op, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], null, []);
+
+    /// <summary>Reports that an in-place op is about to write to a tensor.</summary>
+    internal static void Mutating(Tensor t) => Observer?.OnMutating(t);
 
     /// <summary>Reports a read of tensor values into .NET.</summary>
     internal static void Read(Tensor t, string api) => Observer?.OnRead(t, api);

@@ -9,6 +9,7 @@ public sealed partial class Tensor
     private Tensor InPlace(BinaryKind k, Tensor other, string op)
     {
         CheckInPlace(op);
+        Dispatch.Mutating(this);
         ElementwiseDispatch.Binary(k, this, other, op, into: this);
         BumpVersion();
         return Dispatch.Record(op, this, this, other);
@@ -36,6 +37,7 @@ public sealed partial class Tensor
     public Tensor Clamp_(double? min = null, double? max = null)
     {
         CheckInPlace("aten::clamp_");
+        Dispatch.Mutating(this);
         using (Autograd.NoGrad())
         using (Dispatch.Internal())
             CopyStrided(this, Clamp(min, max), "aten::clamp_");
@@ -47,6 +49,7 @@ public sealed partial class Tensor
     public Tensor Fill_(double value)
     {
         CheckInPlace("aten::fill_");
+        Dispatch.Mutating(this);
         CopyStrided(this, Scalar(value, DType), "aten::fill_");
         BumpVersion();
         return Dispatch.Record(new OpCall("aten::fill_", value), this, this);

@@ -42,6 +42,7 @@ public sealed partial class Tensor
         if (!shape.AsSpan().SequenceEqual(_shape))
             throw new ArgumentException($"aten::copy_: source of shape {Shapes.Format(src._shape)} cannot be broadcast to destination shape {Shapes.Format(_shape)}.");
         CheckInPlace("aten::copy_");
+        Dispatch.Mutating(this);
         CopyStrided(this, src, "aten::copy_");
         BumpVersion();
         Dispatch.Record("aten::copy_", this, this, src);

@@ -20,7 +20,10 @@ public static class Interpreter
             switch (n.Kind)
             {
                 case "prim::Constant":
-                    env[n.Output] = n.Attribute is TensorRef ? graph.ConstantTensor(n) : n.Attribute;
+                    // A constant that an in-place op writes to gets a fresh copy per run, so that runs stay independent.
+                    env[n.Output] = n.Attribute is not TensorRef ? n.Attribute
+                        : n.Output.Uses.Any(u => u.Kind.EndsWith('_') && u.Inputs.Count > 0 && u.Inputs[0] == n.Output)
+                            ? CopyOf(graph.ConstantTensor(n)) : graph.ConstantTensor(n);
                     break;
                 case "prim::ListConstruct":
                     env[n.Output] = n.Inputs.Select(v => env[v] is long l ? l : throw new InvalidOperationException($"JIT: {n} expects int elements.")).ToArray();
@@ -54,6 +57,12 @@ public static class Interpreter
             if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, n.Output.TensorType!.Shape);
         }
         return Run(body, inputs)[0];
+    }
+
+    private static Tensor CopyOf(Tensor t)
+    {
+        using var _ = Dispatch.Internal();
+        return t.Clone();
     }
 
     private static void CheckGuard(Node guard, Tensor t)

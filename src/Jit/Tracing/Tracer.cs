@@ -36,6 +36,9 @@ internal sealed class Tracer : IOpObserver
         _env[output] = n.Output;
     }
 
+    /// <summary>Binds the target before it changes, so that a tensor unknown to the trace is captured with its old values.</summary>
+    public void OnMutating(Tensor tensor) => ValueOf(tensor);
+
     public void OnRead(Tensor tensor, string api)
     {
         var v = ValueOf(tensor);
