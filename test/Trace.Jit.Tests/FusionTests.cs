@@ -71,9 +71,11 @@ public class FusionTests
                 return h;
             }
             var g = new Generator((ulong)trial);
-            int n = rng.Next(1, 200);
-            var traced = Jit.Trace(F, [Tensor.Randn([n], generator: g), Tensor.Randn([n], generator: g)]);
-            var x = new[] { Tensor.Randn([n], generator: g), Tensor.Randn([n], generator: g) };
+            int rows = rng.Next(1, 4), n = rng.Next(1, 200);
+            // The second operand is full-shape, a repeated row or one value per row.
+            int[] second = (trial % 3) switch { 0 => [rows, n], 1 => [n], _ => [rows, 1] };
+            var traced = Jit.Trace(F, [Tensor.Randn([rows, n], generator: g), Tensor.Randn(second, generator: g)]);
+            var x = new[] { Tensor.Randn([rows, n], generator: g), Tensor.Randn(second, generator: g) };
             TraceAssert.AllClose(F(x), traced.Call(x)[0], 1e-5, 1e-6, $"trial {trial}: {string.Join(" ", plan)}\n{traced.Graph}");
         }
     }
@@ -88,10 +90,29 @@ public class FusionTests
     }
 
     [TestMethod]
-    public void BroadcastingChainsAreNotFusedYet()
+    [DataRow(new[] { 37 }, DType.Float32)]          // a row repeated: bias-like
+    [DataRow(new[] { 5, 1 }, DType.Float32)]        // one value per row: a row max or norm
+    [DataRow(new[] { 1, 1 }, DType.Float64)]        // one value
+    [DataRow(new[] { 5, 37 }, DType.Float64)]       // same shape
+    public void BroadcastOperandsFuseAsRowsColumnsOrScalars(int[] otherShape, DType dt)
     {
-        var traced = Jit.Trace((Tensor[] v) => (v[0] + v[1]).Tanh(), [Tensor.Ones(4, 3), Tensor.Ones(3)]);
-        Assert.IsFalse(traced.Graph.ToString().Contains("FusionGroup"), "a broadcast operand keeps the ops unfused");
-        TraceAssert.AllClose((Tensor.Ones(4, 3) + Tensor.Ones(3)).Tanh(), traced.Call(Tensor.Ones(4, 3), Tensor.Ones(3))[0]);
+        var g = new Generator(11);
+        static Tensor F(Tensor[] v) => ((v[0] - v[1]) * 0.5).Tanh() * v[0] + v[1].Exp();
+        Tensor[] Inputs() => [Tensor.Randn([5, 37], dt, g), Tensor.Randn(otherShape, dt, g)];
+        var traced = Jit.Trace(F, Inputs());
+        StringAssert.Contains(traced.Graph.ToString(), "prim::FusionGroup_0");
+        var x = Inputs();
+        TraceAssert.AllClose(F(x), traced.Call(x)[0], dt == DType.Float32 ? 2e-6 : 1e-14, 1e-7);
+        Assert.AreNotSame(FusedKernel.Unavailable, traced.Graph.Nodes.First(n => n.Subgraph is not null).Compiled);
+    }
+
+    [TestMethod]
+    public void MiddleDimBroadcastsAreNotFused()
+    {
+        static Tensor F(Tensor[] v) => (v[0] + v[1]).Tanh();
+        var traced = Jit.Trace(F, [Tensor.Ones(4, 3, 2), Tensor.Ones(4, 1, 2)]);
+        Assert.IsFalse(traced.Graph.ToString().Contains("FusionGroup"), "a (4, 1, 2) operand of a (4, 3, 2) result is not a row, column or scalar");
+        var x = new[] { Tensor.Randn(4, 3, 2), Tensor.Randn(4, 1, 2) };
+        TraceAssert.AllClose(F(x), traced.Call(x)[0]);
     }
 }

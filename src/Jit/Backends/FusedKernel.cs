@@ -17,12 +17,33 @@ internal sealed class FusedKernel
 {
     private readonly Delegate _loop;
     private readonly DType _dtype;
+    private readonly int _inner;   // 0: one flat loop; else rows of this many elements (broadcast inputs)
 
-    private FusedKernel(Delegate loop, DType dtype, string source)
+    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0)
     {
         _loop = loop;
         _dtype = dtype;
         Source = source;
+        _inner = inner;
+    }
+
+    /// <summary>How a group input is indexed relative to the output (row-major, last dim = row).</summary>
+    internal enum InputKind { Full, Row, Column, Scalar }
+
+    /// <summary>
+    /// How an input of <paramref name="input"/> shape broadcasts to <paramref name="output"/>: the same shape,
+    /// one row repeated (the trailing dim), one value per row (trailing dim 1), or one value; null otherwise.
+    /// </summary>
+    internal static InputKind? Classify(int[] input, int[] output)
+    {
+        if (input.SequenceEqual(output)) return InputKind.Full;
+        if (input.Length > output.Length) return null;
+        var padded = Enumerable.Repeat(1, output.Length - input.Length).Concat(input).ToArray();
+        if (padded.All(d => d == 1)) return InputKind.Scalar;
+        int last = output.Length - 1;
+        if (padded[last] == output[last] && padded.Take(last).All(d => d == 1)) return InputKind.Row;
+        if (padded[last] == 1 && padded.Take(last).SequenceEqual(output.Take(last))) return InputKind.Column;
+        return null;
     }
 
     /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
@@ -61,12 +82,12 @@ internal sealed class FusedKernel
     {
         var output = Tensor.Empty(shape, _dtype);
         int n = output.Numel;
-        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n);
-        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n);
+        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner);
+        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner);
         return output;
     }
 
-    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n) where T : unmanaged
+    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner) where T : unmanaged
     {
         var arrays = new T[inputs.Length][];
         for (int i = 0; i < inputs.Length; i++)
@@ -75,6 +96,13 @@ internal sealed class FusedKernel
             arrays[i] = ((CpuStorage<T>)t.Storage).Data;
         }
         var dst = ((CpuStorage<T>)output.Storage).Data;
+        if (inner > 0)
+        {
+            // Rows mode: the loop takes a row range.
+            int rows = inner == 0 ? 0 : n / inner;
+            ParallelRange.Run(rows, Math.Max(1, ParallelRange.ElementwiseGrain / 4 / inner), (r0, r1) => loop(arrays, dst, r0, r1));
+            return;
+        }
         // Chunks are multiples of 64 elements so that every chunk but the last runs whole vectors.
         int blocks = (n + 63) / 64;
         ParallelRange.Run(blocks, ParallelRange.ElementwiseGrain / 4 / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n)));
@@ -95,30 +123,68 @@ internal sealed class FusedKernel
         var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
         var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
 
-        var vectorBody = Emit<T>(body, v => Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], i),
+        var outShape = body.Outputs[0].TensorType!.Shape;
+        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? Classify(t.Shape, outShape) : null).ToArray();
+        if (kinds.Any(k => k is null)) throw new NotSupportedException("an input does not broadcast as a row, a column or a scalar");
+        bool rowsMode = kinds.Any(k => k != InputKind.Full);
+        int inner = outShape.Length == 0 ? 1 : outShape[^1];
+        // Rows mode: i walks a row (0..inner), r is the row, rowBase = r * inner.
+        var r = Expression.Variable(typeof(int), "r");
+        var rowBase = Expression.Variable(typeof(int), "rowBase");
+        Expression Index(int k) => !rowsMode ? i : kinds[k] switch
+        {
+            InputKind.Full => Expression.Add(rowBase, i),
+            InputKind.Row => i,
+            InputKind.Column => r,
+            _ => Expression.Constant(0),
+        };
+        bool Broadcast(int k) => rowsMode && kinds[k] is InputKind.Column or InputKind.Scalar;
+        var vectorBody = Emit<T>(body,
+            v => Broadcast(body.Inputs.IndexOf(v))
+                ? Expression.Call(vecStatic, "Create", [typeof(T)], Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))))
+                : Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))),
             c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
-        var scalarBody = Emit<T>(body, v => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], i),
+        var scalarBody = Emit<T>(body, v => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))),
             c => Expression.Constant(c), typeof(T), null, out var scalarVars);
+        Expression outIndex = rowsMode ? Expression.Add(rowBase, i) : i;
 
         var vecBreak = Expression.Label("vecDone");
         var scalarBreak = Expression.Label("scalarDone");
         var copyTo = vecStatic.GetMethods().First(m => m.Name == "CopyTo" && m.GetParameters().Length == 3
             && m.GetParameters()[1].ParameterType.IsArray).MakeGenericMethod(typeof(T));
+        // In rows mode the element loops run over one row [0, inner); otherwise over [start, end).
+        Expression loopEnd = rowsMode ? Expression.Constant(inner) : end;
         var vectorLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(end, Expression.Constant(width))),
-                Expression.Block(vectorVars, vectorBody.Append(Expression.Call(copyTo, vectorBody[^1], dst, i))
+            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(loopEnd, Expression.Constant(width))),
+                Expression.Block(vectorVars, vectorBody.Append(Expression.Call(copyTo, vectorBody[^1], dst, outIndex))
                     .Append(Expression.AddAssign(i, Expression.Constant(width)))),
                 Expression.Break(vecBreak)), vecBreak);
         var scalarLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, end),
-                Expression.Block(scalarVars, scalarBody.Append(Expression.Assign(Expression.ArrayAccess(dst, i), scalarBody[^1]))
+            Expression.IfThenElse(Expression.LessThan(i, loopEnd),
+                Expression.Block(scalarVars, scalarBody.Append(Expression.Assign(Expression.ArrayAccess(dst, outIndex), scalarBody[^1]))
                     .Append(Expression.PostIncrementAssign(i))),
                 Expression.Break(scalarBreak)), scalarBreak);
-        var block = Expression.Block([i, .. arrays], [.. setup, Expression.Assign(i, start), vectorLoop, scalarLoop]);
+        Expression block;
+        if (!rowsMode)
+            block = Expression.Block([i, .. arrays], [.. setup, Expression.Assign(i, start), vectorLoop, scalarLoop]);
+        else
+        {
+            // for (r = start; r < end; r++) { rowBase = r * inner; i = 0; vector loop; scalar loop; }
+            var rowBreak = Expression.Label("rowsDone");
+            var rowLoop = Expression.Loop(
+                Expression.IfThenElse(Expression.LessThan(r, end),
+                    Expression.Block(
+                        Expression.Assign(rowBase, Expression.Multiply(r, Expression.Constant(inner))),
+                        Expression.Assign(i, Expression.Constant(0)),
+                        vectorLoop, scalarLoop,
+                        Expression.PostIncrementAssign(r)),
+                    Expression.Break(rowBreak)), rowBreak);
+            block = Expression.Block([i, r, rowBase, .. arrays], [.. setup, Expression.Assign(r, start), rowLoop]);
+        }
         var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(block, ins, dst, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"));
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0);
     }
 
     /// <summary>

@@ -2,8 +2,10 @@ namespace Trace.Jit;
 
 // Groups chains of elementwise ops into prim::FusionGroup nodes whose body becomes one compiled loop
 // (FusedKernel). Run after the cleanup passes (constants folded, duplicates merged) and before a final DCE.
-// A group has one output; every tensor it reads has the group's exact shape and dtype (no broadcasting
-// yet); scalar constants are copied into the body. A producer joins a group only when all its uses are in it.
+// A group has one output; every tensor it reads has the group's dtype and either its shape, or broadcasts as
+// one row (trailing dim, e.g. a bias), one value per row (trailing dim 1, e.g. a row max) or one value; group
+// members all have the output's shape. Scalar constants are copied into the body. A producer joins a group
+// only when all its uses are in it.
 //
 // Before:
 //   %3 : Float(4) = aten::mul(%a, %c0.5)
@@ -58,7 +60,7 @@ public sealed class ElementwiseFusion : IGraphPass
 
     private static bool Fusible(Node n) =>
         FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() &&
-        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && it.DType == t.DType && it.Shape.SequenceEqual(t.Shape)));
+        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && it.DType == t.DType && FusedKernel.Classify(it.Shape, t.Shape) is not null));
 
     private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
 
