@@ -86,7 +86,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: index must be a 1-D integer tensor, got shape {Shapes.Format(index._shape)} and dtype {index.DType.TorchName()}.");
         long[] iv;
         using (Dispatch.Internal()) iv = index.ToArray<long>();
-        var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach();
+        var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : AsStrided(_shape, _strides, StorageOffset);   // an unrecorded, grad-free view
         int size = src._shape[d];
         foreach (long v in iv)
             if (v < 0 || v >= size)
@@ -111,6 +111,7 @@ public sealed partial class Tensor
         }
         else
         {
+            using var _ = Dispatch.Internal();
             for (int i = 0; i < iv.Length; i++) CopyStrided(r.Select(d, i), src.Select(d, (int)iv[i]), op);
         }
         if (Dim == 0) r = r.AsStrided([], [], 0);
@@ -129,12 +130,15 @@ public sealed partial class Tensor
     internal Tensor IndexSelectBackward(int[] inputShape, int d, long[] iv, Tensor index)
     {
         var r = Zeros(inputShape, DType, Device);
-        var rv = Dim == 0 ? r.AsStrided([1], [1], 0) : r;
-        var g = Dim == 0 ? Detach().AsStrided([1], [1], StorageOffset) : Detach();
-        for (int i = 0; i < iv.Length; i++)
+        using (Dispatch.Internal())
         {
-            var slot = rv.Select(d, (int)iv[i]);
-            ElementwiseDispatch.Binary(BinaryKind.Add, slot, g.Select(d, i), "aten::index_select_backward", into: slot);
+            var rv = Dim == 0 ? r.AsStrided([1], [1], 0) : r;
+            var g = Dim == 0 ? AsStrided([1], [1], StorageOffset) : AsStrided(_shape, _strides, StorageOffset);
+            for (int i = 0; i < iv.Length; i++)
+            {
+                var slot = rv.Select(d, (int)iv[i]);
+                ElementwiseDispatch.Binary(BinaryKind.Add, slot, g.Select(d, i), "aten::index_select_backward", into: slot);
+            }
         }
         return Dispatch.Record(new OpCall("aten::index_select_backward", inputShape, d), r, [this, index], [gg => gg.IndexSelect(d, index), null]);
     }

@@ -192,10 +192,10 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: expected reduction dim {d} to have non-zero size (input shape {Shapes.Format(_shape)}).");
         var dt = DType == DType.Bool ? DType.Int32 : DType;
         // Move the reduced dim last and make rows contiguous.
-        var x = Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach();
         var perm = Enumerable.Range(0, rank).Where(i => i != d).Append(d).ToArray();
         Tensor rows;
-        using (Dispatch.Internal()) rows = x.To(dt).Permute(perm).Contiguous();
+        using (Dispatch.Internal())
+            rows = (Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach()).To(dt).Permute(perm).Contiguous();
         int n = rows.Numel / len;
         int[] outShape = Dim == 0 ? [] : keepdim ? _shape.Select((s, i) => i == d ? 1 : s).ToArray() : _shape.Where((_, i) => i != d).ToArray();
         var values = new Tensor(outShape, dt, Device);

@@ -71,34 +71,18 @@ public class Adam : Optimizer
         new([]) { Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
 
     /// <inheritdoc/>
-    public override void Step()
+    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
-        using var _ = Autograd.NoGrad();
-        var groups = ParamGroups;
-        for (int gi = 0; gi < groups.Count; gi++)
-        {
-            var group = groups[gi];
-            for (int pi = 0; pi < group.Params.Count; pi++)
-            {
-                var p = group.Params[pi];
-                if (p.Grad is null) continue;
-                var grad = GradientOf(p);
-                var state = StateOf(p);
-                state.Step++;
-                state.ExpAvg ??= ZerosLike(p);
-                state.ExpAvgSq ??= ZerosLike(p);
-                if (group.Amsgrad) state.MaxExpAvgSq ??= ZerosLike(p);
-                var vmax = group.Amsgrad ? state.MaxExpAvgSq : null;
-                var target = UpdateTarget(p);
-                if (p.DType == DType.Float32)
-                    OptimKernels.AdamStep(Elements<float>(target), Elements<float>(grad), Elements<float>(state.ExpAvg),
-                        Elements<float>(state.ExpAvgSq), Elements<float>(vmax), Args<float>(group, state.Step));
-                else
-                    OptimKernels.AdamStep(Elements<double>(target), Elements<double>(grad), Elements<double>(state.ExpAvg),
-                        Elements<double>(state.ExpAvgSq), Elements<double>(vmax), Args<double>(group, state.Step));
-                Commit(p, target);
-            }
-        }
+        state.ExpAvg ??= ZerosLike(target);
+        state.ExpAvgSq ??= ZerosLike(target);
+        if (group.Amsgrad) state.MaxExpAvgSq ??= ZerosLike(target);
+        var vmax = group.Amsgrad ? state.MaxExpAvgSq : null;
+        if (target.DType == DType.Float32)
+            OptimKernels.AdamStep(Elements<float>(target), Elements<float>(grad), Elements<float>(state.ExpAvg),
+                Elements<float>(state.ExpAvgSq), Elements<float>(vmax), Args<float>(group, state.Step));
+        else
+            OptimKernels.AdamStep(Elements<double>(target), Elements<double>(grad), Elements<double>(state.ExpAvg),
+                Elements<double>(state.ExpAvgSq), Elements<double>(vmax), Args<double>(group, state.Step));
     }
 
     /// <summary>

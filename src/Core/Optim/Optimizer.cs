@@ -52,8 +52,34 @@ public abstract class Optimizer
     /// <summary>Per-parameter state, keyed by the parameter tensor (by reference); a parameter appears after its first step.</summary>
     public IReadOnlyDictionary<Tensor, ParamState> State => _state;
 
-    /// <summary>Performs one optimization step: updates every parameter that has a gradient, in place.</summary>
-    public abstract void Step();
+    /// <summary>
+    /// Updates every parameter that has a gradient, in place (under NoGrad): each parameter's gradient is
+    /// made contiguous and of its dtype, its step count advances, and <see cref="Update"/> applies the rule.
+    /// Parameters whose <see cref="Tensor.Grad"/> is null are skipped.
+    /// </summary>
+    public void Step()
+    {
+        using var _ = Autograd.NoGrad();
+        foreach (var group in _groups)
+            foreach (var p in group.Params)
+            {
+                if (p.Grad is null) continue;
+                var grad = GradientOf(p);
+                var state = StateOf(p);
+                state.Step++;
+                var target = UpdateTarget(p);
+                Update(group, target, grad, state);
+                Commit(p, target);
+            }
+    }
+
+    /// <summary>
+    /// Applies the optimizer's rule to one parameter (override it to write a new optimizer; Tensor in-place
+    /// ops work on <paramref name="target"/>): <paramref name="target"/> holds its contiguous values
+    /// (updated in place), <paramref name="grad"/> its contiguous gradient, <paramref name="state"/> its state
+    /// (step already advanced).
+    /// </summary>
+    protected abstract void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state);
 
     /// <summary>
     /// Clears the gradients of all parameters. With <paramref name="setToNone"/> (the default, as in
@@ -158,7 +184,7 @@ public abstract class Optimizer
     }
 
     /// <summary>A zero-filled contiguous buffer shaped like <paramref name="p"/>, for optimizer state.</summary>
-    private protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType);
+    protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType);
 
     /// <summary>The contiguous tensor a kernel updates: the parameter itself, or a copy of a strided one (call under NoGrad).</summary>
     private protected static Tensor UpdateTarget(Tensor p) => p.IsContiguous ? p : p.Clone();

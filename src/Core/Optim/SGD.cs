@@ -54,36 +54,19 @@ public sealed class SGD : Optimizer
     }
 
     /// <inheritdoc/>
-    public override void Step()
+    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
-        using var _ = Autograd.NoGrad();
-        var groups = ParamGroups;
-        for (int gi = 0; gi < groups.Count; gi++)
+        bool first = false;
+        if (group.Momentum != 0 && state.MomentumBuffer is null)
         {
-            var group = groups[gi];
-            double momentum = group.Momentum;
-            for (int pi = 0; pi < group.Params.Count; pi++)
-            {
-                var p = group.Params[pi];
-                if (p.Grad is null) continue;
-                var grad = GradientOf(p);
-                var state = StateOf(p);
-                state.Step++;
-                bool first = false;
-                if (momentum != 0 && state.MomentumBuffer is null)
-                {
-                    state.MomentumBuffer = ZerosLike(p);
-                    first = true;
-                }
-                var buf = momentum != 0 ? state.MomentumBuffer : null;
-                var target = UpdateTarget(p);
-                if (p.DType == DType.Float32)
-                    OptimKernels.SgdStep(Elements<float>(target), Elements<float>(grad), Elements<float>(buf), Args<float>(group, first));
-                else
-                    OptimKernels.SgdStep(Elements<double>(target), Elements<double>(grad), Elements<double>(buf), Args<double>(group, first));
-                Commit(p, target);
-            }
+            state.MomentumBuffer = ZerosLike(target);
+            first = true;
         }
+        var buf = group.Momentum != 0 ? state.MomentumBuffer : null;
+        if (target.DType == DType.Float32)
+            OptimKernels.SgdStep(Elements<float>(target), Elements<float>(grad), Elements<float>(buf), Args<float>(group, first));
+        else
+            OptimKernels.SgdStep(Elements<double>(target), Elements<double>(grad), Elements<double>(buf), Args<double>(group, first));
     }
 
     /// <summary>The step's scalars, computed in double and rounded once to the element type.</summary>
