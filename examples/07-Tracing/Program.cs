@@ -31,3 +31,13 @@ Console.WriteLine("== calling with batch size 32 ==");
 tracedParallel.Forward(Tensor.Randn([32, DIn], generator: g));
 Console.WriteLine($"retraced: {tracedParallel.ExplainLastRetrace()}");
 Console.WriteLine($"specializations cached: {tracedParallel.SpecializationCount}");
+
+// A call that needs gradients traces the backward as well (through the same backward rules the eager tape
+// runs) and splits the joint graph: the forward returns what backward needs, the backward is compiled too.
+Console.WriteLine("== TwoLayerNet with gradients: forward graph (output, then values saved for backward) ==");
+var small = new TwoLayerNet(8, 4, 2, g);
+var trainable = Jit.Trace(small, Tensor.Randn([3, 8], generator: g));
+var y = trainable.Forward(Tensor.Randn([3, 8], generator: g).RequiresGrad_());
+Console.Write(trainable.Differentiable!.Forward);
+Console.WriteLine("== backward graph ==");
+Console.Write(trainable.Differentiable.Backward);

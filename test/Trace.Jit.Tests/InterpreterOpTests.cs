@@ -9,7 +9,7 @@ public class InterpreterOpTests
 {
     private static Tensor R(Generator g, params int[] shape) => Tensor.Randn(shape, DType.Float64, g);
 
-    private static readonly Dictionary<string, (Func<Tensor[], Tensor> F, Func<Generator, Tensor[]> Inputs)> Cases = new()
+    internal static readonly Dictionary<string, (Func<Tensor[], Tensor> F, Func<Generator, Tensor[]> Inputs)> Cases = new()
     {
         ["arithmetic"] = (x => (x[0] + x[1]) * (x[0] - 2.0) / (x[1].Abs() + 1.0) - 3.0 * x[0], g => [R(g, 3, 4), R(g, 4)]),
         ["pow_max_min"] = (x => x[0].Abs().Add(0.5).Pow(x[1]).Maximum(x[1]).Minimum(x[0].Pow(2.0)), g => [R(g, 2, 5), R(g, 2, 5)]),

@@ -36,6 +36,9 @@ public static class Dispatch
     /// <summary>The observer of this thread, unless inside an op's own implementation.</summary>
     internal static IOpObserver? Observer => _internalDepth == 0 ? _observer : null;
 
+    /// <summary>True when an observer sees this thread's ops (a trace is being recorded).</summary>
+    internal static bool IsObserved => Observer is not null;
+
     /// <summary>Installs <paramref name="observer"/> on this thread until the returned scope is disposed.</summary>
     public static IDisposable Observe(IOpObserver observer)
     {

@@ -112,7 +112,19 @@ public sealed partial class Tensor
         var dims = Enumerable.Range(Dim - k, k).ToArray();
         var lead = Enumerable.Range(0, Dim - k).ToArray();
         // Backward with x̂ = (x − mean)·rstd: dx = rstd·(gw − mean(gw) − x̂·mean(gw·x̂)), gw = g·w; dw = Σ g·x̂; db = Σ g.
-        Tensor XHat() => Sub(mean).Mul(rstd);
+        // While a backward is being traced, the statistics are derived again with recorded ops, so that the
+        // graph computes them from x instead of freezing this call's values as constants.
+        (Tensor Mean, Tensor Rstd) Stats()
+        {
+            if (!Dispatch.IsObserved) return (mean, rstd);
+            var mu = Mean(dims, keepdim: true);
+            return (mu, Sub(mu).Square().Mean(dims, keepdim: true).Add(eps).Rsqrt());
+        }
+        Tensor XHat()
+        {
+            var (mu, r) = Stats();
+            return Sub(mu).Mul(r);
+        }
         Tensor SumLead(Tensor t) => lead.Length == 0 ? t : t.Sum(lead);
         return Dispatch.Record(new OpCall("aten::layer_norm", normalizedShape, eps), y, [this, weight, bias],
         [
@@ -120,7 +132,7 @@ public sealed partial class Tensor
             {
                 var gw = weight is null ? g : g.Mul(weight);
                 var xhat = XHat();
-                return gw.Sub(gw.Mean(dims, keepdim: true)).Sub(xhat.Mul(gw.Mul(xhat).Mean(dims, keepdim: true))).Mul(rstd);
+                return gw.Sub(gw.Mean(dims, keepdim: true)).Sub(xhat.Mul(gw.Mul(xhat).Mean(dims, keepdim: true))).Mul(Stats().Rstd);
             },
             g => SumLead(g.Mul(XHat())),
             g => SumLead(g),

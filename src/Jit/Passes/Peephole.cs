@@ -8,6 +8,7 @@ namespace Trace.Jit;
 //   x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0 (an int or float constant operand)   → x
 //   transpose(transpose(x, a, b), a, b) or (…, b, a)                             → x
 //   reshape/view(reshape/view(x, s1), s2), x contiguous                          → reshape(x, s2) (view if both were views)
+//   reshape/view/expand(x, s) whose result has x's type (same shape and strides)  → x
 //   permute(permute(x, p), q)                                                    → permute(x, p[q[i]]), or x if that is the identity
 //   aten::to(x, dtype) where x already has that dtype                            → x
 // The arithmetic rules also skip results that are returned or that an in-place op may write to, and x when
@@ -66,6 +67,8 @@ public sealed class Peephole : IGraphPass
             case "aten::to" when n.Inputs.Count == 2:
                 return n.Inputs[0].Type is TensorType x && PassUtil.IntConstant(n.Inputs[1]) is long code &&
                     code is 3 or 4 or 6 or 7 or 11 && ScalarTypes.FromCode(code) == x.DType ? n.Inputs[0] : null;
+            case "aten::reshape" or "aten::view" or "aten::expand" when n.Inputs.Count == 2:
+                return n.Inputs[0];
             case "aten::transpose" when n.Inputs.Count == 3 && n.Inputs[0].Node is { Kind: "aten::transpose" } inner && inner.Inputs.Count == 3:
                 return inner.Inputs[0].Type is TensorType t && Dims(n, t.Shape.Length) is { } outer &&
                     Dims(inner, t.Shape.Length) is { } first && outer.SetEquals(first) ? inner.Inputs[0] : null;

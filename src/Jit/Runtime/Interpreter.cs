@@ -40,7 +40,9 @@ public static class Interpreter
                     break;
             }
         }
-        return graph.Outputs.Select(o => env[o] as Tensor ?? throw new InvalidOperationException($"JIT: graph output %{o.Name} is not a tensor.")).ToArray();
+        // A constant returned as an output is copied: callers own their outputs and may change them in place.
+        return graph.Outputs.Select(o => env[o] is Tensor t ? (o.Node?.Kind == "prim::Constant" ? CopyOf(t) : t)
+            : throw new InvalidOperationException($"JIT: graph output %{o.Name} is not a tensor.")).ToArray();
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal static class TraceChecker
             expected = module.RunEager(Copy());
             try
             {
-                actual = Interpreter.Run(s.Graph, [.. Copy(), .. parameters.Select(p => p.Tensor), .. s.Lifted]);
+                actual = s.Run([.. Copy(), .. parameters.Select(p => p.Tensor), .. s.Lifted]);
             }
             catch (GuardFailedException e)
             {

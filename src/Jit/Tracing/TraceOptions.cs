@@ -24,6 +24,13 @@ public sealed record TraceOptions
     /// <summary>Fuse elementwise chains into compiled loops (on by default; needs <see cref="Optimize"/>).</summary>
     public bool Fuse { get; init; } = true;
 
+    /// <summary>
+    /// When a call needs gradients, trace the backward too (through the ops' own backward rules) and run it as a
+    /// compiled graph (on by default). Off: the forward is interpreted with the eager tape, which also supports
+    /// higher-order gradients.
+    /// </summary>
+    public bool CompileBackward { get; init; } = true;
+
     /// <summary>Run the optimization passes (on by default).</summary>
     public bool Optimize { get; init; } = true;
 }

@@ -38,7 +38,16 @@ public sealed class TracedModule
     /// <summary>The optimized graph of the most recently used specialization.</summary>
     public Graph Graph => Last.Graph;
 
-    /// <summary>The graph as recorded, before the optimization passes.</summary>
+    /// <summary>
+    /// The compiled backward of the most recently used specialization (its forward is <see cref="Graph"/>),
+    /// or null when it was traced without gradients or its backward runs on the eager tape (see <see cref="EagerBackwardReason"/>).
+    /// </summary>
+    public DifferentiableGraph? Differentiable => Last.Diff;
+
+    /// <summary>Why the most recently used specialization needs gradients but runs them on the eager tape (null otherwise).</summary>
+    public string? EagerBackwardReason => Last.EagerBackwardReason;
+
+    /// <summary>The graph as recorded (forward and, with a compiled backward, the backward), before the optimization passes.</summary>
     public Graph RawGraph => Last.RawGraph;
 
     /// <summary>C#-like source of <see cref="Graph"/>.</summary>
@@ -54,7 +63,8 @@ public sealed class TracedModule
         {
             var sb = new System.Text.StringBuilder();
             int i = 0;
-            foreach (var n in Last.Graph.Nodes.Where(n => n.Subgraph is not null))
+            var graphs = Last.Diff is { } d ? new[] { d.Forward, d.Backward } : [Last.Graph];
+            foreach (var n in graphs.SelectMany(g => g.Nodes).Where(n => n.Subgraph is not null))
             {
                 string? reason = null;
                 n.Compiled ??= FusedKernel.TryCompile(n.Subgraph!, out reason) ?? FusedKernel.Unavailable;
@@ -91,7 +101,7 @@ public sealed class TracedModule
             if (!s.Signature.Equals(signature)) continue;
             try
             {
-                var outputs = Interpreter.Run(s.Graph, [.. all, .. s.Lifted]);
+                var outputs = s.Run([.. all, .. s.Lifted]);
                 _last = s;
                 return outputs;
             }
@@ -127,9 +137,23 @@ public sealed class TracedModule
         using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
+        DifferentiableGraph? diff = null;
+        string? eagerBackward = null;
+        var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
+        if (Options.CompileBackward && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
+        {
+            var forwardOnly = raw.Clone();
+            diff = DifferentiableGraph.TryBuild(tracer, outputs, callInputs, Options, out eagerBackward);
+            if (diff is null) raw = forwardOnly;
+        }
         if (Jit.SelfCheck) SelfCheck(raw);
-        var optimized = Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true, fuse: Options.Fuse) : raw;
-        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray());
+        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true, fuse: Options.Fuse) : raw);
+        if (diff is not null && Jit.SelfCheck)
+        {
+            SelfCheck(diff.Forward);
+            SelfCheck(diff.Backward);
+        }
+        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray(), diff, eagerBackward);
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {
             TraceChecker.Check(this, s, inputs, parameters, isExample: true);
@@ -152,5 +176,15 @@ public sealed class TracedModule
             throw new InvalidOperationException($"JIT self-check: the graph does not round-trip through its text form.\nPrinted:\n{text}\nReparsed:\n{again}");
     }
 
-    internal sealed record Specialization(Signature Signature, Graph RawGraph, Graph Graph, Tensor[] Lifted);
+    /// <summary>
+    /// One traced signature: its graphs and the tensors lifted to inputs. <paramref name="Diff"/> is set when
+    /// calls need gradients and the backward is compiled; <paramref name="EagerBackwardReason"/> says why not
+    /// when gradients are needed but the backward runs on the eager tape.
+    /// </summary>
+    internal sealed record Specialization(Signature Signature, Graph RawGraph, Graph Graph, Tensor[] Lifted,
+        DifferentiableGraph? Diff = null, string? EagerBackwardReason = null)
+    {
+        /// <summary>Runs the specialization on the call's tensors (inputs, parameters, lifted).</summary>
+        public Tensor[] Run(Tensor[] callInputs) => Diff?.Run(callInputs) ?? Interpreter.Run(Graph, callInputs);
+    }
 }

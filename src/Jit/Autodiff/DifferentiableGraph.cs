@@ -1,0 +1,118 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// A specialization that needs gradients, compiled both ways: the forward graph (its output plus the values
+/// saved for backward) and the backward graph (the gradients of the call's inputs that require grad). Both
+/// come from one joint graph, recorded by tracing the model's forward and then the autograd engine running
+/// the ops' own backward rules — the rules the eager tape uses — and split by <see cref="Partitioner"/>;
+/// the usual passes and fusion then run on each half.
+/// </summary>
+public sealed class DifferentiableGraph
+{
+    internal DifferentiableGraph(Graph forward, Graph backward, (BackwardSource Source, int Index)[] backwardInputs, int[] gradInputs)
+    {
+        Forward = forward;
+        Backward = backward;
+        BackwardInputs = backwardInputs;
+        GradInputs = gradInputs;
+    }
+
+    /// <summary>The forward graph: the output first, then the values saved for backward.</summary>
+    public Graph Forward { get; }
+
+    /// <summary>The backward graph: one output per input of <see cref="GradInputs"/>.</summary>
+    public Graph Backward { get; }
+
+    internal (BackwardSource Source, int Index)[] BackwardInputs { get; }
+
+    /// <summary>For each backward output, the index of the call input (input, parameter or lifted tensor) it is the gradient of.</summary>
+    public IReadOnlyList<int> GradInputs { get; }
+
+    /// <summary>
+    /// Extends the trace in <paramref name="tracer"/> (whose graph returns the forward outputs) with the backward
+    /// computation and splits it; null, with the <paramref name="reason"/>, when the model is outside what the
+    /// compiled backward handles — the caller then keeps the forward graph and the eager tape.
+    /// </summary>
+    internal static DifferentiableGraph? TryBuild(Tracer tracer, Tensor[] outputs, IReadOnlyList<Tensor> callInputs, TraceOptions options, out string? reason)
+    {
+        reason = null;
+        var joint = tracer.Graph;
+        if (outputs.Length != 1) reason = $"the model returns {outputs.Length} tensors; the compiled backward handles one output";
+        else if (!outputs[0].RequiresGrad) reason = "the output does not require grad";
+        else if (joint.Nodes.FirstOrDefault(n => n.Replay is not null && !n.IsNondeterministic) is { } custom)
+            reason = $"{custom.Kind} is a custom Function, whose backward runs only eagerly";
+        if (reason is not null) return null;
+
+        var output = outputs[0];
+        var diff = Enumerable.Range(0, callInputs.Count).Where(i => callInputs[i].RequiresGrad).ToArray();
+        Tensor gradOutput;
+        using (Dispatch.Internal()) gradOutput = output.OnesLike();
+        tracer.BindInput(gradOutput, "grad_output");
+        int lifted = tracer.LiftedInputs.Count;
+        Tensor?[] grads;
+        using (Dispatch.Observe(tracer))
+            grads = Autograd.Grad([output], diff.Select(i => callInputs[i]).ToArray(), [gradOutput], retainGraph: true, allowUnused: true);
+        if (tracer.LiftedInputs.Count != lifted)
+        {
+            reason = "a backward rule read a tensor the forward did not";
+            return null;
+        }
+        var gradInputs = new List<int>();
+        for (int k = 0; k < diff.Length; k++)
+        {
+            if (grads[k] is not { } g) continue;
+            joint.Outputs.Add(tracer.ValueOf(g));
+            gradInputs.Add(diff[k]);
+        }
+        var cleaned = options.Optimize ? PassPipeline.Optimize(joint.Clone(), verify: true) : joint.Clone();
+        Partitioner.Result parts;
+        try
+        {
+            parts = Partitioner.Split(cleaned, forwardOutputs: 1);
+        }
+        catch (NotSupportedException e)
+        {
+            reason = e.Message;
+            return null;
+        }
+        Graph Finish(Graph g) => options.Optimize ? PassPipeline.Optimize(g, verify: true, fuse: options.Fuse) : g;
+        return new DifferentiableGraph(Finish(parts.Forward), Finish(parts.Backward), parts.BackwardInputs, [.. gradInputs]);
+    }
+
+    /// <summary>Runs the forward graph; when gradients are needed, its output's grad_fn runs the backward graph.</summary>
+    internal Tensor[] Run(Tensor[] callInputs)
+    {
+        if (Autograd.ShouldRecord(callInputs)) return [new CompiledFunction(this).Apply(callInputs)];
+        return [Interpreter.Run(Forward, callInputs)[0]];
+    }
+
+    /// <summary>The autograd node of a compiled call: saved values live in its context until backward.</summary>
+    private sealed class CompiledFunction(DifferentiableGraph graph) : Function
+    {
+        private Tensor[] _inputs = [];
+        private Tensor[] _outputs = [];
+
+        public override string Name => "prim::DifferentiableGraph";
+
+        protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            _inputs = inputs;
+            _outputs = Interpreter.Run(graph.Forward, inputs);
+            ctx.SaveForBackward([.. graph.BackwardInputs.Where(s => s.Source != BackwardSource.GradOutput).Select(Source)]);
+            return _outputs[0];
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
+        {
+            if (Autograd.IsEnabled)
+                throw new NotSupportedException("JIT: a higher-order gradient (createGraph) through a compiled backward graph is not supported; trace with TraceOptions { CompileBackward = false } to differentiate the backward.");
+            var args = graph.BackwardInputs.Select(s => s.Source == BackwardSource.GradOutput ? gradOutput : Source(s)).ToArray();
+            var grads = Interpreter.Run(graph.Backward, args);
+            var result = new Tensor?[_inputs.Length];
+            for (int k = 0; k < grads.Length; k++) result[graph.GradInputs[k]] = grads[k];
+            return result;
+        }
+
+        private Tensor Source((BackwardSource Source, int Index) s) => s.Source == BackwardSource.Input ? _inputs[s.Index] : _outputs[s.Index];
+    }
+}

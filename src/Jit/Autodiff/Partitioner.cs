@@ -1,0 +1,114 @@
+namespace Trace.Jit;
+
+/// <summary>Where a backward graph input comes from at run time.</summary>
+internal enum BackwardSource
+{
+    /// <summary>One of the forward call's inputs (an input, a parameter, a lifted tensor).</summary>
+    Input,
+
+    /// <summary>An extra output of the forward graph, saved for backward.</summary>
+    Saved,
+
+    /// <summary>The gradient flowing into the forward output.</summary>
+    GradOutput,
+}
+
+/// <summary>
+/// Splits a joint forward+backward graph (as traced through the autograd engine) into a forward graph and a
+/// backward graph, as AOTAutograd's partitioner does without recomputation:
+/// <list type="bullet">
+/// <item>forward = the nodes the forward outputs and the value guards need;</item>
+/// <item>backward = every other node (so work only the gradient uses runs only when backward runs);</item>
+/// <item>forward values the backward reads become extra forward outputs ("saved"); constants and int lists are
+/// copied into the backward graph instead of being saved.</item>
+/// </list>
+/// Joint layout: inputs = the call's inputs then one gradient placeholder; outputs = the forward outputs then
+/// the gradients. Value names are kept, so the two graphs read like the joint one.
+/// <code>
+/// joint:    graph(%x, %w, %grad_output): %2 = aten::mul(%x, %w); %3 = aten::mul(%grad_output, %x); return (%2, %3)
+/// forward:  graph(%x, %w): %2 = aten::mul(%x, %w); return (%2)
+/// backward: graph(%x, %grad_output): %3 = aten::mul(%grad_output, %x); return (%3)
+/// </code>
+/// </summary>
+internal static class Partitioner
+{
+    public sealed record Result(Graph Forward, Graph Backward, (BackwardSource Source, int Index)[] BackwardInputs);
+
+    /// <summary>Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient.</summary>
+    public static Result Split(Graph joint, int forwardOutputs)
+    {
+        int callInputs = joint.Inputs.Count - 1;
+        var gradInput = joint.Inputs[callInputs];
+
+        // Forward: closure of producers of the forward outputs and of every guard.
+        var forward = new HashSet<Node>();
+        var work = new Stack<Value>(joint.Outputs.Take(forwardOutputs));
+        foreach (var n in joint.Nodes.Where(n => n.HasSideEffects))
+        {
+            forward.Add(n);
+            foreach (var v in n.Inputs) work.Push(v);
+        }
+        while (work.Count > 0)
+        {
+            var v = work.Pop();
+            if (v == gradInput)
+                throw new NotSupportedException("JIT autodiff: a value guard or forward output depends on the output gradient.");
+            if (v.Node is { } n && forward.Add(n))
+                foreach (var i in n.Inputs) work.Push(i);
+        }
+
+        var fwd = new Graph();
+        var fwdMap = new Dictionary<Value, Value>();
+        foreach (var v in joint.Inputs.Take(callInputs)) fwdMap[v] = fwd.AddNamedInput(v.Name, v.Type);
+        foreach (var n in joint.Nodes.Where(forward.Contains)) Copy(n, joint, fwd, fwdMap);
+        foreach (var o in joint.Outputs.Take(forwardOutputs)) fwd.Outputs.Add(fwdMap[o]);
+
+        var bwd = new Graph();
+        var bwdMap = new Dictionary<Value, Value>();
+        var sources = new List<(BackwardSource, int)>();
+        Value Import(Value v)
+        {
+            if (bwdMap.TryGetValue(v, out var mapped)) return mapped;
+            if (v == gradInput) sources.Add((BackwardSource.GradOutput, 0));
+            else if (v.Node is null) sources.Add((BackwardSource.Input, joint.Inputs.IndexOf(v)));
+            else
+            {
+                // A forward constant or int list is cheaper to rebuild than to save.
+                if (v.Node.Kind is "prim::Constant" or "prim::ListConstruct")
+                {
+                    foreach (var i in v.Node.Inputs) Import(i);
+                    Copy(v.Node, joint, bwd, bwdMap);
+                    return bwdMap[v];
+                }
+                sources.Add((BackwardSource.Saved, fwd.Outputs.Count));
+                fwd.Outputs.Add(fwdMap[v]);
+            }
+            return bwdMap[v] = bwd.AddNamedInput(v.Name, v.Type);
+        }
+        foreach (var n in joint.Nodes.Where(n => !forward.Contains(n)))
+        {
+            foreach (var i in n.Inputs)
+                if (i.Node is null || forward.Contains(i.Node)) Import(i);
+            Copy(n, joint, bwd, bwdMap);
+        }
+        foreach (var o in joint.Outputs.Skip(forwardOutputs))
+            bwd.Outputs.Add(o.Node is null || forward.Contains(o.Node) ? Import(o) : bwdMap[o]);
+        return new Result(fwd, bwd, [.. sources]);
+    }
+
+    /// <summary>Appends a copy of <paramref name="n"/> (same kind, attribute, replay and value names) to <paramref name="target"/>.</summary>
+    private static void Copy(Node n, Graph source, Graph target, Dictionary<Value, Value> map)
+    {
+        var copy = target.AppendNamed(n.Kind, n.Inputs.Select(i => map[i]), n.Outputs.Select(o => (o.Name, o.Type)));
+        if (n.Attribute is TensorRef)
+        {
+            target.TensorConstants.Add(source.ConstantTensor(n));
+            copy.Attribute = new TensorRef(target.TensorConstants.Count - 1);
+        }
+        else copy.Attribute = n.Attribute;
+        copy.HasAttribute = n.HasAttribute;
+        copy.Replay = n.Replay;
+        copy.Subgraph = n.Subgraph;
+        for (int i = 0; i < n.Outputs.Count; i++) map[n.Outputs[i]] = copy.Outputs[i];
+    }
+}
