@@ -52,3 +52,33 @@ public static partial class Jit
     public static TracedModule Trace(Func<Tensor, Tensor> function, Tensor exampleInput, TraceOptions? options = null) =>
         Trace(x => [function(x[0])], [exampleInput], options, ["x"]);
 }
+
+public static partial class Jit
+{
+    /// <summary>
+    /// Traces a whole training step of <paramref name="model"/>: <c>lossFn(model(input), target)</c>, its
+    /// gradients with respect to <paramref name="optimizer"/>'s parameters, and the update. Call
+    /// <see cref="TracedStep.Step"/> with (input, target) batches.
+    /// </summary>
+    /// <example><code>
+    /// var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), new Adam(model.Parameters(), lr: 1e-4), x, y);
+    /// for (int i = 0; i &lt; 500; i++) { var loss = step.Step(x, y); }
+    /// </code></example>
+    public static TracedStep TraceStep(Module model, Func<Tensor, Tensor, Tensor> lossFn, Optim.Optimizer optimizer,
+        Tensor exampleInput, Tensor exampleTarget, TraceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(lossFn);
+        // Parameters carry their module names; buffers are graph inputs read live, as in Trace.
+        return TracedStep.Create(model.GetType().Name + ".step", b => lossFn(model.Forward(b[0]), b[1]), optimizer, [exampleInput, exampleTarget],
+            [.. model.NamedParameters().Select(p => (p.Name, p.Parameter))], [.. model.NamedBuffers().Select(b => (b.Name, b.Buffer))],
+            ["input", "target"], options);
+    }
+
+    /// <summary>
+    /// Traces a training step given as a loss function of a batch: its gradients with respect to
+    /// <paramref name="optimizer"/>'s parameters (captured by the function) and the update.
+    /// </summary>
+    public static TracedStep TraceStep(Func<Tensor[], Tensor> loss, Optim.Optimizer optimizer, Tensor[] exampleBatch, TraceOptions? options = null) =>
+        TracedStep.Create("step", loss, optimizer, exampleBatch, [], [], Enumerable.Range(0, exampleBatch.Length).Select(i => $"x{i}").ToArray(), options);
+}

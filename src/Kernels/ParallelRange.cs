@@ -39,4 +39,33 @@ public static class ParallelRange
         long w = count / grain;
         return (int)Math.Clamp(w, 1, Math.Max(1, MaxWorkers));
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(segment, start, end) over several arrays' elements as one range (a
+    /// multi-tensor loop, like PyTorch's foreach kernels): the concatenated range is split across workers, and
+    /// each worker calls the body on pieces of at most <paramref name="grain"/> elements of one segment, so
+    /// small segments share a worker and large ones are split. <paramref name="lengths"/> gives each segment's size.
+    /// </summary>
+    public static void RunSegments(int[] lengths, int grain, Action<int, int, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        if (grain < 1) grain = 1;
+        var starts = new long[lengths.Length + 1];
+        for (int i = 0; i < lengths.Length; i++) starts[i + 1] = starts[i] + lengths[i];
+        long total = starts[^1];
+        if (total > int.MaxValue) throw new ArgumentException($"RunSegments: {total} elements in all is more than one range holds.");
+        Run((int)total, grain, (s, e) =>
+        {
+            int seg = Array.BinarySearch(starts, s);
+            if (seg < 0) seg = ~seg - 1;
+            for (long pos = s; pos < e; seg++)
+            {
+                while (starts[seg + 1] <= pos) seg++;
+                long segEnd = Math.Min(e, starts[seg + 1]);
+                for (long a = pos; a < segEnd; a += grain)
+                    body(seg, (int)(a - starts[seg]), (int)(Math.Min(segEnd, a + grain) - starts[seg]));
+                pos = segEnd;
+            }
+        });
+    }
 }

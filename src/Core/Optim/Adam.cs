@@ -71,18 +71,23 @@ public class Adam : Optimizer
         new([]) { Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
 
     /// <inheritdoc/>
-    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
+    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
+        PrepareUpdate(group, target, grad, state)(0, target.Numel);
+
+    /// <inheritdoc/>
+    protected override Action<int, int> PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
-        state.ExpAvg ??= ZerosLike(target);
-        state.ExpAvgSq ??= ZerosLike(target);
-        if (group.Amsgrad) state.MaxExpAvgSq ??= ZerosLike(target);
-        var vmax = group.Amsgrad ? state.MaxExpAvgSq : null;
+        var (m, v) = (state.ExpAvg ??= ZerosLike(target), state.ExpAvgSq ??= ZerosLike(target));
+        var vmax = group.Amsgrad ? state.MaxExpAvgSq ??= ZerosLike(target) : null;
         if (target.DType == DType.Float32)
-            OptimKernels.AdamStep(Elements<float>(target), Elements<float>(grad), Elements<float>(state.ExpAvg),
-                Elements<float>(state.ExpAvgSq), Elements<float>(vmax), Args<float>(group, state.Step));
-        else
-            OptimKernels.AdamStep(Elements<double>(target), Elements<double>(grad), Elements<double>(state.ExpAvg),
-                Elements<double>(state.ExpAvgSq), Elements<double>(vmax), Args<double>(group, state.Step));
+        {
+            var a = Args<float>(group, state.Step);
+            return (s, e) => OptimKernels.AdamStep(Elements<float>(target)[s..e], Elements<float>(grad)[s..e], Elements<float>(m)[s..e],
+                Elements<float>(v)[s..e], Slice(Elements<float>(vmax), s, e), a);
+        }
+        var d = Args<double>(group, state.Step);
+        return (s, e) => OptimKernels.AdamStep(Elements<double>(target)[s..e], Elements<double>(grad)[s..e], Elements<double>(m)[s..e],
+            Elements<double>(v)[s..e], Slice(Elements<double>(vmax), s, e), d);
     }
 
     /// <summary>

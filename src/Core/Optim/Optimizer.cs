@@ -54,13 +54,19 @@ public abstract class Optimizer
 
     /// <summary>
     /// Updates every parameter that has a gradient, in place (under NoGrad): each parameter's gradient is
-    /// made contiguous and of its dtype, its step count advances, and <see cref="Update"/> applies the rule.
+    /// made contiguous and of its dtype, its step count advances, and the rule is applied. Rules that
+    /// <see cref="PrepareUpdate"/> (SGD, Adam, AdamW) run as one multi-tensor loop over all of a group's
+    /// parameters, split across cores; others run <see cref="Update"/> per parameter.
     /// Parameters whose <see cref="Tensor.Grad"/> is null are skipped.
     /// </summary>
     public void Step()
     {
         using var _ = Autograd.NoGrad();
         foreach (var group in _groups)
+        {
+            var targets = new List<(Tensor Param, Tensor Target)>();
+            var slices = new List<Action<int, int>>();
+            var lengths = new List<int>();
             foreach (var p in group.Params)
             {
                 if (p.Grad is null) continue;
@@ -68,9 +74,17 @@ public abstract class Optimizer
                 var state = StateOf(p);
                 state.Step++;
                 var target = UpdateTarget(p);
-                Update(group, target, grad, state);
-                Commit(p, target);
+                targets.Add((p, target));
+                if (PrepareUpdate(group, target, grad, state) is { } slice)
+                {
+                    slices.Add(slice);
+                    lengths.Add(target.Numel);
+                }
+                else Update(group, target, grad, state);
             }
+            if (slices.Count > 0) Kernels.ParallelRange.RunSegments([.. lengths], Kernels.OptimKernels.Grain, (i, s, e) => slices[i](s, e));
+            foreach (var (p, target) in targets) Commit(p, target);
+        }
     }
 
     /// <summary>
@@ -80,6 +94,13 @@ public abstract class Optimizer
     /// (step already advanced).
     /// </summary>
     protected abstract void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state);
+
+    /// <summary>
+    /// For elementwise rules: prepares one parameter's update (state buffers, the step's scalars) and returns
+    /// a function that updates its elements [start, end), so that <see cref="Step"/> can update all parameters
+    /// in one multi-tensor loop. Null (the default) means <see cref="Update"/> handles the whole parameter.
+    /// </summary>
+    protected virtual Action<int, int>? PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state) => null;
 
     /// <summary>
     /// Clears the gradients of all parameters. With <paramref name="setToNone"/> (the default, as in
@@ -195,6 +216,9 @@ public abstract class Optimizer
         if (ReferenceEquals(p, target)) p.BumpVersion();
         else p.Copy_(target);
     }
+
+    /// <summary>Elements [start, end) of an optional buffer's span (empty stays empty).</summary>
+    private protected static Span<T> Slice<T>(Span<T> span, int start, int end) => span.IsEmpty ? span : span[start..end];
 
     /// <summary>The contiguous elements of <paramref name="t"/> (an empty span for null).</summary>
     private protected static Span<T> Elements<T>(Tensor? t) where T : unmanaged =>

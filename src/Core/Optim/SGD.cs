@@ -54,7 +54,11 @@ public sealed class SGD : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
+    protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
+        PrepareUpdate(group, target, grad, state)(0, target.Numel);
+
+    /// <inheritdoc/>
+    protected override Action<int, int> PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
         bool first = false;
         if (group.Momentum != 0 && state.MomentumBuffer is null)
@@ -64,9 +68,12 @@ public sealed class SGD : Optimizer
         }
         var buf = group.Momentum != 0 ? state.MomentumBuffer : null;
         if (target.DType == DType.Float32)
-            OptimKernels.SgdStep(Elements<float>(target), Elements<float>(grad), Elements<float>(buf), Args<float>(group, first));
-        else
-            OptimKernels.SgdStep(Elements<double>(target), Elements<double>(grad), Elements<double>(buf), Args<double>(group, first));
+        {
+            var a = Args<float>(group, first);
+            return (s, e) => OptimKernels.SgdStep(Elements<float>(target)[s..e], Elements<float>(grad)[s..e], Slice(Elements<float>(buf), s, e), a);
+        }
+        var d = Args<double>(group, first);
+        return (s, e) => OptimKernels.SgdStep(Elements<double>(target)[s..e], Elements<double>(grad)[s..e], Slice(Elements<double>(buf), s, e), d);
     }
 
     /// <summary>The step's scalars, computed in double and rounded once to the element type.</summary>

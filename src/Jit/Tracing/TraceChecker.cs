@@ -14,12 +14,13 @@ internal static class TraceChecker
     {
         Tensor[] Copy() => inputs.Select(t => { using var _ = Autograd.NoGrad(); return t.Clone().RequiresGrad_(t.RequiresGrad && t.IsFloatingPoint); }).ToArray();
         Tensor[] expected, actual;
-        using (Autograd.NoGrad())
+        // A function that computes its own gradients needs grad mode to run eagerly.
+        using (module.ComputesGradients ? Autograd.EnableGrad() : Autograd.NoGrad())
         {
             expected = module.RunEager(Copy());
             try
             {
-                actual = s.Run([.. Copy(), .. parameters.Select(p => p.Tensor), .. s.Lifted]);
+                actual = module.RunSpecialization(s, [.. Copy(), .. parameters.Select(p => p.Tensor), .. s.Lifted]);
             }
             catch (GuardFailedException e)
             {

@@ -101,7 +101,7 @@ public sealed class TracedModule
             if (!s.Signature.Equals(signature)) continue;
             try
             {
-                var outputs = s.Run([.. all, .. s.Lifted]);
+                var outputs = RunSpecialization(s, [.. all, .. s.Lifted]);
                 _last = s;
                 return outputs;
             }
@@ -140,7 +140,7 @@ public sealed class TracedModule
         DifferentiableGraph? diff = null;
         string? eagerBackward = null;
         var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
-        if (Options.CompileBackward && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
+        if (Options.CompileBackward && !ComputesGradients && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
         {
             var forwardOnly = raw.Clone();
             diff = DifferentiableGraph.TryBuild(tracer, outputs, callInputs, Options, out eagerBackward);
@@ -165,6 +165,21 @@ public sealed class TracedModule
     }
 
     internal Tensor[] RunEager(Tensor[] inputs) => _eager(inputs);
+
+    /// <summary>
+    /// True for a traced function that computes gradients itself (a training step: its graph holds forward and
+    /// backward): it is traced with grad mode on and replayed under NoGrad, so no tape is built and every
+    /// fusion group runs compiled.
+    /// </summary>
+    internal bool ComputesGradients { get; init; }
+
+    /// <summary>Runs a specialization as a call would (under NoGrad for <see cref="ComputesGradients"/>).</summary>
+    internal Tensor[] RunSpecialization(Specialization s, Tensor[] callInputs)
+    {
+        if (!ComputesGradients) return s.Run(callInputs);
+        using var _ = Autograd.NoGrad();
+        return s.Run(callInputs);
+    }
 
     /// <summary>Every traced graph must lint and print back to the same text after parsing.</summary>
     private static void SelfCheck(Graph g)
