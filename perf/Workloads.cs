@@ -80,19 +80,18 @@ public static class Workloads
         var x = Tensor.Randn([64, 1000], generator: g);
         var y = Tensor.Randn([64, 10], generator: g);
         var opt = new Adam(model.Parameters(), lr: 1e-4);
-        TracedModule traced = null!;
-        double ms = Timed(() => traced = Jit.Jit.Trace(model, x));
-        void Step(Func<Tensor, Tensor> forward)
+        // Traced: the whole step (forward, loss, backward, update) as one compiled graph plus the fused update.
+        TracedStep traced = null!;
+        double ms = Timed(() => traced = Jit.Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), opt, x, y));
+        void Eager()
         {
-            var loss = Functional.MseLoss(forward(x), y);
-            loss.Backward();
-            opt.Step();
             opt.ZeroGrad();
+            Functional.MseLoss(model.Forward(x), y).Backward();
+            opt.Step();
         }
-        return new(id, what, () => Step(model.Forward), () => Step(traced.Forward), ms);
+        return new(id, what, Eager, () => traced.Step(x, y), ms);
     }
 
-    /// <summary>W2: the lecture's two-layer net 1000→100→10 with Adam.</summary>
     public static Workload W2()
     {
         var g = new Generator(2);

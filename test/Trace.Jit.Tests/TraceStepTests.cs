@@ -128,3 +128,30 @@ public class TraceStepTests
         StringAssert.Contains(e2.Message, "one-element floating point tensor, got torch.float32 of shape (4, 5)");
     }
 }
+
+[TestClass]
+public class OpProfileTests
+{
+    [TestMethod]
+    public void CountsEveryNodeRunByKindAndShape()
+    {
+        var g = new Generator(14);
+        var model = new Sequential(new Linear(30, 12, generator: g), new ReLU(), new Linear(12, 5, generator: g));
+        var x = Tensor.Randn([4, 30], generator: g);
+        var traced = Jit.Trace(model, x);
+        OpProfile p;
+        using (Autograd.NoGrad())
+        {
+            traced.Forward(x);   // the no-grad specialization is traced outside the profile
+            using (p = OpProfile.Start())
+                for (int i = 0; i < 3; i++) traced.Forward(x);
+            traced.Forward(x);   // after Dispose: not counted
+        }
+        Assert.AreEqual(3, p.Rows["aten::linear (4, 12)"].Count);
+        Assert.AreEqual(3, p.Rows["aten::linear (4, 5)"].Count);
+        Assert.AreEqual(3, p.Rows["aten::relu (4, 12)"].Count);
+        Assert.IsTrue(p.Rows.Values.All(r => r.Ms >= 0));
+        StringAssert.Contains(p.ToString(), "aten::linear (4, 12)");
+        Assert.IsNull(OpProfile.Current);
+    }
+}

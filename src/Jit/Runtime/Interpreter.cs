@@ -15,8 +15,10 @@ public static class Interpreter
             throw new ArgumentException($"JIT: graph expects {graph.Inputs.Count} inputs ({string.Join(", ", graph.Inputs)}), got {inputs.Count}.");
         var env = new Dictionary<Value, object?>();
         for (int i = 0; i < inputs.Count; i++) env[graph.Inputs[i]] = inputs[i];
+        var profile = OpProfile.Current;
         foreach (var n in graph.Nodes)
         {
+            long start = profile is null ? 0 : OpProfile.Begin();
             switch (n.Kind)
             {
                 case "prim::Constant":
@@ -39,6 +41,7 @@ public static class Interpreter
                     env[n.Output] = n.Replay is { } replay ? replay(args.Select(a => a as Tensor).ToArray()) : OpRegistry.Execute(n.Kind, args);
                     break;
             }
+            if (profile is not null && n.Kind is not ("prim::Constant" or "prim::ListConstruct")) profile.End(n, start);
         }
         // A constant returned as an output is copied: callers own their outputs and may change them in place.
         return graph.Outputs.Select(o => env[o] is Tensor t ? (o.Node?.Kind == "prim::Constant" ? CopyOf(t) : t)
