@@ -36,8 +36,30 @@ public abstract class Storage
         };
     }
 
-    private static T[] Array<T>(int length, bool zeroed) where T : unmanaged =>
-        zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+    private static T[] Array<T>(int length, bool zeroed) where T : unmanaged
+    {
+        if (_offered is T[] planned && planned.Length == length)
+        {
+            _offered = null;
+            if (zeroed) System.Array.Clear(planned);
+            return planned;
+        }
+        return zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+    }
+
+    [ThreadStatic] private static System.Array? _offered;
+
+    /// <summary>
+    /// A buffer the next allocation of its element type and length on this thread takes instead of a new
+    /// array (then the offer is withdrawn). A compiled graph's memory plan offers a planned buffer before
+    /// each op that produces an intermediate; whatever takes it — the op's output, or a temporary of the
+    /// op — is dead by the time the plan hands the buffer out again.
+    /// </summary>
+    internal static System.Array? Offered
+    {
+        get => _offered;
+        set => _offered = value;
+    }
 }
 
 /// <summary>Host storage backed by a managed array.</summary>

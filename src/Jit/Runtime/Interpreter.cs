@@ -9,16 +9,39 @@ public static class Interpreter
 {
     /// <summary>Runs <paramref name="graph"/> on <paramref name="inputs"/> (one per graph input) and returns its outputs.</summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
-    public static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs)
+    public static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs) => Run(graph, inputs, null);
+
+    /// <summary>
+    /// As <see cref="Run(Graph, IReadOnlyList{Tensor})"/>, reusing <paramref name="plan"/>'s buffers for
+    /// intermediates when no tape is recorded and no other run holds the plan.
+    /// </summary>
+    internal static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs, MemoryPlan? plan)
+    {
+        if (plan is null || (Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) || !plan.TryEnter())
+            return RunNodes(graph, inputs, null);
+        try
+        {
+            return RunNodes(graph, inputs, plan);
+        }
+        finally
+        {
+            Storage.Offered = null;
+            plan.Exit();
+        }
+    }
+
+    private static Tensor[] RunNodes(Graph graph, IReadOnlyList<Tensor> inputs, MemoryPlan? plan)
     {
         if (inputs.Count != graph.Inputs.Count)
             throw new ArgumentException($"JIT: graph expects {graph.Inputs.Count} inputs ({string.Join(", ", graph.Inputs)}), got {inputs.Count}.");
         var env = new Dictionary<Value, object?>();
         for (int i = 0; i < inputs.Count; i++) env[graph.Inputs[i]] = inputs[i];
         var profile = OpProfile.Current;
-        foreach (var n in graph.Nodes)
+        for (int index = 0; index < graph.Nodes.Count; index++)
         {
+            var n = graph.Nodes[index];
             long start = profile is null ? 0 : OpProfile.Begin();
+            plan?.Offer(index);
             switch (n.Kind)
             {
                 case "prim::Constant":
@@ -41,6 +64,8 @@ public static class Interpreter
                     env[n.Output] = n.Replay is { } replay ? replay(args.Select(a => a as Tensor).ToArray()) : OpRegistry.Execute(n.Kind, args);
                     break;
             }
+            if (plan is not null && n.Outputs.Count == 1 && env.GetValueOrDefault(n.Output) is Tensor output)
+                plan.Adopt(index, output, n.Inputs.Select(v => env.GetValueOrDefault(v)));
             if (profile is not null && n.Kind is not ("prim::Constant" or "prim::ListConstruct")) profile.End(n, start);
         }
         // A constant returned as an output is copied: callers own their outputs and may change them in place.

@@ -1,0 +1,132 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// Buffer reuse for one graph, planned once: a liveness scan gives each op output that is a fresh tensor
+/// (elementwise, reductions, matmul, fusion groups...) a slot; slots of the same dtype and size are shared
+/// by values whose lifetimes do not overlap, and each slot's array is kept across calls, so a steady-state
+/// call allocates only what it returns.
+/// <list type="bullet">
+/// <item>A value escapes — and is never planned — when it, or any view or in-place result derived from it
+/// (every op not known to return a fresh tensor is assumed to alias its tensor inputs), is a graph output:
+/// outputs handed to the caller are never overwritten by a later call.</item>
+/// <item>A slot's array is adopted from the first call's output (only if that storage is exactly the
+/// output's size and belongs to none of the op's inputs); later calls offer it to the op's allocation
+/// (<see cref="Storage.Offered"/>).</item>
+/// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive) and
+/// one call at a time: a concurrent or re-entrant call runs unplanned.</item>
+/// </list>
+/// </summary>
+internal sealed class MemoryPlan
+{
+    /// <summary>Ops whose output is always a new tensor (never a view of, or the same tensor as, an input).</summary>
+    private static readonly HashSet<string> FreshKinds =
+    [
+        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::pow", "aten::maximum", "aten::minimum", "aten::clamp",
+        "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt", "aten::rsqrt", "aten::square", "aten::tanh",
+        "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu", "aten::where", "aten::masked_fill",
+        "aten::sum", "aten::prod", "aten::amax", "aten::amin", "aten::softmax", "aten::log_softmax", "aten::layer_norm",
+        "aten::matmul", "aten::linear", "aten::clone", "aten::cat", "aten::gather", "aten::gather_backward",
+        "aten::index_select", "aten::index_select_backward", "aten::slice_backward", "prim::FusionGroup",
+    ];
+
+    private readonly int[] _slotOf;          // per node: its slot, or -1
+    private readonly Array?[] _buffers;      // per slot: the array, once adopted
+    private int _busy;
+
+    private MemoryPlan(int[] slotOf, int slots)
+    {
+        _slotOf = slotOf;
+        _buffers = new Array?[slots];
+    }
+
+    /// <summary>Number of planned node outputs.</summary>
+    public int PlannedValues => _slotOf.Count(s => s >= 0);
+
+    /// <summary>Number of distinct buffers they share.</summary>
+    public int Slots => _buffers.Length;
+
+    /// <summary>Plans <paramref name="g"/>; null when nothing can be planned.</summary>
+    public static MemoryPlan? Build(Graph g)
+    {
+        var index = new Dictionary<Node, int>();
+        for (int i = 0; i < g.Nodes.Count; i++) index[g.Nodes[i]] = i;
+
+        // Each tensor value belongs to the buffers ("roots") it may alias: its own if its op is fresh,
+        // otherwise those of its tensor inputs.
+        var roots = new Dictionary<Value, HashSet<Node>>();
+        var lastUse = new Dictionary<Node, int>();      // root -> last node index reading any alias of it
+        var escapes = new HashSet<Node>();
+        foreach (var n in g.Nodes)
+        {
+            if (n.Outputs.Count != 1 || n.Output.TensorType is null) continue;
+            var set = new HashSet<Node>();
+            if (FreshKinds.Contains(n.Kind)) set.Add(n);
+            else
+                foreach (var i in n.Inputs)
+                    if (roots.TryGetValue(i, out var r)) set.UnionWith(r);
+            roots[n.Output] = set;
+        }
+        foreach (var n in g.Nodes)
+            foreach (var i in n.Inputs)
+                if (roots.TryGetValue(i, out var r))
+                    foreach (var root in r) lastUse[root] = Math.Max(lastUse.GetValueOrDefault(root, -1), index[n]);
+        foreach (var o in g.Outputs)
+            if (roots.TryGetValue(o, out var r)) escapes.UnionWith(r);
+
+        var slotOf = Enumerable.Repeat(-1, g.Nodes.Count).ToArray();
+        var slotKey = new List<(DType, long)>();
+        var slotFreeAfter = new List<int>();
+        foreach (var n in g.Nodes)
+        {
+            if (!FreshKinds.Contains(n.Kind) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
+            int at = index[n];
+            int end = lastUse.GetValueOrDefault(n, at);
+            var key = (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b));
+            if (key.Item2 == 0) continue;
+            // A slot is free for this node once its previous occupant's last reader ran before this node.
+            int slot = Enumerable.Range(0, slotKey.Count).FirstOrDefault(s => slotKey[s] == key && slotFreeAfter[s] < at, -1);
+            if (slot < 0)
+            {
+                slot = slotKey.Count;
+                slotKey.Add(key);
+                slotFreeAfter.Add(end);
+            }
+            else slotFreeAfter[slot] = end;
+            slotOf[at] = slot;
+        }
+        return slotKey.Count == 0 ? null : new MemoryPlan(slotOf, slotKey.Count);
+    }
+
+    /// <summary>Claims the plan for one run; false when another run holds it (then run unplanned).</summary>
+    public bool TryEnter() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+
+    /// <summary>Releases the plan after a run.</summary>
+    public void Exit() => Volatile.Write(ref _busy, 0);
+
+    /// <summary>Offers node <paramref name="nodeIndex"/>'s planned buffer to the allocation its op makes next.</summary>
+    public void Offer(int nodeIndex)
+    {
+        int s = _slotOf[nodeIndex];
+        Storage.Offered = s >= 0 ? _buffers[s] : null;
+    }
+
+    /// <summary>After node <paramref name="nodeIndex"/> ran: withdraws the offer and adopts the output's array on the first call.</summary>
+    public void Adopt(int nodeIndex, Tensor output, IEnumerable<object?> inputs)
+    {
+        Storage.Offered = null;
+        int s = _slotOf[nodeIndex];
+        if (s < 0 || _buffers[s] is not null) return;
+        if (output.Storage is not { } storage || storage.Length != output.Numel || output.StorageOffset != 0) return;
+        foreach (var i in inputs)
+            if (i is Tensor t && ReferenceEquals(t.Storage, storage)) return;
+        _buffers[s] = storage switch
+        {
+            CpuStorage<float> f => f.Data,
+            CpuStorage<double> d => d.Data,
+            CpuStorage<long> l => l.Data,
+            CpuStorage<int> i => i.Data,
+            CpuStorage<bool> b => b.Data,
+            _ => null,
+        };
+    }
+}
