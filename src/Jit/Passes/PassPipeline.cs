@@ -1,8 +1,9 @@
 namespace Trace.Jit;
 
 // The one place where pass order lives. Each round runs peephole (exposes identities and shortens chains),
-// constprop (folds what became constant), cse (merges duplicates, including equal folded constants), then
-// dce (removes what the others left dead); rounds repeat until a whole round changes nothing.
+// slicecat (sums of slice gradients that tile a dim become one cat), constprop (folds what became constant),
+// cse (merges duplicates, including equal folded constants), then dce (removes what the others left dead);
+// rounds repeat until a whole round changes nothing.
 //
 // Debugging: TRACE_JIT_LOG=<pass>[,<pass>] (or "all") prints the graph to standard error before and after
 // each named pass, under headers such as "[TRACE_JIT_LOG] before dce:".
@@ -18,7 +19,7 @@ public static class PassPipeline
 
     /// <summary>The passes, in the order each round runs them.</summary>
     public static IReadOnlyList<IGraphPass> Passes { get; } =
-        [new Peephole(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
+        [new Peephole(), new SliceGradientsToCat(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
 
     /// <summary>
     /// Optimizes <paramref name="g"/> in place and returns it. With <paramref name="verify"/>,
