@@ -18,14 +18,29 @@ internal sealed class FusedKernel
     private readonly Delegate _loop;
     private readonly DType _dtype;
     private readonly int _inner;   // 0: one flat loop; else rows of this many elements (broadcast inputs)
+    private readonly int _reduceCount;   // for a group ending in a full sum: the number of elements summed
 
-    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0)
+    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0)
     {
         _loop = loop;
         _dtype = dtype;
         Source = source;
         _inner = inner;
+        _reduceCount = reduceCount;
     }
+
+    /// <summary>
+    /// The full sum a fusion group ends with, if any: <c>aten::sum</c> over every dim of an elementwise result
+    /// (its dims list and keepdim are constants copied into the body). The group then accumulates instead of storing.
+    /// </summary>
+    internal static Node? FinalSum(Graph body) =>
+        body.Outputs.Count == 1 && body.Outputs[0].Node is { Kind: "aten::sum" } sum && IsFullSum(sum) ? sum : null;
+
+    /// <summary>True for <c>aten::sum(x, dims, keepdim)</c> over all of x's dims (dims given as a constant list, empty meaning all).</summary>
+    internal static bool IsFullSum(Node sum) =>
+        sum.Kind == "aten::sum" && sum.Inputs.Count == 3 && sum.Inputs[0].TensorType is { } x &&
+        PassUtil.IntList(sum.Inputs[1]) is { } dims && PassUtil.IsConstant(sum.Inputs[2]) &&
+        (dims.Length == 0 || dims.Select(d => d < 0 ? d + x.Shape.Length : d).Distinct().Count() == x.Shape.Length && dims.All(d => d >= -x.Shape.Length && d < x.Shape.Length));
 
     /// <summary>How a group input is indexed relative to the output (row-major, last dim = row).</summary>
     internal enum InputKind { Full, Row, Column, Scalar }
@@ -80,6 +95,8 @@ internal sealed class FusedKernel
     /// <summary>Runs the kernel on contiguous inputs of the group's shape into a new tensor.</summary>
     public Tensor Run(Tensor[] inputs, int[] shape)
     {
+        if (_loop is Func<float[][], int, int, double> or Func<double[][], int, int, double>)
+            return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs) : Reduce<double>(inputs), _dtype);
         var output = Tensor.Empty(shape, _dtype);
         int n = output.Numel;
         if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner);
@@ -87,7 +104,23 @@ internal sealed class FusedKernel
         return output;
     }
 
-    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner) where T : unmanaged
+    /// <summary>The group's sum: per-worker partial sums (each in blocks, accumulated in double), added in order.</summary>
+    private double Reduce<T>(Tensor[] inputs) where T : unmanaged
+    {
+        var loop = (Func<T[][], int, int, double>)_loop;
+        var arrays = Arrays<T>(inputs);
+        int n = _reduceCount, blocks = (n + 63) / 64;
+        var partial = new List<(int Start, double Sum)>();
+        ParallelRange.Run(blocks, ParallelRange.ElementwiseGrain / 4 / 64, (b0, b1) =>
+        {
+            double sum = loop(arrays, b0 * 64, Math.Min(b1 * 64, n));
+            lock (partial) partial.Add((b0, sum));
+        });
+        // Added in chunk order, so that the result does not depend on which worker finished first.
+        return partial.OrderBy(p => p.Start).Sum(p => p.Sum);
+    }
+
+    private static T[][] Arrays<T>(Tensor[] inputs) where T : unmanaged
     {
         var arrays = new T[inputs.Length][];
         for (int i = 0; i < inputs.Length; i++)
@@ -95,6 +128,12 @@ internal sealed class FusedKernel
             var t = inputs[i].IsContiguous && inputs[i].StorageOffset == 0 ? inputs[i] : inputs[i].Contiguous().Clone();
             arrays[i] = ((CpuStorage<T>)t.Storage).Data;
         }
+        return arrays;
+    }
+
+    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner) where T : unmanaged
+    {
+        var arrays = Arrays<T>(inputs);
         var dst = ((CpuStorage<T>)output.Storage).Data;
         if (inner > 0)
         {
@@ -110,6 +149,7 @@ internal sealed class FusedKernel
 
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
     {
+        if (FinalSum(body) is { } sum) return BuildSum<T>(body, sum);
         bool wide = Vector512.IsHardwareAccelerated;
         var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
         var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
@@ -139,12 +179,12 @@ internal sealed class FusedKernel
             _ => Expression.Constant(0),
         };
         bool Broadcast(int k) => rowsMode && kinds[k] is InputKind.Column or InputKind.Scalar;
-        var vectorBody = Emit<T>(body,
+        var vectorBody = Emit<T>(body, body.Outputs[0],
             v => Broadcast(body.Inputs.IndexOf(v))
                 ? Expression.Call(vecStatic, "Create", [typeof(T)], Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))))
                 : Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))),
             c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
-        var scalarBody = Emit<T>(body, v => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))),
+        var scalarBody = Emit<T>(body, body.Outputs[0], v => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Index(body.Inputs.IndexOf(v))),
             c => Expression.Constant(c), typeof(T), null, out var scalarVars);
         Expression outIndex = rowsMode ? Expression.Add(rowBase, i) : i;
 
@@ -188,10 +228,81 @@ internal sealed class FusedKernel
     }
 
     /// <summary>
-    /// One assignment per node of the body (in <paramref name="type"/>: a vector or scalar type); returns
-    /// the statements, the last of which yields the output value.
+    /// A group ending in a full sum: <c>double f(inputs, start, end)</c> sums the elementwise result over
+    /// [start, end) in blocks of 1024 elements, each accumulated in a vector of T and added to a double total
+    /// (as the eager sum does). Inputs have the summed shape or are one value.
     /// </summary>
-    private static List<Expression> Emit<T>(Graph body, Func<Value, Expression> load, Func<T, Expression> constant,
+    private static FusedKernel BuildSum<T>(Graph body, Node sum) where T : unmanaged
+    {
+        bool wide = Vector512.IsHardwareAccelerated;
+        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
+        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
+        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
+        const int block = 1024;
+
+        var summed = sum.Inputs[0];
+        var shape = summed.TensorType!.Shape;
+        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? Classify(t.Shape, shape) : null).ToArray();
+        if (kinds.Any(k => k is not (InputKind.Full or InputKind.Scalar))) throw new NotSupportedException("a summed group reads a row- or column-broadcast input");
+
+        var ins = Expression.Parameter(typeof(T[][]), "inputs");
+        var start = Expression.Parameter(typeof(int), "start");
+        var end = Expression.Parameter(typeof(int), "end");
+        var i = Expression.Variable(typeof(int), "i");
+        var blockEnd = Expression.Variable(typeof(int), "blockEnd");
+        var acc = Expression.Variable(vecType, "acc");
+        var total = Expression.Variable(typeof(double), "total");
+        var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
+        var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
+        bool Full(Value v) => kinds[body.Inputs.IndexOf(v)] == InputKind.Full;
+        Expression Element(Value v) => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Full(v) ? i : Expression.Constant(0));
+
+        var vectorBody = Emit<T>(body, summed,
+            v => Full(v) ? Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], i) : Expression.Call(vecStatic, "Create", [typeof(T)], Element(v)),
+            c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
+        var scalarBody = Emit<T>(body, summed, Element, c => Expression.Constant(c), typeof(T), null, out var scalarVars);
+
+        var vecBreak = Expression.Label("vecDone");
+        var scalarBreak = Expression.Label("scalarDone");
+        var blocksBreak = Expression.Label("blocksDone");
+        var vectorLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
+                Expression.Block(vectorVars, vectorBody.SkipLast(1)
+                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
+                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
+                Expression.Break(vecBreak)), vecBreak);
+        var scalarLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, blockEnd),
+                Expression.Block(scalarVars, scalarBody.SkipLast(1)
+                    .Append(Expression.AddAssign(total, Expression.Convert(scalarBody[^1], typeof(double))))
+                    .Append(Expression.PostIncrementAssign(i))),
+                Expression.Break(scalarBreak)), scalarBreak);
+        // for (i = start; i < end;) { blockEnd = min(i + block, end); acc = 0; vector loop; total += sum(acc); scalar loop; }
+        var blocks = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, end),
+                Expression.Block(
+                    Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(Expression.Add(i, Expression.Constant(block)), end),
+                        Expression.Add(i, Expression.Constant(block)), end)),
+                    Expression.Assign(acc, Expression.Default(vecType)),
+                    vectorLoop,
+                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [typeof(T)], acc), typeof(double))),
+                    scalarLoop),
+                Expression.Break(blocksBreak)), blocksBreak);
+        var lambda = Expression.Lambda<Func<T[][], int, int, double>>(
+            Expression.Block([i, blockEnd, acc, total, .. arrays],
+                [.. setup, Expression.Assign(total, Expression.Constant(0.0)), Expression.Assign(i, start), blocks, total]),
+            ins, start, end);
+        var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
+            ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b));
+    }
+
+    /// <summary>
+    /// One assignment per node of the body up to <paramref name="result"/> (in <paramref name="type"/>: a vector
+    /// or scalar type); returns the statements, the last of which yields <paramref name="result"/>'s value.
+    /// Int lists (a final sum's dims) are skipped.
+    /// </summary>
+    private static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
         Type type, Type? vecStatic, out List<ParameterExpression> variables) where T : unmanaged
     {
         var env = new Dictionary<Value, Expression>();
@@ -203,6 +314,8 @@ internal sealed class FusedKernel
         Expression Operand(Value v) => env.TryGetValue(v, out var e) ? e : constant(C(v));
         foreach (var n in body.Nodes)
         {
+            if (n.Kind == "prim::ListConstruct") continue;
+            if (env.ContainsKey(result)) break;
             if (n.Kind == "prim::Constant")
             {
                 if (n.Attribute is TensorRef) throw new NotSupportedException("tensor constants are not fused");
@@ -239,7 +352,7 @@ internal sealed class FusedKernel
             statements.Add(Expression.Assign(variable, r));
             env[n.Output] = variable;
         }
-        statements.Add(env[body.Outputs[0]]);
+        statements.Add(env[result]);
         return statements;
     }
 

@@ -5,7 +5,9 @@ namespace Trace.Jit;
 // A group has one output; every tensor it reads has the group's dtype and either its shape, or broadcasts as
 // one row (trailing dim, e.g. a bias), one value per row (trailing dim 1, e.g. a row max) or one value; group
 // members all have the output's shape. Scalar constants are copied into the body. A producer joins a group
-// only when all its uses are in it.
+// only when all its uses are in it. A full sum (aten::sum over every dim) of such a chain joins it as the
+// group's last node when the chain's inputs all have its shape or are one value: the loop then accumulates
+// instead of storing the chain's result (e.g. mse_loss's sub, square and sum run as one pass).
 //
 // Before:
 //   %3 : Float(4) = aten::mul(%a, %c0.5)
@@ -34,7 +36,9 @@ public sealed class ElementwiseFusion : IGraphPass
         for (int idx = g.Nodes.Count - 1; idx >= 0; idx--)
         {
             var seed = g.Nodes[idx];
-            if (done.Contains(seed) || !Fusible(seed)) continue;
+            bool sums = IsSumSeed(seed);
+            if (done.Contains(seed) || !(sums || Fusible(seed))) continue;
+            var shape = GroupShape(seed);
             var group = new HashSet<Node> { seed };
             bool grew = true;
             while (grew)
@@ -42,12 +46,18 @@ public sealed class ElementwiseFusion : IGraphPass
                 grew = false;
                 foreach (var n in group.ToList())
                     foreach (var v in n.Inputs)
-                        if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && SameShape(p, seed)
+                        if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && p.Output.TensorType!.Shape.SequenceEqual(shape)
                             && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains))
                         {
                             group.Add(p);
                             grew = true;
                         }
+            }
+            if (sums && !ReadsOnlyFullOrScalar(group, shape))
+            {
+                // The summing loop cannot broadcast rows or columns: leave the sum out; its producers are seeds later.
+                done.Add(seed);
+                continue;
             }
             done.UnionWith(group);
             if (group.Count < 2) continue;
@@ -64,7 +74,18 @@ public sealed class ElementwiseFusion : IGraphPass
 
     private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
 
-    private static bool SameShape(Node a, Node b) => a.Output.TensorType!.Shape.SequenceEqual(b.Output.TensorType!.Shape);
+    /// <summary>A constant list of int constants (a sum's dims), copied into the body like a scalar constant.</summary>
+    private static bool IsConstantList(Node n) => n.Kind == "prim::ListConstruct" && n.Inputs.All(v => v.Node is { } c && IsScalarConstant(c));
+
+    private static bool IsSumSeed(Node n) =>
+        FusedKernel.IsFullSum(n) && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType!.DType == t.DType;
+
+    /// <summary>The shape of the group's elementwise members: the seed's output, or a sum seed's input.</summary>
+    private static int[] GroupShape(Node seed) => (IsSumSeed(seed) ? seed.Inputs[0] : seed.Output).TensorType!.Shape;
+
+    private static bool ReadsOnlyFullOrScalar(HashSet<Node> group, int[] shape) =>
+        group.SelectMany(n => n.Inputs).Where(v => v.Node is not { } p || !group.Contains(p)).All(v =>
+            v.TensorType is not { } t || FusedKernel.Classify(t.Shape, shape) is FusedKernel.InputKind.Full or FusedKernel.InputKind.Scalar);
 
     private static void Replace(Graph g, HashSet<Node> group, Node seed)
     {
@@ -73,7 +94,7 @@ public sealed class ElementwiseFusion : IGraphPass
         var map = new Dictionary<Value, Value>();
         // Group inputs first (named 0, 1, ...), then the body: scalar constants are copied in.
         var external = ordered.SelectMany(n => n.Inputs)
-            .Where(v => !(v.Node is { } p && (group.Contains(p) || IsScalarConstant(p))))
+            .Where(v => !(v.Node is { } p && (group.Contains(p) || IsScalarConstant(p) || IsConstantList(p))))
             .Distinct().ToList();
         foreach (var v in external)
         {
@@ -85,7 +106,10 @@ public sealed class ElementwiseFusion : IGraphPass
             var args = new List<Value>();
             foreach (var v in n.Inputs)
             {
-                if (!map.TryGetValue(v, out var mapped)) map[v] = mapped = body.AppendConstant(v.Node!.Attribute);
+                if (!map.TryGetValue(v, out var mapped))
+                    map[v] = mapped = v.Node is { Kind: "prim::ListConstruct" } list
+                        ? body.Append("prim::ListConstruct", list.Inputs.Select(e => body.AppendConstant(e.Node!.Attribute)).ToList(), JitType.IntList).Output
+                        : body.AppendConstant(v.Node!.Attribute);
                 args.Add(mapped);
             }
             var copy = body.Append(n.Kind, args, n.Output.Type);

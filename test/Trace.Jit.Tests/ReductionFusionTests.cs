@@ -1,0 +1,78 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using Trace.Testing;
+
+namespace Trace.Jit.Tests;
+
+/// <summary>Full sums fused into their elementwise producers' loop, against eager execution.</summary>
+[TestClass]
+public class ReductionFusionTests
+{
+    private static Tensor Mse(Tensor[] v) => (v[0] - v[1]).Square().Mean();
+
+    private static Tensor Chain(Tensor[] v) => ((v[0] * 0.5 + v[1]).Tanh() * v[0]).Sum([0, 1], keepdim: true);
+
+    private static Node SummingGroup(TracedModule traced) =>
+        traced.Graph.Nodes.Single(n => n.Subgraph is { } b && b.Nodes.Any(m => m.Kind == "aten::sum"));
+
+    [TestMethod]
+    [DataRow(1, DType.Float32)]
+    [DataRow(15, DType.Float32)]
+    [DataRow(1023, DType.Float32)]
+    [DataRow(1025, DType.Float64)]
+    [DataRow(300_007, DType.Float32)]
+    public void SumsOfChainsAccumulateInsteadOfStoring(int n, DType dt)
+    {
+        var g = new Generator((ulong)n + 5);
+        Tensor[] Inputs(int rows) => [Tensor.Randn([rows, n], dt, g), Tensor.Randn([rows, n], dt, g)];
+        double tol = dt == DType.Float32 ? 1e-5 : 1e-12;
+        foreach (var f in new Func<Tensor[], Tensor>[] { Mse, Chain })
+        {
+            var traced = Jit.Trace(f, Inputs(2));
+            var group = SummingGroup(traced);
+            for (int k = 0; k < 2; k++)
+            {
+                var x = Inputs(2);
+                TraceAssert.AllClose(f(x), traced.Call(x)[0], tol, tol, $"n={n}\n{traced.Graph}");
+            }
+            Assert.IsNotNull(group.Compiled);
+            Assert.AreNotSame(FusedKernel.Unavailable, group.Compiled, traced.GeneratedCode);
+        }
+    }
+
+    [TestMethod]
+    public void TheMseLossGraphIsOneGroupAndADivision()
+    {
+        var g = new Generator(3);
+        var traced = Jit.Trace(Mse, [Tensor.Randn([64, 1000], generator: g), Tensor.Randn([64, 1000], generator: g)]);
+        var kinds = traced.Graph.Nodes.Where(n => n.Kind != "prim::Constant").Select(n => n.Kind).ToArray();
+        CollectionAssert.AreEqual(new[] { "prim::FusionGroup", "aten::div" }, kinds, traced.Graph.ToString());
+        StringAssert.Contains(traced.Graph.ToString(), "aten::sum(");
+    }
+
+    [TestMethod]
+    public void SumsOverSomeDimsOrOfBroadcastRowsStayOutsideTheLoop()
+    {
+        var g = new Generator(4);
+        static Tensor Partial(Tensor[] v) => (v[0] * v[1]).Tanh().Sum(1);
+        static Tensor RowBroadcast(Tensor[] v) => (v[0] * v[1]).Tanh().Sum();
+        var partial = Jit.Trace(Partial, [Tensor.Randn([3, 40], generator: g), Tensor.Randn([3, 40], generator: g)]);
+        var rows = Jit.Trace(RowBroadcast, [Tensor.Randn([3, 40], generator: g), Tensor.Randn([40], generator: g)]);
+        foreach (var (traced, f, second) in new[] { (partial, (Func<Tensor[], Tensor>)Partial, new[] { 3, 40 }), (rows, RowBroadcast, new[] { 40 }) })
+        {
+            Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "prim::FusionGroup"), "the elementwise chain is still fused");
+            Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "aten::sum"), "the sum stays a separate op:\n" + traced.Graph);
+            var x = new[] { Tensor.Randn([3, 40], generator: g), Tensor.Randn(second, generator: g) };
+            TraceAssert.AllClose(f(x), traced.Call(x)[0], 1e-5, 1e-6);
+        }
+    }
+
+    [TestMethod]
+    public void GradientsFlowThroughSummingGroups()
+    {
+        var g = new Generator(6);
+        Tensor[] Inputs() => [Tensor.Randn([4, 33], DType.Float64, g), Tensor.Randn([4, 33], DType.Float64, g)];
+        var traced = TraceAssert.TracedMatchesEager(Chain, Inputs(), [Inputs(), Inputs()], rtol: 1e-10, atol: 1e-12);
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Subgraph is { } b && b.Nodes.Any(m => m.Kind == "aten::sum")) ||
+            traced.Differentiable?.Forward.Nodes.Any(n => n.Subgraph is { } b && b.Nodes.Any(m => m.Kind == "aten::sum")) == true);
+    }
+}
