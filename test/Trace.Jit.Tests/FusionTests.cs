@@ -71,4 +71,45 @@ public class FusionTests
         var x = new[] { Tensor.Randn(4, 3, 2), Tensor.Randn(4, 1, 2) };
         TraceAssert.AllClose(F(x), traced.Call(x)[0]);
     }
+
+    [TestMethod]
+    public void AttentionMasksOverHeadsFuseAsTrailingBlocks()
+    {
+        // A (T, T) bool mask over (B, H, T, T) scores: one block of the two trailing dims, repeated.
+        var g = new Generator(21);
+        var mask = Tensor.Ones(7, 7).Triu(1).Ne(0.0);
+        static Tensor F(Tensor[] v) => (v[0] * 0.125).MaskedFill(v[1], double.NegativeInfinity).Exp();
+        var traced = Jit.Trace(F, [Tensor.Randn([2, 3, 7, 7], generator: g), mask]);
+        var group = traced.Graph.Nodes.Single(n => n.Kind == "prim::FusionGroup");
+        CollectionAssert.AreEqual(new[] { "aten::mul", "aten::masked_fill", "aten::exp" },
+            group.Subgraph!.Nodes.Where(n => n.Kind.StartsWith("aten::", StringComparison.Ordinal)).Select(n => n.Kind).ToArray());
+        var x = new[] { Tensor.Randn([2, 3, 7, 7], generator: g), mask };
+        TraceAssert.AllClose(F(x), traced.Call(x)[0], 0, 0, "masked scores (exp is bit-identical fused and eager)");
+        Assert.AreNotSame(FusedKernel.Unavailable, group.Compiled);
+    }
+
+    [TestMethod]
+    public void ComparisonsAndWhereFuseAsMasks()
+    {
+        var g = new Generator(22);
+        static Tensor F(Tensor[] v) => Tensor.Where(v[0].Gt(v[1]).LogicalOr(v[0].Le(-1.0)).LogicalAnd(v[1].Ne(0.0).LogicalNot().LogicalNot()),
+            v[0] * 2.0, v[1].Relu()) + v[0].Eq(v[1]).LogicalXor(v[0].Lt(0.5)).To(DType.Float32);
+        Tensor[] Inputs() => [Tensor.Randn([3, 45], generator: g), Tensor.Randn([45], generator: g)];
+        var traced = Jit.Trace(F, Inputs());
+        var x = Inputs();
+        TraceAssert.AllClose(F(x), traced.Call(x)[0], 0, 0);
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Subgraph is { } b && b.Nodes.Any(m => m.Kind == "aten::where") && b.Nodes.Any(m => m.Kind == "aten::gt")),
+            traced.Graph.ToString());
+    }
+
+    [TestMethod]
+    public void ReluAndClampBackwardsAreFusedMaskLoops()
+    {
+        var g = new Generator(23);
+        var w = Tensor.Randn([16], generator: g).RequiresGrad_();
+        var traced = Jit.Trace((Tensor x) => ((x * w).Relu() + (x - w).Clamp(-0.5, 0.5)).Sum(), Tensor.Randn([4, 16], generator: g));
+        var backward = traced.Differentiable!.Backward;
+        Assert.IsTrue(backward.Nodes.Any(n => n.Subgraph is { } b && b.Nodes.Any(m => m.Kind is "aten::gt" or "aten::ge") && b.Nodes.Any(m => m.Kind == "aten::where")),
+            "the backward's masks and selects run inside a fused loop:\n" + backward);
+    }
 }

@@ -12,15 +12,18 @@ namespace Trace.Jit.Tests;
 public class PropertyTests
 {
     private static readonly string[] Unary = ["neg", "abs", "exp", "tanh", "sigmoid", "relu", "square", "gelu", "gelu_tanh", "erf", "clamp", "sqrt_abs"];
-    private static readonly string[] Binary = ["add", "sub", "mul", "div", "maximum", "minimum"];
+    private static readonly string[] Binary = ["add", "sub", "mul", "div", "maximum", "minimum", "where_gt", "masked_fill_lt", "where_and"];
 
     /// <summary>One step of the chain: a unary op, or a binary op with the second input, the first, or a constant.</summary>
     private readonly record struct Step(bool IsUnary, int Op, int Arg, double C);
 
     /// <summary>A random graph: its steps, the first input's shape, how the second broadcasts, and how it ends.</summary>
-    private sealed record Spec(Step[] Steps, int Rows, int Cols, int SecondKind, int Ending)
+    private sealed record Spec(Step[] Steps, int Batch, int Rows, int Cols, int SecondKind, int Ending)
     {
-        public int[] Second => SecondKind switch { 0 => [Rows, Cols], 1 => [Cols], 2 => [Rows, 1], _ => [1] };
+        public int[] First => [Batch, Rows, Cols];
+
+        /// <summary>Full, a repeated row, a repeated (rows, cols) block, one value per row, or one value.</summary>
+        public int[] Second => SecondKind switch { 0 => [Batch, Rows, Cols], 1 => [Cols], 2 => [Rows, Cols], 3 => [Batch, Rows, 1], _ => [1] };
 
         public Tensor Apply(Tensor[] v)
         {
@@ -44,7 +47,10 @@ public class PropertyTests
                         "mul" => other is null ? h * s.C : h * other,
                         "div" => h / ((other ?? Tensor.Scalar(s.C).To(h.DType)).Abs() + 1.0),
                         "maximum" => h.Maximum(other ?? Tensor.Scalar(s.C).To(h.DType)),
-                        _ => h.Minimum(other ?? Tensor.Scalar(s.C).To(h.DType)),
+                        "minimum" => h.Minimum(other ?? Tensor.Scalar(s.C).To(h.DType)),
+                        "where_gt" => Tensor.Where(other is null ? h.Gt(s.C) : h.Gt(other), h, other ?? h * 0.5),
+                        "masked_fill_lt" => h.MaskedFill(other is null ? h.Lt(s.C) : other.Lt(s.C), s.C),
+                        _ => Tensor.Where(h.Ge(-0.5).LogicalAnd((other ?? h).Le(0.5)).LogicalOr(h.Ne(h)), h * 2.0, (other ?? h) - 1.0),
                     };
                 }
             }
@@ -52,14 +58,14 @@ public class PropertyTests
             return Ending switch { 0 => h, 1 => h.Sum(), _ => h.Mean() };
         }
 
-        public override string ToString() => $"({Rows}, {Cols}) second {Shapes.Format(Second)} ending {Ending}: {string.Join(" ", Steps)}";
+        public override string ToString() => $"{Shapes.Format(First)} second {Shapes.Format(Second)} ending {Ending}: {string.Join(" ", Steps)}";
     }
 
     private static readonly Gen<Spec> Specs =
         Gen.Select(
             Gen.Select(Gen.Bool, Gen.Int[0, 11], Gen.Int[0, 2], Gen.Double[-1, 1], (u, op, arg, c) => new Step(u, op, arg, Math.Round(c, 2))).Array[1, 8],
-            Gen.Int[1, 5], Gen.Int[1, 150], Gen.Int[0, 3], Gen.Int[0, 2],
-            (steps, rows, cols, second, ending) => new Spec(steps, rows, cols, second, ending));
+            Gen.Int[1, 3], Gen.Int[1, 5], Gen.Int[1, 150], Gen.Int[0, 4], Gen.Int[0, 2],
+            (steps, batch, rows, cols, second, ending) => new Spec(steps, batch, rows, cols, second, ending));
 
     [TestMethod]
     public void CompiledGraphsMatchTheInterpreterOnRandomGraphs() => Check(iter: 60);
@@ -74,7 +80,7 @@ public class PropertyTests
         Specs.Sample(spec =>
         {
             var g = new Generator((ulong)spec.GetHashCode());
-            Tensor[] Inputs() => [Tensor.Randn([spec.Rows, spec.Cols], generator: g), Tensor.Randn(spec.Second, generator: g)];
+            Tensor[] Inputs() => [Tensor.Randn(spec.First, generator: g), Tensor.Randn(spec.Second, generator: g)];
             var traced = Jit.Trace(spec.Apply, Inputs());
             for (int call = 0; call < 2; call++)
             {

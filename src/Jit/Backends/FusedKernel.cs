@@ -13,7 +13,7 @@ namespace Trace.Jit;
 /// across cores. Loads and stores use <c>Vector512.Create(array, i)</c> / <c>CopyTo(array, i)</c>, never
 /// <c>LoadUnsafe(ref a[i])</c>, which FastExpressionCompiler 6.0 miscompiles (DESIGN.md).
 /// </summary>
-internal sealed class FusedKernel
+internal sealed partial class FusedKernel
 {
     private readonly Delegate _loop;
     private readonly DType _dtype;
@@ -42,25 +42,6 @@ internal sealed class FusedKernel
         PassUtil.IntList(sum.Inputs[1]) is { } dims && PassUtil.IsConstant(sum.Inputs[2]) &&
         (dims.Length == 0 || dims.Select(d => d < 0 ? d + x.Shape.Length : d).Distinct().Count() == x.Shape.Length && dims.All(d => d >= -x.Shape.Length && d < x.Shape.Length));
 
-    /// <summary>How a group input is indexed relative to the output (row-major, last dim = row).</summary>
-    internal enum InputKind { Full, Row, Column, Scalar }
-
-    /// <summary>
-    /// How an input of <paramref name="input"/> shape broadcasts to <paramref name="output"/>: the same shape,
-    /// one row repeated (the trailing dim), one value per row (trailing dim 1), or one value; null otherwise.
-    /// </summary>
-    internal static InputKind? Classify(int[] input, int[] output)
-    {
-        if (input.SequenceEqual(output)) return InputKind.Full;
-        if (input.Length > output.Length) return null;
-        var padded = Enumerable.Repeat(1, output.Length - input.Length).Concat(input).ToArray();
-        if (padded.All(d => d == 1)) return InputKind.Scalar;
-        int last = output.Length - 1;
-        if (padded[last] == output[last] && padded.Take(last).All(d => d == 1)) return InputKind.Row;
-        if (padded[last] == 1 && padded.Take(last).SequenceEqual(output.Take(last))) return InputKind.Column;
-        return null;
-    }
-
     /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
     public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "");
 
@@ -73,6 +54,8 @@ internal sealed class FusedKernel
         "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt",
         "aten::rsqrt", "aten::square", "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu",
         "aten::maximum", "aten::minimum", "aten::clamp",
+        "aten::eq", "aten::ne", "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::where", "aten::masked_fill",
+        "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",
     ];
 
     /// <summary>Compiles a fusion-group body, or returns null (with the reason) when it has something the generator cannot express.</summary>
@@ -120,13 +103,17 @@ internal sealed class FusedKernel
         return partial.OrderBy(p => p.Start).Sum(p => p.Sum);
     }
 
+    /// <summary>The inputs' arrays: contiguous from element 0, and of T (bool masks become 1/0, tested as != 0 in the loop).</summary>
     private static T[][] Arrays<T>(Tensor[] inputs) where T : unmanaged
     {
         var arrays = new T[inputs.Length][];
+        var dtype = DTypes.Of<T>();
+        using var _ = Dispatch.Internal();
         for (int i = 0; i < inputs.Length; i++)
         {
-            var t = inputs[i].IsContiguous && inputs[i].StorageOffset == 0 ? inputs[i] : inputs[i].Contiguous().Clone();
-            arrays[i] = ((CpuStorage<T>)t.Storage).Data;
+            var t = inputs[i].DType != dtype ? inputs[i].To(dtype)
+                : inputs[i].IsContiguous && inputs[i].StorageOffset == 0 ? inputs[i] : inputs[i].Contiguous().Clone();
+            arrays[i] = ((CpuStorage<T>)(t.IsContiguous && t.StorageOffset == 0 ? t : t.Contiguous().Clone()).Storage).Data;
         }
         return arrays;
     }
@@ -164,10 +151,11 @@ internal sealed class FusedKernel
         var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
 
         var outShape = body.Outputs[0].TensorType!.Shape;
-        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? Classify(t.Shape, outShape) : null).ToArray();
-        if (kinds.Any(k => k is null)) throw new NotSupportedException("an input does not broadcast as a row, a column or a scalar");
+        int blockDims = FusionLayout.BlockDims(body.Inputs.Select(v => v.TensorType?.Shape ?? []), outShape)
+            ?? throw new NotSupportedException("an input does not broadcast as a block of trailing dims, one value per block, or one value");
+        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? FusionLayout.Classify(t.Shape, outShape, blockDims)!.Value : InputKind.Scalar).ToArray();
         bool rowsMode = kinds.Any(k => k != InputKind.Full);
-        int inner = outShape.Length == 0 ? 1 : outShape[^1];
+        int inner = FusionLayout.Inner(outShape, blockDims);
         // Rows mode: i walks a row (0..inner), r is the row, rowBase = r * inner.
         var r = Expression.Variable(typeof(int), "r");
         var rowBase = Expression.Variable(typeof(int), "rowBase");
@@ -242,7 +230,7 @@ internal sealed class FusedKernel
 
         var summed = sum.Inputs[0];
         var shape = summed.TensorType!.Shape;
-        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? Classify(t.Shape, shape) : null).ToArray();
+        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? FusionLayout.Classify(t.Shape, shape, 1) : null).ToArray();
         if (kinds.Any(k => k is not (InputKind.Full or InputKind.Scalar))) throw new NotSupportedException("a summed group reads a row- or column-broadcast input");
 
         var ins = Expression.Parameter(typeof(T[][]), "inputs");
@@ -296,93 +284,4 @@ internal sealed class FusedKernel
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
         return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b));
     }
-
-    /// <summary>
-    /// One assignment per node of the body up to <paramref name="result"/> (in <paramref name="type"/>: a vector
-    /// or scalar type); returns the statements, the last of which yields <paramref name="result"/>'s value.
-    /// Int lists (a final sum's dims) are skipped.
-    /// </summary>
-    private static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
-        Type type, Type? vecStatic, out List<ParameterExpression> variables) where T : unmanaged
-    {
-        var env = new Dictionary<Value, Expression>();
-        var consts = new Dictionary<Value, object?>();
-        var statements = new List<Expression>();
-        variables = [];
-        foreach (var v in body.Inputs) env[v] = load(v);
-        T C(Value v) => (T)Convert.ChangeType(consts[v] ?? throw new NotSupportedException("None operand"), typeof(T), System.Globalization.CultureInfo.InvariantCulture);
-        Expression Operand(Value v) => env.TryGetValue(v, out var e) ? e : constant(C(v));
-        foreach (var n in body.Nodes)
-        {
-            if (n.Kind == "prim::ListConstruct") continue;
-            if (env.ContainsKey(result)) break;
-            if (n.Kind == "prim::Constant")
-            {
-                if (n.Attribute is TensorRef) throw new NotSupportedException("tensor constants are not fused");
-                consts[n.Output] = n.Attribute;
-                continue;
-            }
-            var a = n.Inputs.Select(v => v).ToList();
-            Expression r = n.Kind switch
-            {
-                "aten::add" => Expression.Add(Operand(a[0]), Operand(a[1])),
-                "aten::sub" => Expression.Subtract(Operand(a[0]), Operand(a[1])),
-                "aten::mul" => Expression.Multiply(Operand(a[0]), Operand(a[1])),
-                "aten::div" => Expression.Divide(Operand(a[0]), Operand(a[1])),
-                "aten::neg" => Expression.Negate(Operand(a[0])),
-                "aten::square" => Expression.Multiply(Operand(a[0]), Operand(a[0])),
-                "aten::rsqrt" => Expression.Divide(constant((T)Convert.ChangeType(1, typeof(T), System.Globalization.CultureInfo.InvariantCulture)), MathCall(vecStatic, type, "Sqrt", Operand(a[0]))),
-                "aten::abs" => MathCall(vecStatic, type, "Abs", Operand(a[0])),
-                "aten::sqrt" => MathCall(vecStatic, type, "Sqrt", Operand(a[0])),
-                "aten::exp" => MathCall(vecStatic, type, "Exp", Operand(a[0])),
-                "aten::log" => MathCall(vecStatic, type, "Log", Operand(a[0])),
-                "aten::relu" => MinMax(vecStatic, type, "Max", Operand(a[0]), constant(default)),
-                "aten::maximum" => MinMax(vecStatic, type, "Max", Operand(a[0]), Operand(a[1])),
-                "aten::minimum" => MinMax(vecStatic, type, "Min", Operand(a[0]), Operand(a[1])),
-                "aten::clamp" => Clamp(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : constant(C(a[1])),
-                    consts.GetValueOrDefault(a[2]) is null ? null : constant(C(a[2]))),
-                "aten::tanh" => VectorMathCall("Tanh", type, Operand(a[0])),
-                "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
-                "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
-                "aten::gelu" => VectorMathCall(consts[a[1]] as string == "tanh" ? "GeluTanh" : "Gelu", type, Operand(a[0])),
-                _ => throw new NotSupportedException($"{n.Kind} has no code generator"),
-            };
-            var variable = Expression.Variable(type, "v" + n.Output.Name);
-            variables.Add(variable);
-            statements.Add(Expression.Assign(variable, r));
-            env[n.Output] = variable;
-        }
-        statements.Add(env[result]);
-        return statements;
-    }
-
-    private static Expression MathCall(Type? vecStatic, Type type, string name, Expression x)
-    {
-        if (vecStatic is not null)
-        {
-            var m = vecStatic.GetMethod(name, [type]) ?? vecStatic.GetMethods().First(mi => mi.Name == name && mi.IsGenericMethodDefinition && mi.GetParameters().Length == 1)
-                .MakeGenericMethod(type.GetGenericArguments()[0]);
-            return Expression.Call(m, x);
-        }
-        var host = type == typeof(float) ? typeof(MathF) : typeof(System.Math);
-        return Expression.Call(host.GetMethod(name, [type])!, x);
-    }
-
-    private static Expression MinMax(Type? vecStatic, Type type, string name, Expression x, Expression y) =>
-        vecStatic is not null
-            ? Expression.Call(vecStatic.GetMethods().First(m => m.Name == name && m.IsGenericMethodDefinition).MakeGenericMethod(type.GetGenericArguments()[0]), x, y)
-            : Expression.Call(type.GetMethod(name, BindingFlags.Public | BindingFlags.Static, [type, type])!, x, y);
-
-    private static Expression Clamp(Type? vecStatic, Type type, Expression x, Expression? lo, Expression? hi)
-    {
-        if (lo is not null) x = MinMax(vecStatic, type, "Max", x, vecStatic is null ? lo : Broadcast(vecStatic, type, lo));
-        if (hi is not null) x = MinMax(vecStatic, type, "Min", x, vecStatic is null ? hi : Broadcast(vecStatic, type, hi));
-        return x;
-    }
-
-    private static Expression Broadcast(Type vecStatic, Type type, Expression scalar) =>
-        scalar.Type == type ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
-
-    private static Expression VectorMathCall(string name, Type type, Expression x) =>
-        Expression.Call(typeof(VectorMath).GetMethod(name, [type]) ?? throw new NotSupportedException($"VectorMath.{name}({type.Name})"), x);
 }

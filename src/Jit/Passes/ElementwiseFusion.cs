@@ -2,9 +2,10 @@ namespace Trace.Jit;
 
 // Groups chains of elementwise ops into prim::FusionGroup nodes whose body becomes one compiled loop
 // (FusedKernel). Run after the cleanup passes (constants folded, duplicates merged) and before a final DCE.
-// A group has one output; every tensor it reads has the group's dtype and either its shape, or broadcasts as
-// one row (trailing dim, e.g. a bias), one value per row (trailing dim 1, e.g. a row max) or one value; group
-// members all have the output's shape. Scalar constants are copied into the body. A producer joins a group
+// A group has one floating output; its floating values share one dtype, and comparisons, where, masked_fill and
+// logical ops join with bool masks. Every tensor it reads has the group's shape or broadcasts as one block of
+// trailing dims (a bias; a (T, T) mask over (B, H, T, T)), one value per block (a row max) or one value (see
+// FusionLayout); group members all have the output's shape. Scalar constants are copied into the body. A producer joins a group
 // only when all its uses are in it. A full sum (aten::sum over every dim) of such a chain joins it as the
 // group's last node when the chain's inputs all have its shape or are one value: the loop then accumulates
 // instead of storing the chain's result (e.g. mse_loss's sub, square and sum run as one pass).
@@ -37,7 +38,8 @@ public sealed class ElementwiseFusion : IGraphPass
         {
             var seed = g.Nodes[idx];
             bool sums = IsSumSeed(seed);
-            if (done.Contains(seed) || !(sums || Fusible(seed))) continue;
+            // A group's result is floating: comparisons and masks only join as producers.
+            if (done.Contains(seed) || !(sums || (Fusible(seed) && seed.Output.TensorType!.DType.IsFloatingPoint()))) continue;
             var shape = GroupShape(seed);
             var group = new HashSet<Node> { seed };
             bool grew = true;
@@ -53,9 +55,9 @@ public sealed class ElementwiseFusion : IGraphPass
                             grew = true;
                         }
             }
-            if (sums && !ReadsOnlyFullOrScalar(group, shape))
+            if (!Compilable(group, shape, seed.Output.TensorType!.DType, sums))
             {
-                // The summing loop cannot broadcast rows or columns: leave the sum out; its producers are seeds later.
+                // Leave the seed out; its producers become seeds of their own groups later.
                 done.Add(seed);
                 continue;
             }
@@ -68,9 +70,25 @@ public sealed class ElementwiseFusion : IGraphPass
         return changed;
     }
 
+    /// <summary>An elementwise op the code generator knows, on floating or bool tensors that broadcast to its output.</summary>
     private static bool Fusible(Node n) =>
-        FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() &&
-        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && it.DType == t.DType && FusedKernel.Classify(it.Shape, t.Shape) is not null));
+        FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
+        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && (it.DType.IsFloatingPoint() || it.DType == DType.Bool)
+            && FusionLayout.BlockDims([it.Shape], t.Shape) is not null));
+
+    /// <summary>
+    /// A group compiles when its floating values share one dtype (bools are masks) and one broadcast layout fits all
+    /// its inputs — a summing group reads only full-shape inputs and single values.
+    /// </summary>
+    private static bool Compilable(HashSet<Node> group, int[] shape, DType dtype, bool sums)
+    {
+        var external = group.SelectMany(n => n.Inputs).Where(v => v.Node is not { } p || !group.Contains(p)).Select(v => v.TensorType).OfType<TensorType>().ToList();
+        var floats = external.Concat(group.Select(n => n.Output.TensorType!)).Where(t => t.DType != DType.Bool);
+        if (floats.Any(t => t.DType != dtype)) return false;
+        return sums
+            ? external.All(t => FusionLayout.Classify(t.Shape, shape, 1) is InputKind.Full or InputKind.Scalar)
+            : FusionLayout.BlockDims(external.Select(t => t.Shape), shape) is not null;
+    }
 
     private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
 
@@ -82,10 +100,6 @@ public sealed class ElementwiseFusion : IGraphPass
 
     /// <summary>The shape of the group's elementwise members: the seed's output, or a sum seed's input.</summary>
     private static int[] GroupShape(Node seed) => (IsSumSeed(seed) ? seed.Inputs[0] : seed.Output).TensorType!.Shape;
-
-    private static bool ReadsOnlyFullOrScalar(HashSet<Node> group, int[] shape) =>
-        group.SelectMany(n => n.Inputs).Where(v => v.Node is not { } p || !group.Contains(p)).All(v =>
-            v.TensorType is not { } t || FusedKernel.Classify(t.Shape, shape) is FusedKernel.InputKind.Full or FusedKernel.InputKind.Scalar);
 
     private static void Replace(Graph g, HashSet<Node> group, Node seed)
     {

@@ -2,34 +2,55 @@ using System.Runtime.Intrinsics;
 
 namespace Trace.Kernels;
 
-/// <summary>e^x. Float32 and float64.</summary>
+/// <summary>
+/// e^x. Float32 and float64. Float is computed in double and rounded once (correctly rounded in practice: exp(0) is
+/// exactly 1, unlike <c>Vector512.Exp</c> on floats, which is off by an ulp on many inputs); scalars run the vector
+/// algorithm on one lane, so an element's result never depends on whether it falls in a vector body or a scalar
+/// tail. Compiled fusion groups call these same methods.
+/// </summary>
 public readonly struct ExpOp : IUnaryOp<float>, IUnaryOp<double>
 {
     /// <inheritdoc/>
-    public static float Apply(float x) => MathF.Exp(x);
+    public static float Apply(float x) => (float)Vector128.Exp(Vector128.CreateScalarUnsafe((double)x)).ToScalar();
     /// <inheritdoc/>
-    public static double Apply(double x) => Math.Exp(x);
+    public static double Apply(double x) => Vector128.Exp(Vector128.CreateScalarUnsafe(x)).ToScalar();
     /// <inheritdoc/>
-    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Exp(x);
+    public static Vector512<float> Apply(Vector512<float> x)
+    {
+        var (lo, hi) = Vector512.Widen(x);
+        return Vector512.Narrow(Vector512.Exp(lo), Vector512.Exp(hi));
+    }
     /// <inheritdoc/>
-    public static Vector256<float> Apply(Vector256<float> x) => Vector256.Exp(x);
+    public static Vector256<float> Apply(Vector256<float> x)
+    {
+        var (lo, hi) = Vector256.Widen(x);
+        return Vector256.Narrow(Vector256.Exp(lo), Vector256.Exp(hi));
+    }
     /// <inheritdoc/>
     public static Vector512<double> Apply(Vector512<double> x) => Vector512.Exp(x);
     /// <inheritdoc/>
     public static Vector256<double> Apply(Vector256<double> x) => Vector256.Exp(x);
 }
 
-/// <summary>Natural logarithm. Float32 and float64.</summary>
+/// <summary>Natural logarithm. Float32 and float64, computed like <see cref="ExpOp"/> (float in double; scalars as one vector lane).</summary>
 public readonly struct LogOp : IUnaryOp<float>, IUnaryOp<double>
 {
     /// <inheritdoc/>
-    public static float Apply(float x) => MathF.Log(x);
+    public static float Apply(float x) => (float)Vector128.Log(Vector128.CreateScalarUnsafe((double)x)).ToScalar();
     /// <inheritdoc/>
-    public static double Apply(double x) => Math.Log(x);
+    public static double Apply(double x) => Vector128.Log(Vector128.CreateScalarUnsafe(x)).ToScalar();
     /// <inheritdoc/>
-    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Log(x);
+    public static Vector512<float> Apply(Vector512<float> x)
+    {
+        var (lo, hi) = Vector512.Widen(x);
+        return Vector512.Narrow(Vector512.Log(lo), Vector512.Log(hi));
+    }
     /// <inheritdoc/>
-    public static Vector256<float> Apply(Vector256<float> x) => Vector256.Log(x);
+    public static Vector256<float> Apply(Vector256<float> x)
+    {
+        var (lo, hi) = Vector256.Widen(x);
+        return Vector256.Narrow(Vector256.Log(lo), Vector256.Log(hi));
+    }
     /// <inheritdoc/>
     public static Vector512<double> Apply(Vector512<double> x) => Vector512.Log(x);
     /// <inheritdoc/>

@@ -56,7 +56,7 @@ public static class SoftmaxKernels
         double sum = 0;
         for (int i = 0; i < y.Length; i++)
         {
-            double e = Math.Exp(y[i]);
+            double e = Vector128.Exp(Vector128.CreateScalarUnsafe(y[i])).ToScalar();   // as the vector body, lane for lane
             sum += e;
             if (!log) y[i] = e;
         }
@@ -94,7 +94,7 @@ public static class SoftmaxKernels
         }
         for (; i < n; i++)
         {
-            float e = MathF.Exp(Unsafe.Add(ref r, i));
+            float e = Vector128.Exp(Vector128.CreateScalarUnsafe(Unsafe.Add(ref r, i))).ToScalar();   // as the vector body, lane for lane
             if (store) Unsafe.Add(ref r, i) = e;
             sum += e;
         }

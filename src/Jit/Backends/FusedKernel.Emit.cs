@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Reflection;
+using Trace.Kernels;
+
+namespace Trace.Jit;
+
+internal sealed partial class FusedKernel
+{
+    /// <summary>
+    /// One assignment per node of the body up to <paramref name="result"/>, in vector mode (<paramref name="vecStatic"/>
+    /// is Vector512/Vector256 and values are vectors of T) or scalar mode (values are T); returns the statements, the
+    /// last of which yields <paramref name="result"/>'s value. Booleans (comparisons, masks) are lane masks — all bits
+    /// set or clear — in vector mode and <c>bool</c> in scalar mode; a bool group input arrives as 1/0 in T. Int lists
+    /// (a final sum's dims) are skipped.
+    /// </summary>
+    private static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
+        Type type, Type? vecStatic, out List<ParameterExpression> variables) where T : unmanaged
+    {
+        var env = new Dictionary<Value, Expression>();
+        var consts = new Dictionary<Value, object?>();
+        var statements = new List<Expression>();
+        variables = [];
+        T zero = default;
+        foreach (var v in body.Inputs)
+            env[v] = v.TensorType?.DType == DType.Bool ? Not(vecStatic, Compare(vecStatic, "Equals", load(v), constant(zero))) : load(v);
+        T C(Value v) => (T)Convert.ChangeType(consts[v] ?? throw new NotSupportedException("None operand"), typeof(T), CultureInfo.InvariantCulture);
+        Expression Operand(Value v) => env.TryGetValue(v, out var e) ? e : constant(C(v));
+        Expression Number(Value v) => v.TensorType?.DType == DType.Bool
+            ? throw new NotSupportedException("comparisons of booleans are not fused") : Operand(v);
+        foreach (var n in body.Nodes)
+        {
+            if (n.Kind == "prim::ListConstruct") continue;
+            if (env.ContainsKey(result)) break;
+            if (n.Kind == "prim::Constant")
+            {
+                if (n.Attribute is TensorRef) throw new NotSupportedException("tensor constants are not fused");
+                consts[n.Output] = n.Attribute;
+                continue;
+            }
+            var a = n.Inputs;
+            Expression r = n.Kind switch
+            {
+                "aten::add" => Expression.Add(Operand(a[0]), Operand(a[1])),
+                "aten::sub" => Expression.Subtract(Operand(a[0]), Operand(a[1])),
+                "aten::mul" => Expression.Multiply(Operand(a[0]), Operand(a[1])),
+                "aten::div" => Expression.Divide(Operand(a[0]), Operand(a[1])),
+                "aten::neg" => Expression.Negate(Operand(a[0])),
+                "aten::square" => Expression.Multiply(Operand(a[0]), Operand(a[0])),
+                "aten::rsqrt" => Expression.Divide(constant((T)Convert.ChangeType(1, typeof(T), CultureInfo.InvariantCulture)), MathCall(vecStatic, type, "Sqrt", Operand(a[0]))),
+                "aten::abs" => MathCall(vecStatic, type, "Abs", Operand(a[0])),
+                "aten::sqrt" => MathCall(vecStatic, type, "Sqrt", Operand(a[0])),
+                "aten::exp" => MathCall(vecStatic, type, "Exp", Operand(a[0])),
+                "aten::log" => MathCall(vecStatic, type, "Log", Operand(a[0])),
+                "aten::relu" => MinMax(vecStatic, type, "Max", Operand(a[0]), constant(zero)),
+                "aten::maximum" => MinMax(vecStatic, type, "Max", Operand(a[0]), Operand(a[1])),
+                "aten::minimum" => MinMax(vecStatic, type, "Min", Operand(a[0]), Operand(a[1])),
+                "aten::clamp" => Clamp(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : constant(C(a[1])),
+                    consts.GetValueOrDefault(a[2]) is null ? null : constant(C(a[2]))),
+                "aten::tanh" => VectorMathCall("Tanh", type, Operand(a[0])),
+                "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
+                "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
+                "aten::gelu" => VectorMathCall(consts[a[1]] as string == "tanh" ? "GeluTanh" : "Gelu", type, Operand(a[0])),
+                "aten::eq" => Compare(vecStatic, "Equals", Number(a[0]), Number(a[1])),
+                "aten::ne" => Not(vecStatic, Compare(vecStatic, "Equals", Number(a[0]), Number(a[1]))),
+                "aten::lt" => Compare(vecStatic, "LessThan", Number(a[0]), Number(a[1])),
+                "aten::le" => Compare(vecStatic, "LessThanOrEqual", Number(a[0]), Number(a[1])),
+                "aten::gt" => Compare(vecStatic, "GreaterThan", Number(a[0]), Number(a[1])),
+                "aten::ge" => Compare(vecStatic, "GreaterThanOrEqual", Number(a[0]), Number(a[1])),
+                "aten::where" => Select(vecStatic, Operand(a[0]), Operand(a[1]), Operand(a[2])),
+                "aten::masked_fill" => Select(vecStatic, Operand(a[1]), Operand(a[2]), Operand(a[0])),
+                "aten::logical_and" => Logic(vecStatic, "BitwiseAnd", ExpressionType.And, Operand(a[0]), Operand(a[1])),
+                "aten::logical_or" => Logic(vecStatic, "BitwiseOr", ExpressionType.Or, Operand(a[0]), Operand(a[1])),
+                "aten::logical_xor" => Logic(vecStatic, "Xor", ExpressionType.ExclusiveOr, Operand(a[0]), Operand(a[1])),
+                "aten::logical_not" => Not(vecStatic, Operand(a[0])),
+                _ => throw new NotSupportedException($"{n.Kind} has no code generator"),
+            };
+            var variable = Expression.Variable(r.Type, "v" + n.Output.Name);
+            variables.Add(variable);
+            statements.Add(Expression.Assign(variable, r));
+            env[n.Output] = variable;
+        }
+        statements.Add(env[result]);
+        return statements;
+    }
+
+    /// <summary>A vector comparison (a lane mask) or a scalar one (a bool); IEEE semantics, so NaN compares false.</summary>
+    private static Expression Compare(Type? vecStatic, string name, Expression x, Expression y)
+    {
+        if (vecStatic is null)
+            return name switch
+            {
+                "Equals" => Expression.Equal(x, y),
+                "LessThan" => Expression.LessThan(x, y),
+                "LessThanOrEqual" => Expression.LessThanOrEqual(x, y),
+                "GreaterThan" => Expression.GreaterThan(x, y),
+                _ => Expression.GreaterThanOrEqual(x, y),
+            };
+        return Expression.Call(Generic(vecStatic, name, 2, x.Type), x, y);
+    }
+
+    /// <summary>Negates a mask: OnesComplement of the lanes, or a bool's Not.</summary>
+    private static Expression Not(Type? vecStatic, Expression mask) =>
+        vecStatic is null ? Expression.Not(mask) : Expression.Call(Generic(vecStatic, "OnesComplement", 1, mask.Type), mask);
+
+    /// <summary>cond ? a : b per lane (ConditionalSelect on a lane mask) or per element.</summary>
+    private static Expression Select(Type? vecStatic, Expression cond, Expression a, Expression b) =>
+        vecStatic is null ? Expression.Condition(cond, a, b) : Expression.Call(Generic(vecStatic, "ConditionalSelect", 3, a.Type), cond, a, b);
+
+    /// <summary>And, or, xor of masks (bitwise on lanes, non-short-circuit on bools).</summary>
+    private static Expression Logic(Type? vecStatic, string vectorName, ExpressionType scalar, Expression x, Expression y) =>
+        vecStatic is null ? Expression.MakeBinary(scalar, x, y) : Expression.Call(Generic(vecStatic, vectorName, 2, x.Type), x, y);
+
+    /// <summary>The generic <c>Vector512.Name&lt;T&gt;</c> with <paramref name="arity"/> vector parameters, for vectors of <paramref name="vectorType"/>.</summary>
+    private static MethodInfo Generic(Type vecStatic, string name, int arity, Type vectorType) =>
+        vecStatic.GetMethods().First(m => m.Name == name && m.IsGenericMethodDefinition && m.GetParameters().Length == arity
+            && m.GetParameters().All(p => p.ParameterType.IsGenericType))
+            .MakeGenericMethod(vectorType.GetGenericArguments()[0]);
+
+    private static Expression MathCall(Type? vecStatic, Type type, string name, Expression x)
+    {
+        // Exp and log are the eager kernels' own methods (vector and scalar forms), so fused and eager agree bit for bit.
+        if (name is "Exp" or "Log")
+            return Expression.Call((name == "Exp" ? typeof(ExpOp) : typeof(LogOp)).GetMethod("Apply", [type])!, x);
+        if (vecStatic is not null)
+        {
+            var m = vecStatic.GetMethod(name, [type]) ?? vecStatic.GetMethods().First(mi => mi.Name == name && mi.IsGenericMethodDefinition && mi.GetParameters().Length == 1)
+                .MakeGenericMethod(type.GetGenericArguments()[0]);
+            return Expression.Call(m, x);
+        }
+        var host = type == typeof(float) ? typeof(MathF) : typeof(System.Math);
+        return Expression.Call(host.GetMethod(name, [type])!, x);
+    }
+
+    private static Expression MinMax(Type? vecStatic, Type type, string name, Expression x, Expression y) =>
+        vecStatic is not null
+            ? Expression.Call(vecStatic.GetMethods().First(m => m.Name == name && m.IsGenericMethodDefinition).MakeGenericMethod(type.GetGenericArguments()[0]), x, y)
+            : Expression.Call(type.GetMethod(name, BindingFlags.Public | BindingFlags.Static, [type, type])!, x, y);
+
+    private static Expression Clamp(Type? vecStatic, Type type, Expression x, Expression? lo, Expression? hi)
+    {
+        if (lo is not null) x = MinMax(vecStatic, type, "Max", x, vecStatic is null ? lo : Broadcast(vecStatic, type, lo));
+        if (hi is not null) x = MinMax(vecStatic, type, "Min", x, vecStatic is null ? hi : Broadcast(vecStatic, type, hi));
+        return x;
+    }
+
+    private static Expression Broadcast(Type vecStatic, Type type, Expression scalar) =>
+        scalar.Type == type ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
+
+    private static Expression VectorMathCall(string name, Type type, Expression x) =>
+        Expression.Call(typeof(VectorMath).GetMethod(name, [type]) ?? throw new NotSupportedException($"VectorMath.{name}({type.Name})"), x);
+}
