@@ -39,7 +39,7 @@ public static class QuickRunner
         double sumMs = Timing.MedianMs(() => a.Sum());
         o.WriteLine($"sum 4M floats                         {sumMs,7:F3} ms  {4.0 * N / sumMs / 1e6,6:F1} GB/s");
 
-        o.WriteLine("Workloads (traced = Jit.Trace graph run by the interpreter backend):");
+        o.WriteLine("Workloads (traced: fused compiled loops, compiled backward, planned buffers; W2/W3 as one Jit.TraceStep; trace = trace+compile+check, warm process):");
         var json = new List<string>();
         foreach (var make in Workloads.All)
         {

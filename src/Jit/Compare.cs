@@ -22,11 +22,15 @@ public static partial class Jit
 {
     /// <summary>
     /// Times <paramref name="step"/> eagerly and with <paramref name="tracedStep"/> (which may use a traced module),
-    /// interleaving repetitions so that machine noise affects both alike.
+    /// interleaving repetitions so that machine noise affects both alike. Both first warm up for at least
+    /// <paramref name="warmup"/> runs and half of <paramref name="budgetMs"/>; samples then fill the rest of the budget.
     /// </summary>
     public static Comparison Compare(Action step, Action tracedStep, double traceMs, int warmup = 5, double budgetMs = 1000)
     {
-        for (int i = 0; i < warmup; i++) { step(); tracedStep(); }
+        // Warm up for at least the requested count and half the budget: .NET compiles hot methods again, fully
+        // optimized, only after they have run a while (tiered compilation), and that must not land in the samples.
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || (warm.Elapsed.TotalMilliseconds < budgetMs / 2 && i < 500); i++) { step(); tracedStep(); }
         var eager = new List<double>();
         var traced = new List<double>();
         var total = Stopwatch.StartNew();

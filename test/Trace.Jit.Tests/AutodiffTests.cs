@@ -271,4 +271,40 @@ public class AutodiffTests
         CollectionAssert.AreEqual(new[] { (BackwardSource.Saved, 1), (BackwardSource.GradOutput, 0), (BackwardSource.Input, 1), (BackwardSource.Input, 0) },
             parts.BackwardInputs);
     }
+
+    [TestMethod]
+    public void CheapElementwiseValuesAreRecomputedInBackwardNotSaved()
+    {
+        const string F = IrAssert.F3;
+        const string S = "Float(requires_grad=0, device=cpu)";
+        // mse-like: d = a - b feeds a fusible square; backward needs d (2·d·g): recomputing it lets the forward fuse d away.
+        var joint = Parser.Parse($"""
+            graph(%a : {F},
+                  %b : {F},
+                  %grad_output : {S}):
+              %1 : {F} = aten::sub(%a, %b)
+              %2 : {F} = aten::square(%1)
+              %3 : int[] = prim::ListConstruct()
+              %4 : bool = prim::Constant[value=0]()
+              %5 : {S} = aten::sum(%2, %3, %4)
+              %6 : float = prim::Constant[value=2.]()
+              %7 : {F} = aten::mul(%1, %6)
+              %8 : {F} = aten::mul(%7, %grad_output)
+              return (%5, %8)
+
+            """);
+        var parts = Partitioner.Split(joint, forwardOutputs: 1);
+        Assert.AreEqual(1, parts.Forward.Outputs.Count, "nothing saved:\n" + parts.Forward);
+        Assert.AreEqual($"""
+            graph(%a : {F},
+                  %b : {F},
+                  %grad_output : {S}):
+              %6 : float = prim::Constant[value=2.]()
+              %1 : {F} = aten::sub(%a, %b)
+              %7 : {F} = aten::mul(%1, %6)
+              %8 : {F} = aten::mul(%7, %grad_output)
+              return (%8)
+
+            """, parts.Backward.ToString());
+    }
 }

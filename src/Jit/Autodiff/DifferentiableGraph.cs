@@ -70,7 +70,7 @@ public sealed class DifferentiableGraph
             joint.Outputs.Add(tracer.ValueOf(g));
             gradInputs.Add(diff[k]);
         }
-        var cleaned = options.Optimize ? PassPipeline.Optimize(joint.Clone(), verify: true) : joint.Clone();
+        var cleaned = options.Optimize ? PassPipeline.Optimize(joint.Clone(), verify: Jit.SelfCheck) : joint.Clone();
         Partitioner.Result parts;
         try
         {
@@ -81,7 +81,7 @@ public sealed class DifferentiableGraph
             reason = e.Message;
             return null;
         }
-        Graph Finish(Graph g) => options.Optimize ? PassPipeline.Optimize(g, verify: true, fuse: options.Fuse) : g;
+        Graph Finish(Graph g) => options.Optimize ? PassPipeline.Optimize(g, verify: Jit.SelfCheck, fuse: options.Fuse) : g;
         return new DifferentiableGraph(Finish(parts.Forward), Finish(parts.Backward), parts.BackwardInputs, [.. gradInputs]);
     }
 

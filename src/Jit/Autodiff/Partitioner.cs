@@ -20,7 +20,11 @@ internal enum BackwardSource
 /// <item>forward = the nodes the forward outputs and the value guards need;</item>
 /// <item>backward = every other node (so work only the gradient uses runs only when backward runs);</item>
 /// <item>forward values the backward reads become extra forward outputs ("saved"); constants and int lists are
-/// copied into the backward graph instead of being saved.</item>
+/// copied into the backward graph instead of being saved;</item>
+/// <item>a cheap elementwise value (add, mul, compare, where...) whose forward uses are all fusible is recomputed
+/// in the backward from its own inputs instead of being saved (AOTAutograd's rematerialization, without its
+/// min-cut): saving it would force the forward to materialize it, while recomputing lets the forward fuse it away
+/// (mse_loss's a − b joins the squared sum) at the cost of one more fused op in the backward.</item>
 /// </list>
 /// Joint layout: inputs = the call's inputs then one gradient placeholder; outputs = the forward outputs then
 /// the gradients. Value names are kept, so the two graphs read like the joint one.
@@ -33,6 +37,17 @@ internal enum BackwardSource
 internal static class Partitioner
 {
     public sealed record Result(Graph Forward, Graph Backward, (BackwardSource Source, int Index)[] BackwardInputs);
+
+    /// <summary>Elementwise ops cheap enough to recompute in the backward rather than save.</summary>
+    private static readonly HashSet<string> CheapKinds =
+    [
+        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::square", "aten::relu", "aten::clamp",
+        "aten::maximum", "aten::minimum", "aten::where", "aten::masked_fill", "aten::eq", "aten::ne", "aten::lt", "aten::le",
+        "aten::gt", "aten::ge", "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",
+    ];
+
+    /// <summary>How many cheap ops deep a recomputation may reach back before it saves a value instead.</summary>
+    private const int RecomputeDepth = 3;
 
     /// <summary>Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient.</summary>
     public static Result Split(Graph joint, int forwardOutputs)
@@ -66,9 +81,19 @@ internal static class Partitioner
         var bwd = new Graph();
         var bwdMap = new Dictionary<Value, Value>();
         var sources = new List<(BackwardSource, int)>();
-        Value Import(Value v)
+        bool Recompute(Node n, int depth) =>
+            depth < RecomputeDepth && CheapKinds.Contains(n.Kind) && n.Outputs.Count == 1 && !fwd.Outputs.Contains(fwdMap[n.Output]) &&
+            !joint.Outputs.Take(forwardOutputs).Contains(n.Output) &&
+            n.Output.Uses.Where(forward.Contains).All(u => FusedKernel.FusibleKinds.Contains(u.Kind) || FusedKernel.IsFullSum(u));
+        Value Import(Value v, int depth = 0)
         {
             if (bwdMap.TryGetValue(v, out var mapped)) return mapped;
+            if (v.Node is { } producer && forward.Contains(producer) && Recompute(producer, depth))
+            {
+                foreach (var i in producer.Inputs) Import(i, depth + 1);
+                Copy(producer, joint, bwd, bwdMap);
+                return bwdMap[v];
+            }
             if (v == gradInput) sources.Add((BackwardSource.GradOutput, 0));
             else if (v.Node is null) sources.Add((BackwardSource.Input, joint.Inputs.IndexOf(v)));
             else

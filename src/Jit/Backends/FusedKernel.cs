@@ -19,14 +19,18 @@ internal sealed partial class FusedKernel
     private readonly DType _dtype;
     private readonly int _inner;   // 0: one flat loop; else rows of this many elements (broadcast inputs)
     private readonly int _reduceCount;   // for a group ending in a full sum: the number of elements summed
+    private readonly int _grain;         // elements per worker before the loop is split across cores
 
-    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0)
+    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0, Graph? body = null)
     {
         _loop = loop;
         _dtype = dtype;
         Source = source;
         _inner = inner;
         _reduceCount = reduceCount;
+        // Waking a second core costs tens of microseconds: only transcendental bodies split at a quarter of the grain.
+        _grain = body is not null && body.Nodes.Any(n => n.Kind is "aten::exp" or "aten::log" or "aten::tanh" or "aten::sigmoid" or "aten::erf" or "aten::gelu")
+            ? ParallelRange.ElementwiseGrain / 4 : ParallelRange.ElementwiseGrain;
     }
 
     /// <summary>
@@ -82,8 +86,8 @@ internal sealed partial class FusedKernel
             return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs) : Reduce<double>(inputs), _dtype);
         var output = Tensor.Empty(shape, _dtype);
         int n = output.Numel;
-        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner);
-        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner);
+        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner, _grain);
+        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner, _grain);
         return output;
     }
 
@@ -94,7 +98,7 @@ internal sealed partial class FusedKernel
         var arrays = Arrays<T>(inputs);
         int n = _reduceCount, blocks = (n + 63) / 64;
         var partial = new List<(int Start, double Sum)>();
-        ParallelRange.Run(blocks, ParallelRange.ElementwiseGrain / 4 / 64, (b0, b1) =>
+        ParallelRange.Run(blocks, _grain / 64, (b0, b1) =>
         {
             double sum = loop(arrays, b0 * 64, Math.Min(b1 * 64, n));
             lock (partial) partial.Add((b0, sum));
@@ -118,7 +122,7 @@ internal sealed partial class FusedKernel
         return arrays;
     }
 
-    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner) where T : unmanaged
+    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner, int grain) where T : unmanaged
     {
         var arrays = Arrays<T>(inputs);
         var dst = ((CpuStorage<T>)output.Storage).Data;
@@ -126,12 +130,12 @@ internal sealed partial class FusedKernel
         {
             // Rows mode: the loop takes a row range.
             int rows = inner == 0 ? 0 : n / inner;
-            ParallelRange.Run(rows, Math.Max(1, ParallelRange.ElementwiseGrain / 4 / inner), (r0, r1) => loop(arrays, dst, r0, r1));
+            ParallelRange.Run(rows, Math.Max(1, grain / inner), (r0, r1) => loop(arrays, dst, r0, r1));
             return;
         }
         // Chunks are multiples of 64 elements so that every chunk but the last runs whole vectors.
         int blocks = (n + 63) / 64;
-        ParallelRange.Run(blocks, ParallelRange.ElementwiseGrain / 4 / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n)));
+        ParallelRange.Run(blocks, grain / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n)));
     }
 
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
@@ -212,7 +216,7 @@ internal sealed partial class FusedKernel
         var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(block, ins, dst, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0);
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0, body: body);
     }
 
     /// <summary>
@@ -282,6 +286,6 @@ internal sealed partial class FusedKernel
             ins, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b));
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b), body: body);
     }
 }

@@ -41,6 +41,7 @@ public sealed class ElementwiseFusion : IGraphPass
             // A group's result is floating: comparisons and masks only join as producers.
             if (done.Contains(seed) || !(sums || (Fusible(seed) && seed.Output.TensorType!.DType.IsFloatingPoint()))) continue;
             var shape = GroupShape(seed);
+            var dtype = seed.Output.TensorType!.DType;
             var group = new HashSet<Node> { seed };
             bool grew = true;
             while (grew)
@@ -49,15 +50,17 @@ public sealed class ElementwiseFusion : IGraphPass
                 foreach (var n in group.ToList())
                     foreach (var v in n.Inputs)
                         if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && p.Output.TensorType!.Shape.SequenceEqual(shape)
-                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains))
+                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains) && Compilable([.. group, p], shape, dtype, sums))
                         {
+                            // A producer that would make the group uncompilable (e.g. a per-row value next to a
+                            // (T, T) mask block) stays outside; it may seed a group of its own.
                             group.Add(p);
                             grew = true;
                         }
             }
-            if (!Compilable(group, shape, seed.Output.TensorType!.DType, sums))
+            if (!Compilable(group, shape, dtype, sums))
             {
-                // Leave the seed out; its producers become seeds of their own groups later.
+                // The seed alone does not compile: leave it out; its producers become seeds of their own groups later.
                 done.Add(seed);
                 continue;
             }

@@ -6,7 +6,8 @@ namespace Trace.Jit;
 // rounds repeat until a whole round changes nothing.
 //
 // Debugging: TRACE_JIT_LOG=<pass>[,<pass>] (or "all") prints the graph to standard error before and after
-// each named pass, under headers such as "[TRACE_JIT_LOG] before dce:".
+// each named pass, under headers such as "[TRACE_JIT_LOG] before dce:"; TRACE_JIT_LOG=timing prints how long
+// each phase of a new trace took (record, backward, optimize, check).
 
 /// <summary>Runs the graph optimization passes in their fixed order until the graph stops changing.</summary>
 public static class PassPipeline
@@ -61,6 +62,9 @@ public static class PassPipeline
             }
         return g;
     }
+
+    /// <summary>True when <see cref="LogVariable"/> names <paramref name="name"/> (or "all"); also used for the "timing" log of tracing phases.</summary>
+    internal static bool Logs(string name) => LoggedPasses() is var l && (l.Contains("all") || l.Contains(name));
 
     private static HashSet<string> LoggedPasses() =>
         (Environment.GetEnvironmentVariable(LogVariable) ?? "")

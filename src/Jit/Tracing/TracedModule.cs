@@ -130,6 +130,13 @@ public sealed class TracedModule
 
     internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature)
     {
+        var clock = PassPipeline.Logs("timing") ? System.Diagnostics.Stopwatch.StartNew() : null;
+        void Phase(string what)
+        {
+            if (clock is null) return;
+            Console.Error.WriteLine($"[{PassPipeline.LogVariable}] {Name}: {what} {clock.Elapsed.TotalMilliseconds:F1} ms");
+            clock.Restart();
+        }
         var tracer = new Tracer();
         for (int i = 0; i < inputs.Length; i++) tracer.BindInput(inputs[i], i < _inputNames.Length ? _inputNames[i] : $"input{i}");
         foreach (var (name, t) in parameters) tracer.BindInput(t, name);
@@ -137,6 +144,7 @@ public sealed class TracedModule
         using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
+        Phase("record");
         DifferentiableGraph? diff = null;
         string? eagerBackward = null;
         var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
@@ -145,19 +153,22 @@ public sealed class TracedModule
             var forwardOnly = raw.Clone();
             diff = DifferentiableGraph.TryBuild(tracer, outputs, callInputs, Options, out eagerBackward);
             if (diff is null) raw = forwardOnly;
+            Phase("backward trace, passes, split, fusion");
         }
         if (Jit.SelfCheck) SelfCheck(raw);
-        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: true, fuse: Options.Fuse) : raw);
+        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: Jit.SelfCheck, fuse: Options.Fuse) : raw);
         if (diff is not null && Jit.SelfCheck)
         {
             SelfCheck(diff.Forward);
             SelfCheck(diff.Backward);
         }
         var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray(), diff, eagerBackward);
+        Phase("passes, memory plans");
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {
             TraceChecker.Check(this, s, inputs, parameters, isExample: true);
             foreach (var extra in Options.CheckInputs) TraceChecker.Check(this, s, extra, parameters, isExample: false);
+            Phase("trace check (eager and compiled runs; first-use compiles)");
         }
         _specializations.Add(s);
         _last = s;
