@@ -154,25 +154,55 @@ public sealed partial class Tensor
     {
         bool tanh = approximate == GeluApproximation.Tanh;
         var r = ElementwiseDispatch.Unary(tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu");
-        return Dispatch.Record(new OpCall("aten::gelu", tanh ? "tanh" : "none"), r, this, g => g.Mul(tanh ? GeluTanhDerivative() : GeluDerivative()), this);
+        return Dispatch.Record(new OpCall("aten::gelu", tanh ? "tanh" : "none"), r, this, g => g.GeluBackward(this, approximate), this);
     }
 
-    /// <summary>d/dx of exact GELU: Φ(x) + x·φ(x).</summary>
-    private Tensor GeluDerivative()
+    /// <summary>
+    /// GELU's backward as one op (PyTorch's <c>aten::gelu_backward</c>): this gradient times GELU'(x), in one fused
+    /// pass. Its own backward (for higher-order gradients): d/dgrad = GELU'(x), d/dx = grad · GELU''(x).
+    /// </summary>
+    internal Tensor GeluBackward(Tensor x, GeluApproximation approximate)
     {
-        var cdf = Mul(1 / Math.Sqrt(2)).Erf().Add(1.0).Mul(0.5);
-        var pdf = Square().Mul(-0.5).Exp().Mul(1 / Math.Sqrt(2 * Math.PI));
-        return cdf.Add(Mul(pdf));
+        const string op = "aten::gelu_backward";
+        RequireCpu(op);
+        x.RequireCpu(op);
+        if (!_shape.AsSpan().SequenceEqual(x._shape) || DType != x.DType || !IsFloatingPoint)
+            throw new ArgumentException($"{op}: gradient {DType.TorchName()} {Shapes.Format(_shape)} and input {x.DType.TorchName()} {Shapes.Format(x._shape)} must be floating tensors of one shape and dtype.");
+        bool tanh = approximate == GeluApproximation.Tanh;
+        Tensor r;
+        using (Dispatch.Internal())
+        {
+            var (g, xc) = (Detach().Contiguous(), x.Detach().Contiguous());
+            r = new Tensor((int[])_shape.Clone(), DType, Device);
+            int n = r.Numel;
+            if (DType == DType.Float32)
+                Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
+                    g.Data<float>().AsSpan(g.StorageOffset + s, e - s), xc.Data<float>().AsSpan(xc.StorageOffset + s, e - s), r.Data<float>().AsSpan(s, e - s), tanh));
+            else
+                Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
+                    g.Data<double>().AsSpan(g.StorageOffset + s, e - s), xc.Data<double>().AsSpan(xc.StorageOffset + s, e - s), r.Data<double>().AsSpan(s, e - s), tanh));
+        }
+        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), r, this, gg => gg.GeluBackward(x, approximate),
+            x, gg => gg.Mul(this).Mul(tanh ? x.GeluTanhSecondDerivative() : x.GeluSecondDerivative()), this, x);
     }
 
-    /// <summary>d/dx of tanh-GELU: 0.5(1+t) + 0.5x(1-t²)·k(1+3c·x²), t = tanh(k(x + c·x³)).</summary>
-    private Tensor GeluTanhDerivative()
+    /// <summary>d²/dx² of exact GELU: φ(x)·(2 − x²), φ the standard normal density.</summary>
+    private Tensor GeluSecondDerivative() =>
+        Square().Mul(-0.5).Exp().Mul(1 / Math.Sqrt(2 * Math.PI)).Mul(Square().Neg().Add(2.0));
+
+    /// <summary>
+    /// d²/dx² of tanh-GELU with u = k(x + c·x³), t = tanh(u), u' = k(1 + 3c·x²), u'' = 6kc·x:
+    /// (1 − t²)·u' + 0.5·x·(1 − t²)·(u'' − 2t·u'²).
+    /// </summary>
+    private Tensor GeluTanhSecondDerivative()
     {
         const double k = 0.7978845608028654, c = 0.044715;
         var x2 = Square();
         var t = Add(Mul(x2).Mul(c)).Mul(k).Tanh();
-        var inner = x2.Mul(3 * c).Add(1.0).Mul(k);
-        return t.Add(1.0).Mul(0.5).Add(Mul(0.5).Mul(1.0 - t.Square()).Mul(inner));
+        var sech2 = t.Square().Neg().Add(1.0);
+        var du = x2.Mul(3 * c).Add(1.0).Mul(k);
+        var ddu = Mul(6 * k * c);
+        return sech2.Mul(du).Add(Mul(0.5).Mul(sech2).Mul(ddu.Sub(t.Mul(du.Square()).Mul(2.0))));
     }
 
     /// <summary>Sums a gradient over the dims that were broadcast to reach this shape, and casts it to <paramref name="like"/>'s dtype.</summary>

@@ -61,6 +61,8 @@ internal sealed partial class FusedKernel
                 "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
                 "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
                 "aten::gelu" => VectorMathCall(consts[a[1]] as string == "tanh" ? "GeluTanh" : "Gelu", type, Operand(a[0])),
+                // g · GELU'(x), the same operations as the eager kernel (VectorMath.GeluBackward).
+                "aten::gelu_backward" => Expression.Multiply(Operand(a[0]), VectorMathCall(consts[a[2]] as string == "tanh" ? "GeluTanhGrad" : "GeluGrad", type, Operand(a[1]))),
                 "aten::eq" => Compare(vecStatic, "Equals", Number(a[0]), Number(a[1])),
                 "aten::ne" => Not(vecStatic, Compare(vecStatic, "Equals", Number(a[0]), Number(a[1]))),
                 "aten::lt" => Compare(vecStatic, "LessThan", Number(a[0]), Number(a[1])),

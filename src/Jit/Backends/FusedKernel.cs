@@ -29,7 +29,7 @@ internal sealed partial class FusedKernel
         _inner = inner;
         _reduceCount = reduceCount;
         // Waking a second core costs tens of microseconds: only transcendental bodies split at a quarter of the grain.
-        _grain = body is not null && body.Nodes.Any(n => n.Kind is "aten::exp" or "aten::log" or "aten::tanh" or "aten::sigmoid" or "aten::erf" or "aten::gelu")
+        _grain = body is not null && body.Nodes.Any(n => n.Kind is "aten::exp" or "aten::log" or "aten::tanh" or "aten::sigmoid" or "aten::erf" or "aten::gelu" or "aten::gelu_backward")
             ? ParallelRange.ElementwiseGrain / 4 : ParallelRange.ElementwiseGrain;
     }
 
@@ -56,7 +56,7 @@ internal sealed partial class FusedKernel
     public static readonly HashSet<string> FusibleKinds =
     [
         "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt",
-        "aten::rsqrt", "aten::square", "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu",
+        "aten::rsqrt", "aten::square", "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu", "aten::gelu_backward",
         "aten::maximum", "aten::minimum", "aten::clamp",
         "aten::eq", "aten::ne", "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::where", "aten::masked_fill",
         "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",

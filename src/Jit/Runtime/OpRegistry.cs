@@ -31,6 +31,7 @@ public static class OpRegistry
         ["aten::relu"] = a => a.T(0).Relu(),
         ["aten::erf"] = a => a.T(0).Erf(),
         ["aten::gelu"] = a => a.T(0).Gelu(a.S(1) == "tanh" ? GeluApproximation.Tanh : GeluApproximation.None),
+        ["aten::gelu_backward"] = a => a.T(0).GeluBackward(a.T(1), a.S(2) == "tanh" ? GeluApproximation.Tanh : GeluApproximation.None),
         ["aten::eq"] = a => Binary(a, static (x, y) => x.Eq(y)),
         ["aten::ne"] = a => Binary(a, static (x, y) => x.Ne(y)),
         ["aten::lt"] = a => Binary(a, static (x, y) => x.Lt(y)),
