@@ -55,9 +55,23 @@ public sealed partial class Tensor
     /// y = x·Wᵀ + b with x of shape (..., in), W (out, in), b (out). W is read transposed in place and the
     /// bias is written into the output before the GEMM accumulates into it.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
+        LinearOp("aten::linear", input, weight, bias, null, Kernels.GemmEpilogue.None);
+
+    /// <summary>relu(linear(input, weight, bias)) with the relu applied by the GEMM to each strip of the output while it is in cache (the JIT's <c>trace::linear_relu</c>).</summary>
+    internal static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias) =>
+        LinearOp("trace::linear_relu", input, weight, bias, null, Kernels.GemmEpilogue.Relu);
+
+    /// <summary>linear(input, weight, bias) + residual with the residual written into the output before the GEMM accumulates (the JIT's <c>trace::linear_add</c>).</summary>
+    internal static Tensor LinearAdd(Tensor input, Tensor weight, Tensor? bias, Tensor residual) =>
+        LinearOp("trace::linear_add", input, weight, bias, residual, Kernels.GemmEpilogue.None);
+
+    /// <summary>
+    /// y = epilogue(x·Wᵀ + b [+ residual]): W is read transposed in place; the bias (and residual) are written into
+    /// the output before the GEMM accumulates into it, and the epilogue runs inside the GEMM.
+    /// </summary>
+    private static Tensor LinearOp(string op, Tensor input, Tensor weight, Tensor? bias, Tensor? residual, Kernels.GemmEpilogue epilogue)
     {
-        const string op = "aten::linear";
         if (weight.Dim != 2)
             throw new ArgumentException($"{op}: weight must be 2-D (out_features, in_features), got shape {Shapes.Format(weight._shape)}.");
         if (input.Dim == 0 || input.Size(-1) != weight._shape[1])
@@ -68,26 +82,42 @@ public sealed partial class Tensor
         if (bias is not null && bias.DType != input.DType)
             throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match input dtype {input.DType.TorchName()}.");
         int outF = weight._shape[0], inF = weight._shape[1];
+        var outShape = input._shape.ToArray();
+        outShape[^1] = outF;
+        if (residual is not null && (!residual._shape.AsSpan().SequenceEqual(outShape) || residual.DType != input.DType))
+            throw new ArgumentException($"{op}: residual {residual.DType.TorchName()} {Shapes.Format(residual._shape)} must match the output {input.DType.TorchName()} {Shapes.Format(outShape)}.");
         Tensor x2;
         using (Dispatch.Internal()) x2 = input.Detach().Reshape(-1, inF);
         int m = x2._shape[0];
         var r = new Tensor([m, outF], input.DType, input.Device);
         float beta = 0;
-        if (bias is not null)
+        using (Dispatch.Internal())
         {
-            CopyStrided(r, bias, op);
-            beta = 1;
+            if (residual is not null)
+            {
+                CopyStrided(r, residual.Detach().Reshape(m, outF), op);
+                if (bias is not null) ElementwiseDispatch.Binary(BinaryKind.Add, r, bias.Detach(), op, into: r);
+                beta = 1;
+            }
+            else if (bias is not null)
+            {
+                CopyStrided(r, bias, op);
+                beta = 1;
+            }
+            Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta, epilogue);
         }
-        using (Dispatch.Internal()) Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta);
-        var outShape = input._shape.ToArray();
-        outShape[^1] = outF;
         var y = r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
-        return Dispatch.Record(op, y, [input, weight, bias],
+        // Relu's gradient mask comes from the output (max(v, 0) > 0 exactly where v > 0).
+        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Gt(0.0), g, 0.0) : g => g;
+        Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
+        Func<Tensor, Tensor>?[] rules =
         [
-            g => g.Matmul(weight),
-            g => g.Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
-            g => g.Reshape(-1, outF).Sum(0),
-        ], input, weight);
+            g => pre(g).Matmul(weight),
+            g => pre(g).Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
+            g => pre(g).Reshape(-1, outF).Sum(0),
+            .. residual is null ? Array.Empty<Func<Tensor, Tensor>?>() : [g => g],
+        ];
+        return Dispatch.Record(op, y, inputs, rules, epilogue == Kernels.GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
     }
 
     private static void CheckGemmDTypes(string op, Tensor a, Tensor b)
@@ -134,14 +164,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>r (contiguous m×n) = a·b + beta·r for 2-D strided a, b.</summary>
-    private static void Gemm2D(string op, Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta)
+    private static void Gemm2D(string op, Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta,
+        Kernels.GemmEpilogue epilogue = Kernels.GemmEpilogue.None)
     {
         if (a.DType == DType.Float32)
             Kernels.Gemm.Sgemm(m, n, k, 1f, a.Data<float>().AsSpan(a.StorageOffset), a._strides[0], a._strides[1],
-                b.Data<float>().AsSpan(b.StorageOffset), b._strides[0], b._strides[1], beta, r.Data<float>(), n);
+                b.Data<float>().AsSpan(b.StorageOffset), b._strides[0], b._strides[1], beta, r.Data<float>(), n, epilogue);
         else if (a.DType == DType.Float64)
             Kernels.Gemm.Dgemm(m, n, k, 1.0, a.Data<double>().AsSpan(a.StorageOffset), a._strides[0], a._strides[1],
-                b.Data<double>().AsSpan(b.StorageOffset), b._strides[0], b._strides[1], beta, r.Data<double>(), n);
+                b.Data<double>().AsSpan(b.StorageOffset), b._strides[0], b._strides[1], beta, r.Data<double>(), n, epilogue);
         else
             throw new ArgumentException($"{op}: dtype {a.DType.TorchName()} is not supported; expected float32 or float64.");
     }

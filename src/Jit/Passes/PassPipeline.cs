@@ -30,8 +30,9 @@ public static class PassPipeline
     public static Graph Optimize(Graph g, bool verify = false) => Optimize(g, verify, fuse: false);
 
     /// <summary>
-    /// As <see cref="Optimize(Graph, bool)"/>; with <paramref name="fuse"/>, the cleaned graph's elementwise
-    /// chains are then grouped by <see cref="ElementwiseFusion"/> (followed by a last dce).
+    /// As <see cref="Optimize(Graph, bool)"/>; with <paramref name="fuse"/>, a relu or residual add after a linear
+    /// is folded into its GEMM (<see cref="LinearEpilogues"/>), then the elementwise chains are grouped by
+    /// <see cref="ElementwiseFusion"/> (followed by a last dce).
     /// </summary>
     public static Graph Optimize(Graph g, bool verify, bool fuse)
     {
@@ -52,7 +53,7 @@ public static class PassPipeline
             if (!changed) break;
         }
         if (fuse)
-            foreach (var pass in new IGraphPass[] { new ElementwiseFusion(), new DeadCodeElimination() })
+            foreach (var pass in new IGraphPass[] { new LinearEpilogues(), new ElementwiseFusion(), new DeadCodeElimination() })
             {
                 bool log = logged.Contains("all") || logged.Contains(pass.Name);
                 if (log) Dump($"before {pass.Name}", g);

@@ -58,6 +58,8 @@ public static class OpRegistry
         ["aten::all"] = a => a.T(0).All(),
         ["aten::matmul"] = a => a.T(0).Matmul(a.T(1)),
         ["aten::linear"] = a => Tensor.Linear(a.T(0), a.T(1), a.OptT(2)),
+        ["trace::linear_relu"] = a => Tensor.LinearRelu(a.T(0), a.T(1), a.OptT(2)),
+        ["trace::linear_add"] = a => Tensor.LinearAdd(a.T(0), a.T(1), a.OptT(2), a.T(3)),
         ["aten::view"] = a => a.T(0).View(a.Ints(1)),
         ["aten::reshape"] = a => a.T(0).Reshape(a.Ints(1)),
         ["aten::transpose"] = a => a.T(0).Transpose(a.I(1), a.I(2)),

@@ -19,7 +19,7 @@ namespace Trace.Kernels;
 /// </remarks>
 public static unsafe class Gemm
 {
-    /// <summary>Single-precision GEMM: C = alpha·A·B + beta·C.</summary>
+    /// <summary>Single-precision GEMM: C = epilogue(alpha·A·B + beta·C).</summary>
     /// <param name="m">Rows of A and C.</param>
     /// <param name="n">Columns of B and C.</param>
     /// <param name="k">Columns of A and rows of B.</param>
@@ -33,26 +33,27 @@ public static unsafe class Gemm
     /// <param name="beta">Scale of the existing C; zero means C is overwritten without being read.</param>
     /// <param name="c">C; element (i, j) at <c>i*ldc + j</c>.</param>
     /// <param name="ldc">Row stride of C (at least n when m &gt; 1).</param>
+    /// <param name="epilogue">Applied to each strip of C after its final accumulation, while the strip is in cache.</param>
     /// <exception cref="ArgumentException">A size is negative or a span is too short for its sizes and strides.</exception>
     public static void Sgemm(int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,
         ReadOnlySpan<float> b, int bRowStride, int bColStride,
-        float beta, Span<float> c, int ldc)
+        float beta, Span<float> c, int ldc, GemmEpilogue epilogue = GemmEpilogue.None)
     {
-        if (Vector512.IsHardwareAccelerated) Run<float, GemmKernel512<float>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc);
-        else Run<float, GemmKernel256<float>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc);
+        if (Vector512.IsHardwareAccelerated) Run<float, GemmKernel512<float>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc, 0, epilogue);
+        else Run<float, GemmKernel256<float>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc, 0, epilogue);
     }
 
-    /// <summary>Double-precision GEMM: C = alpha·A·B + beta·C.</summary>
+    /// <summary>Double-precision GEMM: C = epilogue(alpha·A·B + beta·C).</summary>
     /// <inheritdoc cref="Sgemm" path="/param"/>
     /// <exception cref="ArgumentException">A size is negative or a span is too short for its sizes and strides.</exception>
     public static void Dgemm(int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, int aRowStride, int aColStride,
         ReadOnlySpan<double> b, int bRowStride, int bColStride,
-        double beta, Span<double> c, int ldc)
+        double beta, Span<double> c, int ldc, GemmEpilogue epilogue = GemmEpilogue.None)
     {
-        if (Vector512.IsHardwareAccelerated) Run<double, GemmKernel512<double>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc);
-        else Run<double, GemmKernel256<double>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc);
+        if (Vector512.IsHardwareAccelerated) Run<double, GemmKernel512<double>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc, 0, epilogue);
+        else Run<double, GemmKernel256<double>>(m, n, k, alpha, a, aRowStride, aColStride, b, bRowStride, bColStride, beta, c, ldc, 0, epilogue);
     }
 
     /// <summary>
@@ -114,7 +115,7 @@ public static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Run<T, TK>(int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int aRowStride, int aColStride, ReadOnlySpan<T> b, int bRowStride, int bColStride,
-        T beta, Span<T> c, int ldc, int maxThreads = 0) where T : unmanaged, INumber<T> where TK : struct, IGemmKernel<T>
+        T beta, Span<T> c, int ldc, int maxThreads = 0, GemmEpilogue epilogue = GemmEpilogue.None) where T : unmanaged, INumber<T> where TK : struct, IGemmKernel<T>
     {
         GemmArgs.Validate(false, 1, m, n, k, a.Length, 0, aRowStride, aColStride, b.Length, 0, bRowStride, bColStride, c.Length, 0, ldc);
         fixed (T* pa = a)
@@ -122,7 +123,7 @@ public static unsafe class Gemm
         fixed (T* pc = c)
         {
             GemmDriver<T, TK>.Run(m, n, k, alpha, pa, aRowStride, aColStride, pb, bRowStride, bColStride, beta, pc, ldc,
-                maxThreads > 0 ? maxThreads : GemmTuning.MaxThreads);
+                maxThreads > 0 ? maxThreads : GemmTuning.MaxThreads, epilogue);
         }
     }
 

@@ -61,12 +61,13 @@ internal static unsafe class GemmDriver<T, TK> where T : unmanaged, INumber<T> w
     /// <summary>C = alpha*A·B + beta*C for strided A (m×k), B (k×n) and row-major C (row stride ldc).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int m, int n, int k, T alpha, T* a, nint ars, nint acs, T* b, nint brs, nint bcs,
-        T beta, T* c, nint ldc, int maxThreads)
+        T beta, T* c, nint ldc, int maxThreads, GemmEpilogue epilogue = GemmEpilogue.None)
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0 || T.IsZero(alpha))
         {
             GemmSmall.ScaleC(m, n, beta, c, ldc);
+            GemmEpilogues.Apply(epilogue, c, m, n, ldc);
             return;
         }
 
@@ -74,23 +75,24 @@ internal static unsafe class GemmDriver<T, TK> where T : unmanaged, INumber<T> w
         if (work <= GemmTuning.DirectWork || (m <= GemmTuning.DirectMaxRows && n >= 64) || (n == 1 && acs == 1 && brs == 1))
         {
             GemmSmall.Direct(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+            GemmEpilogues.Apply(epilogue, c, m, n, ldc);
             return;
         }
 
         int threads = GemmTuning.Threads(work, maxThreads);
         if (threads > 1)
         {
-            GemmParallel<T, TK>.Run(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc, threads);
+            GemmParallel<T, TK>.Run(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc, threads, epilogue);
             return;
         }
 
-        Serial(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+        Serial(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc, epilogue);
     }
 
     /// <summary>Single-threaded blocked GEMM (requires m, n, k &gt; 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Serial(int m, int n, int k, T alpha, T* a, nint ars, nint acs, T* b, nint brs, nint bcs,
-        T beta, T* c, nint ldc)
+        T beta, T* c, nint ldc, GemmEpilogue epilogue = GemmEpilogue.None)
     {
         int mr = TK.MR, nr = TK.NR;
         GemmBlocking.Steps<TK>(m, n, k, out int kcStep, out int mcStep, out int ncStep);
@@ -113,7 +115,7 @@ internal static unsafe class GemmDriver<T, TK> where T : unmanaged, INumber<T> w
                     {
                         int mc = Math.Min(mcStep, m - ic);
                         GemmPack.PackA(mc, kc, a + ic * ars + pc * acs, ars, acs, ap, mr);
-                        Macro(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, alpha, betaBlock);
+                        Macro(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, alpha, betaBlock, pc + kc >= k ? epilogue : GemmEpilogue.None);
                     }
                 }
             }
@@ -126,7 +128,7 @@ internal static unsafe class GemmDriver<T, TK> where T : unmanaged, INumber<T> w
 
     /// <summary>Runs the micro-kernel over a packed mc×kc block of A and kc×nc block of B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Macro(int mc, int nc, int kc, T* ap, T* bp, T* c, nint ldc, T alpha, T beta)
+    private static void Macro(int mc, int nc, int kc, T* ap, T* bp, T* c, nint ldc, T alpha, T beta, GemmEpilogue epilogue)
     {
         int mr = TK.MR, nr = TK.NR;
         for (int jr = 0; jr < nc; jr += nr)
@@ -137,6 +139,8 @@ internal static unsafe class GemmDriver<T, TK> where T : unmanaged, INumber<T> w
             {
                 TK.Tile(Math.Min(mr, mc - ir), nLive, kc, ap + (nint)ir * kc, bPanel, c + ir * ldc + jr, ldc, alpha, beta);
             }
+            // The mc × NR strip of C just written is still in L1/L2: finish it now.
+            GemmEpilogues.Apply(epilogue, c + jr, mc, nLive, ldc);
         }
     }
 }

@@ -31,11 +31,13 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
     private readonly T _alpha, _beta;
     private readonly T* _a, _b, _c, _bp;
     private readonly nint _ars, _acs, _brs, _bcs, _ldc;
+    private readonly GemmEpilogue _epilogue;
     private long _next, _done;
 
     private GemmParallel(int m, int n, int k, T alpha, T* a, nint ars, nint acs, T* b, nint brs, nint bcs,
-        T beta, T* c, nint ldc, int kcStep, int mcStep, int ncStep, T* bp)
+        T beta, T* c, nint ldc, int kcStep, int mcStep, int ncStep, T* bp, GemmEpilogue epilogue)
     {
+        _epilogue = epilogue;
         (_m, _n, _k, _alpha, _ars, _acs, _brs, _bcs, _beta, _ldc) = (m, n, k, alpha, ars, acs, brs, bcs, beta, ldc);
         (_kcStep, _mcStep, _ncStep) = (kcStep, mcStep, ncStep);
         _a = a;
@@ -46,7 +48,7 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
 
     /// <summary>Runs C = alpha*A·B + beta*C on up to <paramref name="threads"/> workers (m, n, k &gt; 0).</summary>
     public static void Run(int m, int n, int k, T alpha, T* a, nint ars, nint acs, T* b, nint brs, nint bcs,
-        T beta, T* c, nint ldc, int threads)
+        T beta, T* c, nint ldc, int threads, GemmEpilogue epilogue = GemmEpilogue.None)
     {
         GemmBlocking.Steps<TK>(m, n, k, out int kcStep, out int mcStep, out int ncStep);
         // Shared B slots are only needed when several MC blocks reuse the packed B panels.
@@ -55,7 +57,7 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
         {
             T* bp = buffer is null ? null : (T*)GemmWorkspace.Aligned(buffer);
             var job = new GemmParallel<T, TK>(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc,
-                kcStep, mcStep, ncStep, bp);
+                kcStep, mcStep, ncStep, bp, epilogue);
             for (int i = 1; i < threads; i++) ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
             job.Work();
             // Work returns once every chunk of the last block is done; see the remarks on late helpers.
@@ -130,6 +132,9 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
                                 TK.Tile(Math.Min(mr, mc - ip * mr), ncLive, kc, ownA + (nint)ip * mr * kc, bPanel,
                                     _c + (ic + ip * mr) * _ldc + jc + jp * nr, _ldc, _alpha, beta);
                             }
+
+                            // After the last KC block this worker's mc × NR strip of C is final and still in cache.
+                            if (pc + kc >= _k) GemmEpilogues.Apply(_epilogue, _c + ic * _ldc + jc + jp * nr, mc, ncLive, _ldc);
 
                             Interlocked.Increment(ref _done);
                         }
