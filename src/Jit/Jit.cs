@@ -21,8 +21,19 @@ public static partial class Jit
         ArgumentNullException.ThrowIfNull(module);
         if (exampleInputs.Length != 1)
             throw new ArgumentException($"Jit.Trace: Module.Forward takes one tensor; got {exampleInputs.Length} example inputs. Trace a function of several tensors with Jit.Trace(Func<Tensor[], Tensor>, ...).");
-        IReadOnlyList<(string, Tensor)> Parameters() =>
-            [.. module.NamedParameters().Select(p => (p.Name, p.Parameter)), .. module.NamedBuffers().Select(b => (b.Name, b.Buffer))];
+        // Collected again only when some module's registrations change (names cost more than the call's kernels on small models).
+        int version = -1;
+        IReadOnlyList<(string, Tensor)> cached = [];
+        IReadOnlyList<(string, Tensor)> Parameters()
+        {
+            int now = Module.StructureVersion;
+            if (now != version)
+            {
+                cached = [.. module.NamedParameters().Select(p => (p.Name, p.Parameter)), .. module.NamedBuffers().Select(b => (b.Name, b.Buffer))];
+                version = now;
+            }
+            return cached;
+        }
         var traced = new TracedModule(module.GetType().Name, x => [module.Forward(x[0])], Parameters, ["input"], options ?? new TraceOptions());
         traced.TraceNew(exampleInputs, Parameters(), Signature.Of([.. exampleInputs, .. Parameters().Select(p => p.Item2)]));
         return traced;

@@ -172,4 +172,24 @@ public class TracingTests
         direct.Forward(Tensor.Ones(2));
         CollectionAssert.AreEqual(new float[] { 2, 4 }, direct.Forward(Tensor.Ones(2)).ToArray<float>());
     }
+
+    private sealed class Scale : Module
+    {
+        public Scale() => RegisterParameter("w", Tensor.Full([3], 2.0));
+
+        public void Replace(Tensor w) => RegisterParameter("w", w);
+
+        public override Tensor Forward(Tensor x) => x * NamedParameters().Single().Parameter;
+    }
+
+    [TestMethod]
+    public void AParameterRegisteredAgainAfterTracingIsRead()
+    {
+        var m = new Scale();
+        var traced = Jit.Trace(m, Tensor.Ones(3));
+        using var _ = Autograd.NoGrad();
+        TraceAssert.AllClose(Tensor.Full([3], 2.0f), traced.Forward(Tensor.Ones(3)), what: "before");
+        m.Replace(Tensor.Full([3], 5.0));
+        TraceAssert.AllClose(Tensor.Full([3], 5.0f), traced.Forward(Tensor.Ones(3)), what: "the new parameter is the graph input");
+    }
 }

@@ -54,8 +54,17 @@ public abstract class Module
             throw new ArgumentException($"Module: invalid attribute name '{name}' (must be non-empty and contain no '.').");
     }
 
+    /// <summary>
+    /// Bumped whenever any module registers a parameter, buffer or submodule (or discovers submodule fields), so that
+    /// callers caching a module tree's tensors (the JIT) know when to collect them again.
+    /// </summary>
+    internal static int StructureVersion => _structureVersion;
+
+    private static int _structureVersion;
+
     private static void Set<T>(List<(string, T)> list, string name, T value)
     {
+        Interlocked.Increment(ref _structureVersion);
         int i = list.FindIndex(e => e.Item1 == name);
         if (i >= 0) list[i] = (name, value);
         else list.Add((name, value));
@@ -66,6 +75,7 @@ public abstract class Module
     {
         if (_fieldsScanned) return;
         _fieldsScanned = true;
+        Interlocked.Increment(ref _structureVersion);
         var fields = new List<FieldInfo>();
         for (var t = GetType(); t is not null && t != typeof(Module); t = t.BaseType)
             fields.InsertRange(0, t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));

@@ -15,13 +15,13 @@ public sealed class DifferentiableGraph
         Backward = backward;
         BackwardInputs = backwardInputs;
         GradInputs = gradInputs;
-        ForwardPlan = MemoryPlan.Build(forward);
-        BackwardPlan = MemoryPlan.Build(backward);
+        ForwardProgram = new GraphProgram(forward, planMemory: true);
+        BackwardProgram = new GraphProgram(backward, planMemory: true);
     }
 
-    internal MemoryPlan? ForwardPlan { get; }
+    internal GraphProgram ForwardProgram { get; }
 
-    internal MemoryPlan? BackwardPlan { get; }
+    internal GraphProgram BackwardProgram { get; }
 
     /// <summary>The forward graph: the output first, then the values saved for backward.</summary>
     public Graph Forward { get; }
@@ -89,7 +89,7 @@ public sealed class DifferentiableGraph
     internal Tensor[] Run(Tensor[] callInputs)
     {
         if (Autograd.ShouldRecord(callInputs)) return [new CompiledFunction(this).Apply(callInputs)];
-        return [Interpreter.Run(Forward, callInputs, ForwardPlan)[0]];
+        return [ForwardProgram.Run(callInputs)[0]];
     }
 
     /// <summary>The autograd node of a compiled call: saved values live in its context until backward.</summary>
@@ -103,7 +103,7 @@ public sealed class DifferentiableGraph
         protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
         {
             _inputs = inputs;
-            _outputs = Interpreter.Run(graph.Forward, inputs, graph.ForwardPlan);
+            _outputs = graph.ForwardProgram.Run(inputs);
             ctx.SaveForBackward([.. graph.BackwardInputs.Where(s => s.Source != BackwardSource.GradOutput).Select(Source)]);
             return _outputs[0];
         }
@@ -113,7 +113,7 @@ public sealed class DifferentiableGraph
             if (Autograd.IsEnabled)
                 throw new NotSupportedException("JIT: a higher-order gradient (createGraph) through a compiled backward graph is not supported; trace with TraceOptions { CompileBackward = false } to differentiate the backward.");
             var args = graph.BackwardInputs.Select(s => s.Source == BackwardSource.GradOutput ? gradOutput : Source(s)).ToArray();
-            var grads = Interpreter.Run(graph.Backward, args, graph.BackwardPlan);
+            var grads = graph.BackwardProgram.Run(args);
             var result = new Tensor?[_inputs.Length];
             for (int k = 0; k < grads.Length; k++) result[graph.GradInputs[k]] = grads[k];
             return result;

@@ -111,7 +111,7 @@ internal sealed class MemoryPlan
     }
 
     /// <summary>After node <paramref name="nodeIndex"/> ran: withdraws the offer and adopts the output's array on the first call.</summary>
-    public void Adopt(int nodeIndex, Tensor output, IEnumerable<object?> inputs)
+    public void Adopt(int nodeIndex, Tensor output, object?[] inputs)
     {
         Storage.Offered = null;
         int s = _slotOf[nodeIndex];

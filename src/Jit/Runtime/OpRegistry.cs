@@ -105,11 +105,14 @@ public static class OpRegistry
     public static bool Contains(string kind) => Ops.ContainsKey(kind);
 
     /// <summary>Executes <paramref name="kind"/> on resolved arguments.</summary>
-    public static Tensor Execute(string kind, object?[] args)
+    public static Tensor Execute(string kind, object?[] args) => Resolve(kind)(args);
+
+    /// <summary>The executor of <paramref name="kind"/>, looked up once (one that throws when there is none, so that a graph fails only if it reaches the op).</summary>
+    internal static Func<object?[], Tensor> Resolve(string kind)
     {
         if (!Ops.TryGetValue(kind, out var f))
-            throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
-        return f(new Args(kind, args));
+            return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
+        return args => f(new Args(kind, args));
     }
 
     /// <summary>Typed access to a node's resolved arguments, with clear errors on mismatch.</summary>

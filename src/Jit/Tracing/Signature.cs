@@ -1,14 +1,26 @@
 namespace Trace.Jit;
 
 /// <summary>One input's part of a specialization key.</summary>
-internal readonly record struct InputSignature(DType DType, string Shape, Device Device, bool RequiresGrad, bool Contiguous)
+internal readonly record struct InputSignature(DType DType, int[] Shape, Device Device, bool RequiresGrad, bool Contiguous)
 {
-    public static InputSignature Of(Tensor t) => new(t.DType, Shapes.Format(t.Shape), t.Device, t.RequiresGrad, t.IsContiguous);
+    public static InputSignature Of(Tensor t) => new(t.DType, [.. t.Shape], t.Device, t.RequiresGrad, t.IsContiguous);
+
+    public bool Equals(InputSignature other) => DType == other.DType && Device == other.Device && RequiresGrad == other.RequiresGrad &&
+        Contiguous == other.Contiguous && Shape.AsSpan().SequenceEqual(other.Shape);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(DType);
+        h.Add(RequiresGrad);
+        foreach (int d in Shape) h.Add(d);
+        return h.ToHashCode();
+    }
 
     /// <summary>The fields that differ, e.g. <c>shape (32, 1000) != traced (64, 1000)</c>.</summary>
     public IEnumerable<string> Differences(InputSignature traced)
     {
-        if (Shape != traced.Shape) yield return $"shape {Shape} != traced {traced.Shape}";
+        if (!Shape.AsSpan().SequenceEqual(traced.Shape)) yield return $"shape {Shapes.Format(Shape)} != traced {Shapes.Format(traced.Shape)}";
         if (DType != traced.DType) yield return $"dtype {DType.TorchName()} != traced {traced.DType.TorchName()}";
         if (Device != traced.Device) yield return $"device {Device} != traced {traced.Device}";
         if (RequiresGrad != traced.RequiresGrad) yield return $"requires_grad {RequiresGrad} != traced {traced.RequiresGrad}";

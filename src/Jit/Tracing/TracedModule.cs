@@ -211,9 +211,9 @@ public sealed class TracedModule
         DifferentiableGraph? Diff = null, string? EagerBackwardReason = null)
     {
         /// <summary>Runs the specialization on the call's tensors (inputs, parameters, lifted).</summary>
-        public Tensor[] Run(Tensor[] callInputs) => Diff?.Run(callInputs) ?? Interpreter.Run(Graph, callInputs, Plan);
+        public Tensor[] Run(Tensor[] callInputs) => Diff?.Run(callInputs) ?? Program!.Run(callInputs);
 
-        /// <summary>Buffer reuse for <see cref="Graph"/>'s intermediates (when it is not differentiable).</summary>
-        internal MemoryPlan? Plan { get; } = Diff is null ? MemoryPlan.Build(Graph) : null;
+        /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
+        internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;
     }
 }

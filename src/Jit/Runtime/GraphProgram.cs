@@ -1,0 +1,164 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// A graph prepared for repeated runs: values numbered into slots of an array, each node's executor, argument
+/// slots and constant resolved once, int lists built once, and (optionally) a <see cref="MemoryPlan"/>.
+/// Specializations keep one per graph; <see cref="Interpreter.Run(Graph, IReadOnlyList{Tensor})"/> prepares one per call.
+/// The graph must not change after preparation.
+/// </summary>
+internal sealed class GraphProgram
+{
+    private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op }
+
+    private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute);
+
+    private readonly Graph _graph;
+    private readonly Step[] _steps;
+    private readonly int _slots;
+    private readonly int[] _outputs;
+    private readonly bool[] _outputIsConstant;
+
+    public GraphProgram(Graph graph, bool planMemory)
+    {
+        _graph = graph;
+        var slot = new Dictionary<Value, int>();
+        foreach (var v in graph.Inputs) slot[v] = slot.Count;
+        var steps = new List<Step>(graph.Nodes.Count);
+        foreach (var n in graph.Nodes)
+        {
+            var args = n.Inputs.Select(v => slot.TryGetValue(v, out int s) ? s : throw new InvalidOperationException($"JIT: {n} reads %{v.Name} before it is defined.")).ToArray();
+            int output = -1;
+            if (n.Outputs.Count == 1) slot[n.Output] = output = slot.Count;
+            var step = n.Kind switch
+            {
+                // A constant that an in-place op writes to gets a fresh copy per run, so that runs stay independent.
+                "prim::Constant" => n.Attribute is TensorRef
+                    ? new Step(n, n.Output.Uses.Any(u => u.Kind.EndsWith('_') && u.Inputs.Count > 0 && u.Inputs[0] == n.Output) ? StepKind.MutatedConstant : StepKind.Constant,
+                        args, output, graph.ConstantTensor(n), null)
+                    : new Step(n, StepKind.Constant, args, output, n.Attribute, null),
+                "prim::ListConstruct" => new Step(n, StepKind.List, args, output,
+                    n.Inputs.All(v => v.Node is { Kind: "prim::Constant", Attribute: long }) ? n.Inputs.Select(v => (long)v.Node!.Attribute!).ToArray() : null, null),
+                "prim::FusionGroup" => new Step(n, StepKind.FusionGroup, args, output, null, null),
+                "prim::ValueGuard" => new Step(n, StepKind.Guard, args, output, null, null),
+                _ => new Step(n, StepKind.Op, args, output, null, n.Replay is { } replay ? a => replay([.. a.Select(x => x as Tensor)]) : OpRegistry.Resolve(n.Kind)),
+            };
+            steps.Add(step);
+        }
+        _steps = [.. steps];
+        _slots = slot.Count;
+        _outputs = graph.Outputs.Select(o => slot[o]).ToArray();
+        _outputIsConstant = graph.Outputs.Select(o => o.Node?.Kind == "prim::Constant").ToArray();
+        Plan = planMemory ? MemoryPlan.Build(graph) : null;
+    }
+
+    /// <summary>Buffer reuse for the graph's intermediates, or null.</summary>
+    public MemoryPlan? Plan { get; }
+
+    /// <summary>Runs the graph; intermediates use the memory plan when no tape is recorded and no other run holds it.</summary>
+    /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != _graph.Inputs.Count)
+            throw new ArgumentException($"JIT: graph expects {_graph.Inputs.Count} inputs ({string.Join(", ", _graph.Inputs)}), got {inputs.Count}.");
+        var plan = Plan;
+        if (plan is null || (Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) || !plan.TryEnter())
+            return RunSteps(inputs, null);
+        try
+        {
+            return RunSteps(inputs, plan);
+        }
+        finally
+        {
+            Storage.Offered = null;
+            plan.Exit();
+        }
+    }
+
+    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan)
+    {
+        var env = new object?[_slots];
+        for (int i = 0; i < inputs.Count; i++) env[i] = inputs[i];
+        var profile = OpProfile.Current;
+        for (int index = 0; index < _steps.Length; index++)
+        {
+            var step = _steps[index];
+            long start = profile is null ? 0 : OpProfile.Begin();
+            switch (step.Kind)
+            {
+                case StepKind.Constant:
+                    env[step.Output] = step.Value;
+                    continue;
+                case StepKind.MutatedConstant:
+                    env[step.Output] = CopyOf((Tensor)step.Value!);
+                    continue;
+                case StepKind.List:
+                    env[step.Output] = step.Value ?? step.Args.Select(a => env[a] is long l ? l : throw new InvalidOperationException($"JIT: {step.Node} expects int elements.")).ToArray();
+                    continue;
+                case StepKind.Guard:
+                    CheckGuard(step.Node, (Tensor)env[step.Args[0]]!);
+                    break;
+                case StepKind.FusionGroup:
+                {
+                    var groupInputs = new Tensor[step.Args.Length];
+                    for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = (Tensor)env[step.Args[k]]!;
+                    plan?.Offer(index);
+                    var output = RunFusionGroup(step.Node, groupInputs);
+                    env[step.Output] = output;
+                    plan?.Adopt(index, output, groupInputs);
+                    break;
+                }
+                default:
+                {
+                    var args = new object?[step.Args.Length];
+                    for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
+                    plan?.Offer(index);
+                    var output = step.Execute!(args);
+                    env[step.Output] = output;
+                    plan?.Adopt(index, output, args);
+                    break;
+                }
+            }
+            profile?.End(step.Node, start);
+        }
+        var result = new Tensor[_outputs.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            // A constant returned as an output is copied: callers own their outputs and may change them in place.
+            var t = env[_outputs[i]] as Tensor ?? throw new InvalidOperationException($"JIT: graph output %{_graph.Outputs[i].Name} is not a tensor.");
+            result[i] = _outputIsConstant[i] ? CopyOf(t) : t;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
+    /// compiled) its body is interpreted op by op, which records autograd as usual.
+    /// </summary>
+    private static Tensor RunFusionGroup(Node n, Tensor[] inputs)
+    {
+        var body = n.Subgraph!;
+        bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
+        if (!needsGrad)
+        {
+            n.Compiled ??= FusedKernel.TryCompile(body, out _) ?? FusedKernel.Unavailable;
+            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, n.Output.TensorType!.Shape);
+        }
+        return Interpreter.Run(body, inputs)[0];
+    }
+
+    private static Tensor CopyOf(Tensor t)
+    {
+        using var _ = Dispatch.Internal();
+        return t.Clone();
+    }
+
+    private static void CheckGuard(Node guard, Tensor t)
+    {
+        var expected = (double[])guard.Attribute!;
+        var actual = Tracer.ReadValues(t);
+        bool same = expected.Length == actual.Length;
+        for (int i = 0; same && i < actual.Length; i++)
+            same = expected[i].Equals(actual[i]);
+        if (!same) throw new GuardFailedException(guard, expected, actual);
+    }
+}
