@@ -108,7 +108,11 @@ internal static class Partitioner
                 sources.Add((BackwardSource.Saved, fwd.Outputs.Count));
                 fwd.Outputs.Add(fwdMap[v]);
             }
-            return bwdMap[v] = bwd.AddNamedInput(v.Name, v.Type);
+            // Saved values come from a forward run without a tape: they do not require grad (typing them so lets the
+            // passes see, e.g., a reshape of a saved value to its own shape as the identity it is).
+            var type = sources[^1].Item1 == BackwardSource.Saved && v.Type is TensorType t
+                ? new TensorType(t.DType, t.Shape, t.Strides, requiresGrad: false, t.Device) : v.Type;
+            return bwdMap[v] = bwd.AddNamedInput(v.Name, type);
         }
         foreach (var n in joint.Nodes.Where(n => !forward.Contains(n)))
         {
