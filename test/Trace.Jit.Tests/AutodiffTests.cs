@@ -75,13 +75,6 @@ public class AutodiffTests
         }
     }
 
-    private sealed class ParallelBlock(int dIn, int dOut, Generator g) : Module
-    {
-        private readonly Linear linear1 = new(dIn, dOut, generator: g), linear2 = new(dIn, dOut, generator: g);
-
-        public override Tensor Forward(Tensor x) => (linear1.Forward(x) * linear2.Forward(x)).Clamp(min: 0);
-    }
-
     /// <summary>A small pre-LayerNorm causal self-attention block with a GELU MLP (W5's structure).</summary>
     private sealed class AttentionBlock : Module
     {

@@ -9,13 +9,6 @@ namespace Trace.Jit.Tests;
 [TestClass]
 public class TraceStepTests
 {
-    private sealed class ParallelBlock(int dIn, int dOut, Generator g) : Module
-    {
-        private readonly Linear linear1 = new(dIn, dOut, generator: g), linear2 = new(dIn, dOut, generator: g);
-
-        public override Tensor Forward(Tensor x) => (linear1.Forward(x) * linear2.Forward(x)).Clamp(min: 0);
-    }
-
     private static Module Model(string name, Generator g) => name switch
     {
         "two-layer" => new Sequential(new Linear(30, 12, generator: g), new ReLU(), new Linear(12, 5, generator: g)),

@@ -8,19 +8,6 @@ namespace Trace.Jit.Tests;
 [TestClass]
 public class TracingTests
 {
-    private sealed class ParallelBlock : Module
-    {
-        private readonly Linear linear1, linear2;
-
-        public ParallelBlock(int dIn, int dOut, Generator g)
-        {
-            linear1 = new Linear(dIn, dOut, generator: g);
-            linear2 = new Linear(dIn, dOut, generator: g);
-        }
-
-        public override Tensor Forward(Tensor x) => (linear1.Forward(x) * linear2.Forward(x)).Clamp(min: 0);
-    }
-
     private static Sequential TwoLayer(Generator g) => new(new Linear(20, 8, generator: g), new ReLU(), new Linear(8, 3, generator: g));
 
     [TestMethod]
