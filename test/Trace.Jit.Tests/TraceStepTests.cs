@@ -119,6 +119,10 @@ public class TraceStepTests
         StringAssert.Contains(e.Message, "does not depend on parameter param.4 (shape (2,))");
         var e2 = Assert.ThrowsExactly<ArgumentException>(() => Jit.TraceStep(model, (p, t) => p - t, new SGD(model.Parameters(), lr: 0.1), x, y));
         StringAssert.Contains(e2.Message, "one-element floating point tensor, got torch.float32 of shape (4, 5)");
+        var sgd = new SGD(model.Parameters(), lr: 0.1);
+        var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), sgd, x, y);
+        sgd.AddParamGroup(new ParamGroup([Tensor.Ones(2).RequiresGrad_()]));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => step.Step(x, y)).Message, "trace the step again");
     }
 }
 

@@ -29,8 +29,11 @@ public sealed class TracedStep
     public Optimizer Optimizer { get; }
 
     /// <summary>Runs one training step on <paramref name="batch"/> and returns the loss (computed before the update).</summary>
+    /// <exception cref="InvalidOperationException">The optimizer's parameters changed since the step was traced.</exception>
     public Tensor Step(params Tensor[] batch)
     {
+        if (!Optimizer.ParamGroups.SelectMany(g => g.Params).SequenceEqual(_parameters, ReferenceEqualityComparer.Instance))
+            throw new InvalidOperationException("Jit.TraceStep: the optimizer's parameters changed (a param group was added) since the step was traced; trace the step again.");
         Tensor[] outputs;
         using (Autograd.EnableGrad()) outputs = Traced.Call(batch);
         for (int i = 0; i < _parameters.Length; i++) _parameters[i].Grad = outputs[i + 1];
