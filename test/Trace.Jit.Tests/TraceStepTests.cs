@@ -71,6 +71,23 @@ public class TraceStepTests
     }
 
     [TestMethod]
+    public void StepsWriteGradientsIntoTheSameBuffersAndAllocateLittle()
+    {
+        var g = new Generator(15);
+        var model = new Sequential(new ParallelBlock(300, 200, g), new Linear(200, 5, generator: g));   // 121K parameters
+        var (x, y) = (Tensor.Randn([16, 300], generator: g), Tensor.Randn([16, 5], generator: g));
+        var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), new Adam(model.Parameters(), lr: 1e-3), x, y);
+        for (int i = 0; i < 3; i++) step.Step(x, y);
+        var grads = model.Parameters().Select(p => p.Grad!).ToArray();
+        long gradBytes = grads.Sum(t => (long)t.Numel * 4);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        step.Step(x, y);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        CollectionAssert.AreEqual(grads, model.Parameters().Select(p => p.Grad!).ToArray(), "the same gradient tensors, updated in place");
+        Assert.IsTrue(allocated < gradBytes / 4, $"a steady-state step allocated {allocated} bytes; its gradients alone are {gradBytes}");
+    }
+
+    [TestMethod]
     public void ANewBatchSizeRetracesAndStillMatchesEager()
     {
         var (eager, jit) = (Model("two-layer", new Generator(10)), Model("two-layer", new Generator(10)));

@@ -17,6 +17,7 @@ internal sealed class GraphProgram
     private readonly int _slots;
     private readonly int[] _outputs;
     private readonly bool[] _outputIsConstant;
+    private readonly int[] _outputOfStep;   // per step: the graph output it produces as a fresh tensor, or -1
 
     public GraphProgram(Graph graph, bool planMemory)
     {
@@ -48,33 +49,48 @@ internal sealed class GraphProgram
         _slots = slot.Count;
         _outputs = graph.Outputs.Select(o => slot[o]).ToArray();
         _outputIsConstant = graph.Outputs.Select(o => o.Node?.Kind == "prim::Constant").ToArray();
+        // An output can be written into a caller's buffer when a fresh op produces it and it is returned once.
+        _outputOfStep = Enumerable.Repeat(-1, _steps.Length).ToArray();
+        for (int i = 0; i < graph.Outputs.Count; i++)
+            if (graph.Outputs[i].Node is { } p && MemoryPlan.FreshKinds.Contains(p.Kind) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
+                _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
     }
 
     /// <summary>Buffer reuse for the graph's intermediates, or null.</summary>
     public MemoryPlan? Plan { get; }
 
-    /// <summary>Runs the graph; intermediates use the memory plan when no tape is recorded and no other run holds it.</summary>
+    /// <summary>
+    /// Runs the graph; intermediates use the memory plan when no tape is recorded and no other run holds it.
+    /// <paramref name="outputBuffers"/> (optional, one per output, null entries allowed) are arrays the caller
+    /// gives up for the outputs: an output made by a fresh op is written into its array when type and size match.
+    /// </summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
-    public Tensor[] Run(IReadOnlyList<Tensor> inputs)
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null)
     {
         if (inputs.Count != _graph.Inputs.Count)
             throw new ArgumentException($"JIT: graph expects {_graph.Inputs.Count} inputs ({string.Join(", ", _graph.Inputs)}), got {inputs.Count}.");
         var plan = Plan;
-        if (plan is null || (Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) || !plan.TryEnter())
-            return RunSteps(inputs, null);
+        bool planned = plan is not null && !(Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) && plan.TryEnter();
         try
         {
-            return RunSteps(inputs, plan);
+            return RunSteps(inputs, planned ? plan : null, outputBuffers);
         }
         finally
         {
             Storage.Offered = null;
-            plan.Exit();
+            if (planned) plan!.Exit();
         }
     }
 
-    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan)
+    /// <summary>Offers the buffer the op at <paramref name="index"/> should write into: a caller's output buffer or a planned one.</summary>
+    private void Offer(int index, MemoryPlan? plan, Array?[]? outputBuffers)
+    {
+        if (outputBuffers is not null && _outputOfStep[index] is int o and >= 0 && o < outputBuffers.Length) Storage.Offered = outputBuffers[o];
+        else plan?.Offer(index);
+    }
+
+    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan, Array?[]? outputBuffers)
     {
         var env = new object?[_slots];
         for (int i = 0; i < inputs.Count; i++) env[i] = inputs[i];
@@ -101,8 +117,9 @@ internal sealed class GraphProgram
                 {
                     var groupInputs = new Tensor[step.Args.Length];
                     for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = (Tensor)env[step.Args[k]]!;
-                    plan?.Offer(index);
+                    Offer(index, plan, outputBuffers);
                     var output = RunFusionGroup(step.Node, groupInputs);
+                    Storage.Offered = null;
                     env[step.Output] = output;
                     plan?.Adopt(index, output, groupInputs);
                     break;
@@ -111,8 +128,9 @@ internal sealed class GraphProgram
                 {
                     var args = new object?[step.Args.Length];
                     for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
-                    plan?.Offer(index);
+                    Offer(index, plan, outputBuffers);
                     var output = step.Execute!(args);
+                    Storage.Offered = null;
                     env[step.Output] = output;
                     plan?.Adopt(index, output, args);
                     break;

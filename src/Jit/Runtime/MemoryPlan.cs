@@ -19,7 +19,7 @@ namespace Trace.Jit;
 internal sealed class MemoryPlan
 {
     /// <summary>Ops whose output is always a new tensor (never a view of, or the same tensor as, an input).</summary>
-    private static readonly HashSet<string> FreshKinds =
+    internal static readonly HashSet<string> FreshKinds =
     [
         "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::pow", "aten::maximum", "aten::minimum", "aten::clamp",
         "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt", "aten::rsqrt", "aten::square", "aten::tanh",
@@ -110,10 +110,9 @@ internal sealed class MemoryPlan
         Storage.Offered = s >= 0 ? _buffers[s] : null;
     }
 
-    /// <summary>After node <paramref name="nodeIndex"/> ran: withdraws the offer and adopts the output's array on the first call.</summary>
+    /// <summary>After node <paramref name="nodeIndex"/> ran (and the offer was withdrawn): adopts the output's array on the first call.</summary>
     public void Adopt(int nodeIndex, Tensor output, object?[] inputs)
     {
-        Storage.Offered = null;
         int s = _slotOf[nodeIndex];
         if (s < 0 || _buffers[s] is not null) return;
         if (output.Storage is not { } storage || storage.Length != output.Numel || output.StorageOffset != 0) return;

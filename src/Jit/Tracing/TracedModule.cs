@@ -90,7 +90,10 @@ public sealed class TracedModule
     public Tensor Forward(Tensor input) => Call(input)[0];
 
     /// <summary>Runs the model: the matching specialization through the interpreter, or a new trace.</summary>
-    public Tensor[] Call(params Tensor[] inputs)
+    public Tensor[] Call(params Tensor[] inputs) => Call(inputs, null);
+
+    /// <summary>As <see cref="Call(Tensor[])"/>, writing outputs into the given arrays where the compiled graph can (see <see cref="GraphProgram.Run"/>).</summary>
+    internal Tensor[] Call(Tensor[] inputs, Array?[]? outputBuffers)
     {
         var parameters = _parameters();
         var all = inputs.Concat(parameters.Select(p => p.Tensor)).ToArray();
@@ -101,7 +104,7 @@ public sealed class TracedModule
             if (!s.Signature.Equals(signature)) continue;
             try
             {
-                var outputs = RunSpecialization(s, [.. all, .. s.Lifted]);
+                var outputs = RunSpecialization(s, [.. all, .. s.Lifted], outputBuffers);
                 _last = s;
                 return outputs;
             }
@@ -185,11 +188,11 @@ public sealed class TracedModule
     internal bool ComputesGradients { get; init; }
 
     /// <summary>Runs a specialization as a call would (under NoGrad for <see cref="ComputesGradients"/>).</summary>
-    internal Tensor[] RunSpecialization(Specialization s, Tensor[] callInputs)
+    internal Tensor[] RunSpecialization(Specialization s, Tensor[] callInputs, Array?[]? outputBuffers = null)
     {
-        if (!ComputesGradients) return s.Run(callInputs);
+        if (!ComputesGradients) return s.Run(callInputs, outputBuffers);
         using var _ = Autograd.NoGrad();
-        return s.Run(callInputs);
+        return s.Run(callInputs, outputBuffers);
     }
 
     /// <summary>Every traced graph must lint and print back to the same text after parsing.</summary>
@@ -211,7 +214,7 @@ public sealed class TracedModule
         DifferentiableGraph? Diff = null, string? EagerBackwardReason = null)
     {
         /// <summary>Runs the specialization on the call's tensors (inputs, parameters, lifted).</summary>
-        public Tensor[] Run(Tensor[] callInputs) => Diff?.Run(callInputs) ?? Program!.Run(callInputs);
+        public Tensor[] Run(Tensor[] callInputs, Array?[]? outputBuffers = null) => Diff?.Run(callInputs) ?? Program!.Run(callInputs, outputBuffers);
 
         /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
         internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;

@@ -7,7 +7,9 @@ namespace Trace.Jit;
 /// A whole training step traced and compiled: forward, loss, backward (traced through the ops' own backward
 /// rules) in one graph replayed without building a tape, then the optimizer's update. One
 /// <see cref="Step"/> does what <c>optimizer.ZeroGrad(); lossFn(batch).Backward(); optimizer.Step();</c> does
-/// eagerly: every parameter's <see cref="Tensor.Grad"/> is replaced by this step's gradient, and the
+/// eagerly: every parameter's <see cref="Tensor.Grad"/> holds this step's gradient — written into the existing
+/// <c>.Grad</c> tensor when it is a contiguous tensor of the parameter's shape (as PyTorch's backward writes into
+/// <c>.grad</c> in place), so keep a copy (<c>Clone()</c>) of a gradient you want to outlive the next step — and the
 /// optimizer (its state is shared with eager use) updates all parameters in one multi-tensor pass.
 /// Guards, retracing and the trace check are those of <see cref="TracedModule"/>.
 /// </summary>
@@ -34,12 +36,31 @@ public sealed class TracedStep
     {
         if (!Optimizer.ParamGroups.SelectMany(g => g.Params).SequenceEqual(_parameters, ReferenceEqualityComparer.Instance))
             throw new InvalidOperationException("Jit.TraceStep: the optimizer's parameters changed (a param group was added) since the step was traced; trace the step again.");
+        // Each step's gradients are written into the parameters' existing .Grad buffers (as PyTorch's backward
+        // writes into .grad), so a steady-state step allocates no gradient memory.
+        var buffers = new Array?[_parameters.Length + 1];
+        var seen = new HashSet<Array>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _parameters.Length; i++)
+            if (ReusableBuffer(_parameters[i]) is { } b && seen.Add(b)) buffers[i + 1] = b;   // a shared .Grad is written once at most
         Tensor[] outputs;
-        using (Autograd.EnableGrad()) outputs = Traced.Call(batch);
-        for (int i = 0; i < _parameters.Length; i++) _parameters[i].Grad = outputs[i + 1];
+        using (Autograd.EnableGrad()) outputs = Traced.Call(batch, buffers);
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            // Written into the old gradient's array: keep that tensor (same object, new values), as PyTorch's .grad.
+            if (buffers[i + 1] is { } b && ReferenceEquals(b, DataOf(outputs[i + 1]))) p.Grad!.BumpVersion();
+            else p.Grad = outputs[i + 1];
+        }
         Optimizer.Step();
         return outputs[0];
     }
+
+    /// <summary>The array behind a parameter's gradient when the step may overwrite it: contiguous, from element 0, its own size.</summary>
+    private static Array? ReusableBuffer(Tensor p) =>
+        p.Grad is { IsContiguous: true, StorageOffset: 0 } g && g.DType == p.DType && g.Shape.SequenceEqual(p.Shape) && g.Storage.Length == g.Numel && g.GradFn is null
+            ? DataOf(g) : null;
+
+    private static Array? DataOf(Tensor t) => t.Storage switch { CpuStorage<float> f => f.Data, CpuStorage<double> d => d.Data, _ => null };
 
     /// <summary>
     /// Builds the traced function: loss and the gradient of every optimized parameter, as tensors the graph returns.
