@@ -51,6 +51,18 @@ public class StridedKernelTests
     }
 
     [TestMethod]
+    public void OneLongRowIsSplitAcrossWorkersWithOffsetsAndBroadcasts()
+    {
+        // A contiguous operand at an offset plus a broadcast scalar: one coalesced row, split into chunks.
+        int n = 3 * ParallelRange.ElementwiseGrain + 11;
+        var a = Enumerable.Range(0, n + 5).Select(i => (float)(i % 101)).ToArray();
+        var b = new float[] { 0, 0, 2.5f };
+        var y = new float[n];
+        StridedLoop.Run([n], [[1], [1], [0]], [0, 5, 2], new BinaryRows<float, AddOp<float>>(y, a, b));
+        for (int i = 0; i < n; i++) Assert.AreEqual(a[i + 5] + 2.5f, y[i], $"element {i}");
+    }
+
+    [TestMethod]
     public void ReductionPathsMatchNaiveSums()
     {
         var rng = new Random(2);

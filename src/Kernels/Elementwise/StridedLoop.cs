@@ -38,6 +38,19 @@ public static class StridedLoop
         int[] inner = new int[nOps];
         for (int k = 0; k < nOps; k++) inner[k] = rank == 0 ? 0 : st[k][rank - 1];
 
+        if (rows == 1 && rowLen >= 2L * grain)
+        {
+            // One long row (any contiguous tensor coalesces to one): split the row itself across workers.
+            TK k1 = kernel;
+            ParallelRange.Run(rowLen, grain, (s, e) =>
+            {
+                TK local = k1;
+                Span<int> off = stackalloc int[nOps];
+                for (int k = 0; k < nOps; k++) off[k] = offsets[k] + s * inner[k];
+                local.Row(off, inner, e - s);
+            });
+            return;
+        }
         int rowGrain = Math.Max(1, grain / Math.Max(1, rowLen));
         if (ParallelRange.Workers(rows, rowGrain) <= 1 || total < 2L * grain)
         {
