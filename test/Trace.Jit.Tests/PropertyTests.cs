@@ -54,8 +54,8 @@ public class PropertyTests
                     };
                 }
             }
-            // Ending: keep the chain, sum it all, or take its mean (sum, then a division).
-            return Ending switch { 0 => h, 1 => h.Sum(), _ => h.Mean() };
+            // Ending: keep the chain, sum it all, take its mean (sum, then a division), or sum over trailing dims.
+            return Ending switch { 0 => h, 1 => h.Sum(), 2 => h.Mean(), 3 => h.Sum(-1, keepdim: true) * v[0], _ => h.Sum([1, 2]) };
         }
 
         public override string ToString() => $"{Shapes.Format(First)} second {Shapes.Format(Second)} ending {Ending}: {string.Join(" ", Steps)}";
@@ -64,7 +64,7 @@ public class PropertyTests
     private static readonly Gen<Spec> Specs =
         Gen.Select(
             Gen.Select(Gen.Bool, Gen.Int[0, 11], Gen.Int[0, 2], Gen.Double[-1, 1], (u, op, arg, c) => new Step(u, op, arg, Math.Round(c, 2))).Array[1, 8],
-            Gen.Int[1, 3], Gen.Int[1, 5], Gen.Int[1, 150], Gen.Int[0, 4], Gen.Int[0, 2],
+            Gen.Int[1, 3], Gen.Int[1, 5], Gen.Int[1, 150], Gen.Int[0, 4], Gen.Int[0, 4],
             (steps, batch, rows, cols, second, ending) => new Spec(steps, batch, rows, cols, second, ending));
 
     [TestMethod]

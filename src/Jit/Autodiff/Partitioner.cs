@@ -84,7 +84,7 @@ internal static class Partitioner
         bool Recompute(Node n, int depth) =>
             depth < RecomputeDepth && CheapKinds.Contains(n.Kind) && n.Outputs.Count == 1 && !fwd.Outputs.Contains(fwdMap[n.Output]) &&
             !joint.Outputs.Take(forwardOutputs).Contains(n.Output) &&
-            n.Output.Uses.Where(forward.Contains).All(u => FusedKernel.FusibleKinds.Contains(u.Kind) || FusedKernel.IsFullSum(u));
+            n.Output.Uses.Where(forward.Contains).All(u => FusedKernel.FusibleKinds.Contains(u.Kind) || FusedKernel.TrailingSum(u) is not null);
         Value Import(Value v, int depth = 0)
         {
             if (bwdMap.TryGetValue(v, out var mapped)) return mapped;

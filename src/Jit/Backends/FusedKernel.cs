@@ -20,9 +20,11 @@ internal sealed partial class FusedKernel
     private readonly int _inner;   // 0: one flat loop; else rows of this many elements (broadcast inputs)
     private readonly int _reduceCount;   // for a group ending in a full sum: the number of elements summed
     private readonly int _grain;         // elements per worker before the loop is split across cores
+    private readonly bool _rowSum;       // the group sums each row of _inner elements into one output element
 
-    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0, Graph? body = null)
+    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0, Graph? body = null, bool rowSum = false)
     {
+        _rowSum = rowSum;
         _loop = loop;
         _dtype = dtype;
         Source = source;
@@ -34,17 +36,30 @@ internal sealed partial class FusedKernel
     }
 
     /// <summary>
-    /// The full sum a fusion group ends with, if any: <c>aten::sum</c> over every dim of an elementwise result
-    /// (its dims list and keepdim are constants copied into the body). The group then accumulates instead of storing.
+    /// The sum a fusion group ends with, if any: <c>aten::sum</c> over the trailing dims of an elementwise result
+    /// (all of them, or the last k; its dims list and keepdim are constants copied into the body). The loop then
+    /// accumulates instead of storing.
     /// </summary>
     internal static Node? FinalSum(Graph body) =>
-        body.Outputs.Count == 1 && body.Outputs[0].Node is { Kind: "aten::sum" } sum && IsFullSum(sum) ? sum : null;
+        body.Outputs.Count == 1 && body.Outputs[0].Node is { Kind: "aten::sum" } sum && TrailingSum(sum) is not null ? sum : null;
 
-    /// <summary>True for <c>aten::sum(x, dims, keepdim)</c> over all of x's dims (dims given as a constant list, empty meaning all).</summary>
-    internal static bool IsFullSum(Node sum) =>
-        sum.Kind == "aten::sum" && sum.Inputs.Count == 3 && sum.Inputs[0].TensorType is { } x &&
-        PassUtil.IntList(sum.Inputs[1]) is { } dims && PassUtil.IsConstant(sum.Inputs[2]) &&
-        (dims.Length == 0 || dims.Select(d => d < 0 ? d + x.Shape.Length : d).Distinct().Count() == x.Shape.Length && dims.All(d => d >= -x.Shape.Length && d < x.Shape.Length));
+    /// <summary>
+    /// For <c>aten::sum(x, dims, keepdim)</c> with constant arguments whose dims are exactly x's last k dims (an empty
+    /// list meaning all): k; otherwise null. k equals x's rank for a full sum.
+    /// </summary>
+    internal static int? TrailingSum(Node sum)
+    {
+        if (sum.Kind != "aten::sum" || sum.Inputs.Count != 3 || sum.Inputs[0].TensorType is not { } x ||
+            PassUtil.IntList(sum.Inputs[1]) is not { } dims || !PassUtil.IsConstant(sum.Inputs[2])) return null;
+        int rank = x.Shape.Length;
+        if (dims.Length == 0) return rank;
+        if (dims.Any(d => d < -rank || d >= rank)) return null;
+        var sorted = dims.Select(d => d < 0 ? d + rank : d).Distinct().OrderBy(d => d).ToArray();
+        return sorted.Length == dims.Length && sorted.Select((d, i) => d == rank - sorted.Length + i).All(ok => ok) ? sorted.Length : null;
+    }
+
+    /// <summary>True for a sum over every dim of its input.</summary>
+    internal static bool IsFullSum(Node sum) => TrailingSum(sum) is int k && k == sum.Inputs[0].TensorType!.Shape.Length;
 
     /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
     public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "");
@@ -86,6 +101,13 @@ internal sealed partial class FusedKernel
             return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs) : Reduce<double>(inputs), _dtype);
         var output = Tensor.Empty(shape, _dtype);
         int n = output.Numel;
+        if (_rowSum)
+        {
+            // One output element per row of _inner summed elements: workers take whole rows.
+            if (_dtype == DType.Float32) LaunchRows((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner, _grain);
+            else LaunchRows((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner, _grain);
+            return output;
+        }
         if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner, _grain);
         else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner, _grain);
         return output;
@@ -122,6 +144,13 @@ internal sealed partial class FusedKernel
         return arrays;
     }
 
+    private static void LaunchRows<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int rows, int inner, int grain) where T : unmanaged
+    {
+        var arrays = Arrays<T>(inputs);
+        var dst = ((CpuStorage<T>)output.Storage).Data;
+        ParallelRange.Run(rows, Math.Max(1, grain / Math.Max(1, inner)), (r0, r1) => loop(arrays, dst, r0, r1));
+    }
+
     private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner, int grain) where T : unmanaged
     {
         var arrays = Arrays<T>(inputs);
@@ -140,7 +169,7 @@ internal sealed partial class FusedKernel
 
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
     {
-        if (FinalSum(body) is { } sum) return BuildSum<T>(body, sum);
+        if (FinalSum(body) is { } sum) return IsFullSum(sum) ? BuildSum<T>(body, sum) : BuildRowSum<T>(body, sum, TrailingSum(sum)!.Value);
         bool wide = Vector512.IsHardwareAccelerated;
         var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
         var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
@@ -217,75 +246,5 @@ internal sealed partial class FusedKernel
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
         return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0, body: body);
-    }
-
-    /// <summary>
-    /// A group ending in a full sum: <c>double f(inputs, start, end)</c> sums the elementwise result over
-    /// [start, end) in blocks of 1024 elements, each accumulated in a vector of T and added to a double total
-    /// (as the eager sum does). Inputs have the summed shape or are one value.
-    /// </summary>
-    private static FusedKernel BuildSum<T>(Graph body, Node sum) where T : unmanaged
-    {
-        bool wide = Vector512.IsHardwareAccelerated;
-        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
-        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
-        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
-        const int block = 1024;
-
-        var summed = sum.Inputs[0];
-        var shape = summed.TensorType!.Shape;
-        var kinds = body.Inputs.Select(v => v.TensorType is { } t ? FusionLayout.Classify(t.Shape, shape, 1) : null).ToArray();
-        if (kinds.Any(k => k is not (InputKind.Full or InputKind.Scalar))) throw new NotSupportedException("a summed group reads a row- or column-broadcast input");
-
-        var ins = Expression.Parameter(typeof(T[][]), "inputs");
-        var start = Expression.Parameter(typeof(int), "start");
-        var end = Expression.Parameter(typeof(int), "end");
-        var i = Expression.Variable(typeof(int), "i");
-        var blockEnd = Expression.Variable(typeof(int), "blockEnd");
-        var acc = Expression.Variable(vecType, "acc");
-        var total = Expression.Variable(typeof(double), "total");
-        var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
-        var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
-        bool Full(Value v) => kinds[body.Inputs.IndexOf(v)] == InputKind.Full;
-        Expression Element(Value v) => Expression.ArrayIndex(arrays[body.Inputs.IndexOf(v)], Full(v) ? i : Expression.Constant(0));
-
-        var vectorBody = Emit<T>(body, summed,
-            v => Full(v) ? Expression.Call(vecStatic, "Create", [typeof(T)], arrays[body.Inputs.IndexOf(v)], i) : Expression.Call(vecStatic, "Create", [typeof(T)], Element(v)),
-            c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
-        var scalarBody = Emit<T>(body, summed, Element, c => Expression.Constant(c), typeof(T), null, out var scalarVars);
-
-        var vecBreak = Expression.Label("vecDone");
-        var scalarBreak = Expression.Label("scalarDone");
-        var blocksBreak = Expression.Label("blocksDone");
-        var vectorLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
-                Expression.Block(vectorVars, vectorBody.SkipLast(1)
-                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
-                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
-                Expression.Break(vecBreak)), vecBreak);
-        var scalarLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, blockEnd),
-                Expression.Block(scalarVars, scalarBody.SkipLast(1)
-                    .Append(Expression.AddAssign(total, Expression.Convert(scalarBody[^1], typeof(double))))
-                    .Append(Expression.PostIncrementAssign(i))),
-                Expression.Break(scalarBreak)), scalarBreak);
-        // for (i = start; i < end;) { blockEnd = min(i + block, end); acc = 0; vector loop; total += sum(acc); scalar loop; }
-        var blocks = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, end),
-                Expression.Block(
-                    Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(Expression.Add(i, Expression.Constant(block)), end),
-                        Expression.Add(i, Expression.Constant(block)), end)),
-                    Expression.Assign(acc, Expression.Default(vecType)),
-                    vectorLoop,
-                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [typeof(T)], acc), typeof(double))),
-                    scalarLoop),
-                Expression.Break(blocksBreak)), blocksBreak);
-        var lambda = Expression.Lambda<Func<T[][], int, int, double>>(
-            Expression.Block([i, blockEnd, acc, total, .. arrays],
-                [.. setup, Expression.Assign(total, Expression.Constant(0.0)), Expression.Assign(i, start), blocks, total]),
-            ins, start, end);
-        var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
-            ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b), body: body);
     }
 }

@@ -6,9 +6,10 @@ namespace Trace.Jit;
 // logical ops join with bool masks. Every tensor it reads has the group's shape or broadcasts as one block of
 // trailing dims (a bias; a (T, T) mask over (B, H, T, T)), one value per block (a row max) or one value (see
 // FusionLayout); group members all have the output's shape. Scalar constants are copied into the body. A producer joins a group
-// only when all its uses are in it. A full sum (aten::sum over every dim) of such a chain joins it as the
-// group's last node when the chain's inputs all have its shape or are one value: the loop then accumulates
-// instead of storing the chain's result (e.g. mse_loss's sub, square and sum run as one pass).
+// only when all its uses are in it. A sum over every dim, or over the last k dims, of such a chain joins it as
+// the group's last node (a full sum when the chain's inputs have its shape or are one value; a row sum when they
+// broadcast over rows of those k dims): the loop then accumulates instead of storing the chain's result
+// (mse_loss's sub, square and sum; softmax backward's sum(g·y, -1, keepdim) run as one pass).
 //
 // Before:
 //   %3 : Float(4) = aten::mul(%a, %c0.5)
@@ -50,7 +51,7 @@ public sealed class ElementwiseFusion : IGraphPass
                 foreach (var n in group.ToList())
                     foreach (var v in n.Inputs)
                         if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && p.Output.TensorType!.Shape.SequenceEqual(shape)
-                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains) && Compilable([.. group, p], shape, dtype, sums))
+                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains) && Compilable([.. group, p], shape, dtype, sums ? seed : null))
                         {
                             // A producer that would make the group uncompilable (e.g. a per-row value next to a
                             // (T, T) mask block) stays outside; it may seed a group of its own.
@@ -58,7 +59,7 @@ public sealed class ElementwiseFusion : IGraphPass
                             grew = true;
                         }
             }
-            if (!Compilable(group, shape, dtype, sums))
+            if (!Compilable(group, shape, dtype, sums ? seed : null))
             {
                 // The seed alone does not compile: leave it out; its producers become seeds of their own groups later.
                 done.Add(seed);
@@ -83,14 +84,17 @@ public sealed class ElementwiseFusion : IGraphPass
     /// A group compiles when its floating values share one dtype (bools are masks) and one broadcast layout fits all
     /// its inputs — a summing group reads only full-shape inputs and single values.
     /// </summary>
-    private static bool Compilable(HashSet<Node> group, int[] shape, DType dtype, bool sums)
+    private static bool Compilable(HashSet<Node> group, int[] shape, DType dtype, Node? sum)
     {
         var external = group.SelectMany(n => n.Inputs).Where(v => v.Node is not { } p || !group.Contains(p)).Select(v => v.TensorType).OfType<TensorType>().ToList();
         var floats = external.Concat(group.Select(n => n.Output.TensorType!)).Where(t => t.DType != DType.Bool);
         if (floats.Any(t => t.DType != dtype)) return false;
-        return sums
+        if (sum is null) return FusionLayout.BlockDims(external.Select(t => t.Shape), shape) is not null;
+        // A full sum reads full-shape inputs and single values; a sum over the last k dims reads inputs laid out by k.
+        int k = FusedKernel.TrailingSum(sum)!.Value;
+        return k == shape.Length
             ? external.All(t => FusionLayout.Classify(t.Shape, shape, 1) is InputKind.Full or InputKind.Scalar)
-            : FusionLayout.BlockDims(external.Select(t => t.Shape), shape) is not null;
+            : external.All(t => FusionLayout.Classify(t.Shape, shape, k) is not null);
     }
 
     private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
@@ -99,7 +103,7 @@ public sealed class ElementwiseFusion : IGraphPass
     private static bool IsConstantList(Node n) => n.Kind == "prim::ListConstruct" && n.Inputs.All(v => v.Node is { } c && IsScalarConstant(c));
 
     private static bool IsSumSeed(Node n) =>
-        FusedKernel.IsFullSum(n) && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType!.DType == t.DType;
+        FusedKernel.TrailingSum(n) is not null && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType!.DType == t.DType;
 
     /// <summary>The shape of the group's elementwise members: the seed's output, or a sum seed's input.</summary>
     private static int[] GroupShape(Node seed) => (IsSumSeed(seed) ? seed.Inputs[0] : seed.Output).TensorType!.Shape;
