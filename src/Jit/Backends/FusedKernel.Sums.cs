@@ -13,11 +13,7 @@ internal sealed partial class FusedKernel
     /// </summary>
     private static FusedKernel BuildSum<T>(Graph body, Node sum) where T : unmanaged
     {
-        bool wide = Vector512.IsHardwareAccelerated;
-        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
-        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
-        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
-        const int block = 1024;
+        var (vecType, vecStatic, width) = Simd<T>();
 
         var summed = sum.Inputs[0];
         var shape = summed.TensorType!.Shape;
@@ -28,8 +24,6 @@ internal sealed partial class FusedKernel
         var start = Expression.Parameter(typeof(int), "start");
         var end = Expression.Parameter(typeof(int), "end");
         var i = Expression.Variable(typeof(int), "i");
-        var blockEnd = Expression.Variable(typeof(int), "blockEnd");
-        var acc = Expression.Variable(vecType, "acc");
         var total = Expression.Variable(typeof(double), "total");
         var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
         var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
@@ -41,34 +35,10 @@ internal sealed partial class FusedKernel
             c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
         var scalarBody = Emit<T>(body, summed, Element, c => Expression.Constant(c), typeof(T), null, out var scalarVars);
 
-        var vecBreak = Expression.Label("vecDone");
-        var scalarBreak = Expression.Label("scalarDone");
-        var blocksBreak = Expression.Label("blocksDone");
-        var vectorLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
-                Expression.Block(vectorVars, vectorBody.SkipLast(1)
-                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
-                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
-                Expression.Break(vecBreak)), vecBreak);
-        var scalarLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, blockEnd),
-                Expression.Block(scalarVars, scalarBody.SkipLast(1)
-                    .Append(Expression.AddAssign(total, Expression.Convert(scalarBody[^1], typeof(double))))
-                    .Append(Expression.PostIncrementAssign(i))),
-                Expression.Break(scalarBreak)), scalarBreak);
         // for (i = start; i < end;) { blockEnd = min(i + block, end); acc = 0; vector loop; total += sum(acc); scalar loop; }
-        var blocks = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, end),
-                Expression.Block(
-                    Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(Expression.Add(i, Expression.Constant(block)), end),
-                        Expression.Add(i, Expression.Constant(block)), end)),
-                    Expression.Assign(acc, Expression.Default(vecType)),
-                    vectorLoop,
-                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [typeof(T)], acc), typeof(double))),
-                    scalarLoop),
-                Expression.Break(blocksBreak)), blocksBreak);
+        var blocks = BlockedSum(i, end, total, vectorBody, vectorVars, scalarBody, scalarVars, vecStatic, width, out var locals);
         var lambda = Expression.Lambda<Func<T[][], int, int, double>>(
-            Expression.Block([i, blockEnd, acc, total, .. arrays],
+            Expression.Block([i, total, .. locals, .. arrays],
                 [.. setup, Expression.Assign(total, Expression.Constant(0.0)), Expression.Assign(i, start), blocks, total]),
             ins, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
@@ -84,11 +54,7 @@ internal sealed partial class FusedKernel
     /// </summary>
     private static FusedKernel BuildRowSum<T>(Graph body, Node sum, int k) where T : unmanaged
     {
-        bool wide = Vector512.IsHardwareAccelerated;
-        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
-        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
-        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
-        const int block = 1024;
+        var (vecType, vecStatic, width) = Simd<T>();
 
         var summed = sum.Inputs[0];
         var shape = summed.TensorType!.Shape;
@@ -100,9 +66,7 @@ internal sealed partial class FusedKernel
         var dst = Expression.Parameter(typeof(T[]), "output");
         var start = Expression.Parameter(typeof(int), "start");
         var end = Expression.Parameter(typeof(int), "end");
-        var (i, r, rowBase, blockEnd) = (Expression.Variable(typeof(int), "i"), Expression.Variable(typeof(int), "r"),
-            Expression.Variable(typeof(int), "rowBase"), Expression.Variable(typeof(int), "blockEnd"));
-        var acc = Expression.Variable(vecType, "acc");
+        var (i, r, rowBase) = (Expression.Variable(typeof(int), "i"), Expression.Variable(typeof(int), "r"), Expression.Variable(typeof(int), "rowBase"));
         var total = Expression.Variable(typeof(double), "total");
         var arrays = body.Inputs.Select((v, n) => Expression.Variable(typeof(T[]), $"in{n}")).ToList();
         var setup = arrays.Select((a, n) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(n)))).ToList();
@@ -122,30 +86,9 @@ internal sealed partial class FusedKernel
             c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
         var scalarBody = Emit<T>(body, summed, v => Expression.ArrayIndex(array(v), Index(v)), c => Expression.Constant(c), typeof(T), null, out var scalarVars);
 
-        var (vecBreak, scalarBreak, blocksBreak, rowsBreak) = (Expression.Label("vecDone"), Expression.Label("scalarDone"), Expression.Label("blocksDone"), Expression.Label("rowsDone"));
-        var vectorLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
-                Expression.Block(vectorVars, vectorBody.SkipLast(1)
-                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
-                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
-                Expression.Break(vecBreak)), vecBreak);
-        var scalarLoop = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, blockEnd),
-                Expression.Block(scalarVars, scalarBody.SkipLast(1)
-                    .Append(Expression.AddAssign(total, Expression.Convert(scalarBody[^1], typeof(double))))
-                    .Append(Expression.PostIncrementAssign(i))),
-                Expression.Break(scalarBreak)), scalarBreak);
         var innerEnd = Expression.Constant(inner);
-        var blocks = Expression.Loop(
-            Expression.IfThenElse(Expression.LessThan(i, innerEnd),
-                Expression.Block(
-                    Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(Expression.Add(i, Expression.Constant(block)), innerEnd),
-                        Expression.Add(i, Expression.Constant(block)), innerEnd)),
-                    Expression.Assign(acc, Expression.Default(vecType)),
-                    vectorLoop,
-                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [typeof(T)], acc), typeof(double))),
-                    scalarLoop),
-                Expression.Break(blocksBreak)), blocksBreak);
+        var blocks = BlockedSum(i, innerEnd, total, vectorBody, vectorVars, scalarBody, scalarVars, vecStatic, width, out var locals);
+        var rowsBreak = Expression.Label("rowsDone");
         // for (r = start; r < end; r++) { rowBase = r * inner; total = 0; i = 0; blocks; output[r] = (T)total; }
         var rows = Expression.Loop(
             Expression.IfThenElse(Expression.LessThan(r, end),
@@ -158,10 +101,49 @@ internal sealed partial class FusedKernel
                     Expression.PostIncrementAssign(r)),
                 Expression.Break(rowsBreak)), rowsBreak);
         var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(
-            Expression.Block([i, r, rowBase, blockEnd, acc, total, .. arrays], [.. setup, Expression.Assign(r, start), rows]),
+            Expression.Block([i, r, rowBase, total, .. locals, .. arrays], [.. setup, Expression.Assign(r, start), rows]),
             ins, dst, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
         return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), inner, body: body, rowSum: true);
+    }
+
+    /// <summary>
+    /// <c>while (i &lt; end) { blockEnd = min(i + 1024, end); acc = 0; vector loop: acc += v; total += Sum(acc); scalar loop: total += v; }</c>:
+    /// the summed value accumulated in blocks of 1024 elements in a vector of T, each block's sum added to a double
+    /// total (as the eager sum does). <paramref name="locals"/> are the variables the caller's block must declare.
+    /// </summary>
+    private static Expression BlockedSum(ParameterExpression i, Expression end, ParameterExpression total,
+        List<Expression> vectorBody, List<ParameterExpression> vectorVars, List<Expression> scalarBody, List<ParameterExpression> scalarVars,
+        Type vecStatic, int width, out ParameterExpression[] locals)
+    {
+        const int block = 1024;
+        var vecType = vectorBody[^1].Type;
+        var blockEnd = Expression.Variable(typeof(int), "blockEnd");
+        var acc = Expression.Variable(vecType, "acc");
+        locals = [blockEnd, acc];
+        var (vecBreak, scalarBreak, blocksBreak) = (Expression.Label("vecDone"), Expression.Label("scalarDone"), Expression.Label("blocksDone"));
+        var vectorLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
+                Expression.Block(vectorVars, vectorBody.SkipLast(1)
+                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
+                    .Append(Expression.AddAssign(i, Expression.Constant(width)))),
+                Expression.Break(vecBreak)), vecBreak);
+        var scalarLoop = Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, blockEnd),
+                Expression.Block(scalarVars, scalarBody.SkipLast(1)
+                    .Append(Expression.AddAssign(total, Expression.Convert(scalarBody[^1], typeof(double))))
+                    .Append(Expression.PostIncrementAssign(i))),
+                Expression.Break(scalarBreak)), scalarBreak);
+        var next = Expression.Add(i, Expression.Constant(block));
+        return Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, end),
+                Expression.Block(
+                    Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(next, end), next, end)),
+                    Expression.Assign(acc, Expression.Default(vecType)),
+                    vectorLoop,
+                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [vecType.GetGenericArguments()[0]], acc), typeof(double))),
+                    scalarLoop),
+                Expression.Break(blocksBreak)), blocksBreak);
     }
 }

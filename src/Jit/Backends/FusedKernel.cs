@@ -170,10 +170,7 @@ internal sealed partial class FusedKernel
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
     {
         if (FinalSum(body) is { } sum) return IsFullSum(sum) ? BuildSum<T>(body, sum) : BuildRowSum<T>(body, sum, TrailingSum(sum)!.Value);
-        bool wide = Vector512.IsHardwareAccelerated;
-        var vecType = wide ? typeof(Vector512<T>) : typeof(Vector256<T>);
-        var vecStatic = wide ? typeof(Vector512) : typeof(Vector256);
-        int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
+        var (vecType, vecStatic, width) = Simd<T>();
 
         var ins = Expression.Parameter(typeof(T[][]), "inputs");
         var dst = Expression.Parameter(typeof(T[]), "output");
@@ -247,4 +244,10 @@ internal sealed partial class FusedKernel
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
         return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0, body: body);
     }
+
+    /// <summary>The vector type the loops use (Vector512 where accelerated, else Vector256), its static class and lane count.</summary>
+    private static (Type Vector, Type Static, int Width) Simd<T>() where T : unmanaged =>
+        Vector512.IsHardwareAccelerated
+            ? (typeof(Vector512<T>), typeof(Vector512), Vector512<T>.Count)
+            : (typeof(Vector256<T>), typeof(Vector256), Vector256<T>.Count);
 }
