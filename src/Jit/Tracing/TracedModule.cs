@@ -150,12 +150,14 @@ public sealed class TracedModule
         Phase("record");
         DifferentiableGraph? diff = null;
         string? eagerBackward = null;
+        var forwardRaw = raw;
         var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
         if (Options.CompileBackward && !ComputesGradients && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
         {
             var forwardOnly = raw.Clone();
             diff = DifferentiableGraph.TryBuild(tracer, outputs, callInputs, Options, out eagerBackward);
             if (diff is null) raw = forwardOnly;
+            forwardRaw = forwardOnly;
             Phase("backward trace, passes, split, fusion");
         }
         if (Jit.SelfCheck) SelfCheck(raw);
@@ -165,7 +167,7 @@ public sealed class TracedModule
             SelfCheck(diff.Forward);
             SelfCheck(diff.Backward);
         }
-        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray(), diff, eagerBackward);
+        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray(), diff, eagerBackward) { CheckGraph = forwardRaw };
         Phase("passes, memory plans");
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {
@@ -215,6 +217,12 @@ public sealed class TracedModule
     {
         /// <summary>Runs the specialization on the call's tensors (inputs, parameters, lifted).</summary>
         public Tensor[] Run(Tensor[] callInputs, Array?[]? outputBuffers = null) => Diff?.Run(callInputs) ?? Program!.Run(callInputs, outputBuffers);
+
+        /// <summary>
+        /// The forward as recorded (no passes, no fusion) that the trace check replays: it runs the same kernels in the
+        /// same order as eager, so a difference means the trace missed something, never a summation order.
+        /// </summary>
+        public Graph CheckGraph { get; init; } = RawGraph;
 
         /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
         internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;
