@@ -42,7 +42,9 @@ public static class Reduction
         {
             // Outputs are contiguous in the input: accumulate whole rows, split by columns.
             int k = kDims[0];
-            ParallelRange.Run(k, Math.Max(Vector512Width, ParallelRange.ElementwiseGrain / (int)Math.Min(redCount, 1 << 16)), (c0, c1) =>
+            // A read-mostly reduction is cheap per element: a second worker pays off only from ~4 elementwise grains each.
+            int columnGrain = (int)Math.Max(Vector512Width, (4L * ParallelRange.ElementwiseGrain + redCount - 1) / redCount);
+            ParallelRange.Run(k, columnGrain, (c0, c1) =>
             {
                 dst.AsSpan(c0, c1 - c0).Fill(TOp.Identity);
                 StridedLoop.Run(rDims, rSt, [offset + c0], new AccumulateRows<T, TOp>(dst, src, c0, c1 - c0), int.MaxValue);
