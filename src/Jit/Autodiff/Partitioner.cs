@@ -98,8 +98,8 @@ internal static class Partitioner
             else if (v.Node is null) sources.Add((BackwardSource.Input, joint.Inputs.IndexOf(v)));
             else
             {
-                // A forward constant or int list is cheaper to rebuild than to save.
-                if (v.Node.Kind is "prim::Constant" or "prim::ListConstruct")
+                // A forward constant, size expression or int list is cheaper to rebuild than to save.
+                if (v.Node.Kind is "prim::Constant" or "prim::ListConstruct" || SymbolicScalar.Is(v.Node))
                 {
                     foreach (var i in v.Node.Inputs) Import(i);
                     Copy(v.Node, joint, bwd, bwdMap);

@@ -43,11 +43,11 @@ internal sealed partial class FusedKernel
             ins, start, end);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), reduceCount: shape.Aggregate(1, (a, b) => a * b), body: body);
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), sum.Output.TensorType!.Shape, shape, body: body);
     }
 
     /// <summary>
-    /// A group ending in a sum over its last <paramref name="k"/> dims: <c>f(inputs, output, rowStart, rowEnd)</c>
+    /// A group ending in a sum over its last <paramref name="k"/> dims: <c>f(inputs, output, rowStart, rowEnd, inner)</c>
     /// sums each row of inner = (product of those dims) elements, in blocks of 1024 accumulated in a vector of T and
     /// added to a double total, and stores one element per row. Inputs broadcast with the same k (full, one row
     /// block, one value per row, one value), as in the elementwise rows mode.
@@ -58,7 +58,6 @@ internal sealed partial class FusedKernel
 
         var summed = sum.Inputs[0];
         var shape = summed.TensorType!.Shape;
-        int inner = FusionLayout.Inner(shape, k);
         var kinds = body.Inputs.Select(v => v.TensorType is { } t ? FusionLayout.Classify(t.Shape, shape, k) : InputKind.Scalar).ToArray();
         if (kinds.Any(c => c is null)) throw new NotSupportedException($"an input does not broadcast over rows of the last {k} dims");
 
@@ -66,6 +65,7 @@ internal sealed partial class FusedKernel
         var dst = Expression.Parameter(typeof(T[]), "output");
         var start = Expression.Parameter(typeof(int), "start");
         var end = Expression.Parameter(typeof(int), "end");
+        var innerEnd = Expression.Parameter(typeof(int), "inner");
         var (i, r, rowBase) = (Expression.Variable(typeof(int), "i"), Expression.Variable(typeof(int), "r"), Expression.Variable(typeof(int), "rowBase"));
         var total = Expression.Variable(typeof(double), "total");
         var arrays = body.Inputs.Select((v, n) => Expression.Variable(typeof(T[]), $"in{n}")).ToList();
@@ -86,7 +86,6 @@ internal sealed partial class FusedKernel
             c => Expression.Call(vecStatic, "Create", [typeof(T)], Expression.Constant(c)), vecType, vecStatic, out var vectorVars);
         var scalarBody = Emit<T>(body, summed, v => Expression.ArrayIndex(array(v), Index(v)), c => Expression.Constant(c), typeof(T), null, out var scalarVars);
 
-        var innerEnd = Expression.Constant(inner);
         var blocks = BlockedSum(i, innerEnd, total, vectorBody, vectorVars, scalarBody, scalarVars, vecStatic, width, out var locals);
         var rowsBreak = Expression.Label("rowsDone");
         // for (r = start; r < end; r++) { rowBase = r * inner; total = 0; i = 0; blocks; output[r] = (T)total; }
@@ -100,12 +99,12 @@ internal sealed partial class FusedKernel
                     Expression.Assign(Expression.ArrayAccess(dst, r), Expression.Convert(total, typeof(T))),
                     Expression.PostIncrementAssign(r)),
                 Expression.Break(rowsBreak)), rowsBreak);
-        var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(
+        var lambda = Expression.Lambda<Action<T[][], T[], int, int, int>>(
             Expression.Block([i, r, rowBase, total, .. locals, .. arrays], [.. setup, Expression.Assign(r, start), rows]),
-            ins, dst, start, end);
+            ins, dst, start, end, innerEnd);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), inner, body: body, rowSum: true);
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), sum.Output.TensorType!.Shape, shape, k, body, rowSum: true);
     }
 
     /// <summary>

@@ -10,26 +10,29 @@ namespace Trace.Jit;
 /// A fusion group compiled to one loop: a LINQ expression tree over Vector512 (Vector256 where 512-bit
 /// vectors are not accelerated) with a scalar tail, compiled by FastExpressionCompiler. Inputs are
 /// same-shape contiguous tensors; scalar constants are folded into the code. Large tensors are split
-/// across cores. Loads and stores use <c>Vector512.Create(array, i)</c> / <c>CopyTo(array, i)</c>, never
+/// across cores. Sizes are arguments of the loop, not constants in it: a group whose types are symbolic
+/// (dynamic dims) compiles once and runs at every size, its row length and element counts evaluated per call. Loads and stores use <c>Vector512.Create(array, i)</c> / <c>CopyTo(array, i)</c>, never
 /// <c>LoadUnsafe(ref a[i])</c>, which FastExpressionCompiler 6.0 miscompiles (DESIGN.md).
 /// </summary>
 internal sealed partial class FusedKernel
 {
     private readonly Delegate _loop;
     private readonly DType _dtype;
-    private readonly int _inner;   // 0: one flat loop; else rows of this many elements (broadcast inputs)
-    private readonly int _reduceCount;   // for a group ending in a full sum: the number of elements summed
-    private readonly int _grain;         // elements per worker before the loop is split across cores
-    private readonly bool _rowSum;       // the group sums each row of _inner elements into one output element
+    private readonly int[] _outputShape;  // the group's output sizes (symbolic entries evaluated per call)
+    private readonly int[] _loopShape;    // the elementwise domain: the output's, or a sum's input's
+    private readonly int _blockDims;      // 0: one flat loop; else rows of the loop shape's last k dims (broadcast inputs, row sums)
+    private readonly int _grain;          // elements per worker before the loop is split across cores
+    private readonly bool _rowSum;        // the group sums each row into one output element
 
-    private FusedKernel(Delegate loop, DType dtype, string source, int inner = 0, int reduceCount = 0, Graph? body = null, bool rowSum = false)
+    private FusedKernel(Delegate loop, DType dtype, string source, int[] outputShape, int[] loopShape, int blockDims = 0, Graph? body = null, bool rowSum = false)
     {
         _rowSum = rowSum;
         _loop = loop;
         _dtype = dtype;
         Source = source;
-        _inner = inner;
-        _reduceCount = reduceCount;
+        _outputShape = outputShape;
+        _loopShape = loopShape;
+        _blockDims = blockDims;
         // Waking a second core costs tens of microseconds: only transcendental bodies split at a quarter of the grain.
         _grain = body is not null && body.Nodes.Any(n => n.Kind is "aten::exp" or "aten::log" or "aten::tanh" or "aten::sigmoid" or "aten::erf" or "aten::gelu" or "aten::gelu_backward")
             ? ParallelRange.ElementwiseGrain / 4 : ParallelRange.ElementwiseGrain;
@@ -62,7 +65,7 @@ internal sealed partial class FusedKernel
     internal static bool IsFullSum(Node sum) => TrailingSum(sum) is int k && k == sum.Inputs[0].TensorType!.Shape.Length;
 
     /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
-    public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "");
+    public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "", [], []);
 
     /// <summary>C#-like text of the generated loop body (for debugging).</summary>
     public string Source { get; }
@@ -94,31 +97,40 @@ internal sealed partial class FusedKernel
         }
     }
 
-    /// <summary>Runs the kernel on contiguous inputs of the group's shape into a new tensor.</summary>
-    public Tensor Run(Tensor[] inputs, int[] shape)
+    /// <summary>
+    /// Runs the kernel on inputs laid out as the group's types say into a new tensor; <paramref name="symbols"/> are
+    /// the size symbols' values when the group's types are symbolic.
+    /// </summary>
+    public Tensor Run(Tensor[] inputs, long[]? symbols)
     {
+        var shape = SymbolicDims.Evaluate(_outputShape, symbols);
+        var loopShape = _loopShape == _outputShape ? shape : SymbolicDims.Evaluate(_loopShape, symbols);
         if (_loop is Func<float[][], int, int, double> or Func<double[][], int, int, double>)
-            return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs) : Reduce<double>(inputs), _dtype);
+        {
+            int count = checked(loopShape.Aggregate(1, (a, b) => a * b));
+            return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs, count) : Reduce<double>(inputs, count), _dtype);
+        }
         var output = Tensor.Empty(shape, _dtype);
         int n = output.Numel;
+        int inner = _blockDims == 0 ? 0 : FusionLayout.Inner(loopShape, _blockDims);
         if (_rowSum)
         {
-            // One output element per row of _inner summed elements: workers take whole rows.
-            if (_dtype == DType.Float32) LaunchRows((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner, _grain);
-            else LaunchRows((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner, _grain);
+            // One output element per row of inner summed elements: workers take whole rows.
+            if (_dtype == DType.Float32) LaunchRows((Action<float[][], float[], int, int, int>)_loop, inputs, output, n, inner, _grain);
+            else LaunchRows((Action<double[][], double[], int, int, int>)_loop, inputs, output, n, inner, _grain);
             return output;
         }
-        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int>)_loop, inputs, output, n, _inner, _grain);
-        else Launch((Action<double[][], double[], int, int>)_loop, inputs, output, n, _inner, _grain);
+        if (_dtype == DType.Float32) Launch((Action<float[][], float[], int, int, int>)_loop, inputs, output, n, inner, _grain);
+        else Launch((Action<double[][], double[], int, int, int>)_loop, inputs, output, n, inner, _grain);
         return output;
     }
 
-    /// <summary>The group's sum: per-worker partial sums (each in blocks, accumulated in double), added in order.</summary>
-    private double Reduce<T>(Tensor[] inputs) where T : unmanaged
+    /// <summary>The group's sum of <paramref name="n"/> elements: per-worker partial sums (each in blocks, accumulated in double), added in order.</summary>
+    private double Reduce<T>(Tensor[] inputs, int n) where T : unmanaged
     {
         var loop = (Func<T[][], int, int, double>)_loop;
         var arrays = Arrays<T>(inputs);
-        int n = _reduceCount, blocks = (n + 63) / 64;
+        int blocks = (n + 63) / 64;
         var partial = new List<(int Start, double Sum)>();
         ParallelRange.Run(blocks, _grain / 64, (b0, b1) =>
         {
@@ -144,27 +156,28 @@ internal sealed partial class FusedKernel
         return arrays;
     }
 
-    private static void LaunchRows<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int rows, int inner, int grain) where T : unmanaged
+    private static void LaunchRows<T>(Action<T[][], T[], int, int, int> loop, Tensor[] inputs, Tensor output, int rows, int inner, int grain) where T : unmanaged
     {
         var arrays = Arrays<T>(inputs);
         var dst = ((CpuStorage<T>)output.Storage).Data;
-        ParallelRange.Run(rows, Math.Max(1, grain / Math.Max(1, inner)), (r0, r1) => loop(arrays, dst, r0, r1));
+        ParallelRange.Run(rows, Math.Max(1, grain / Math.Max(1, inner)), (r0, r1) => loop(arrays, dst, r0, r1, inner));
     }
 
-    private static void Launch<T>(Action<T[][], T[], int, int> loop, Tensor[] inputs, Tensor output, int n, int inner, int grain) where T : unmanaged
+    private static void Launch<T>(Action<T[][], T[], int, int, int> loop, Tensor[] inputs, Tensor output, int n, int inner, int grain) where T : unmanaged
     {
         var arrays = Arrays<T>(inputs);
         var dst = ((CpuStorage<T>)output.Storage).Data;
         if (inner > 0)
         {
             // Rows mode: the loop takes a row range.
-            int rows = inner == 0 ? 0 : n / inner;
-            ParallelRange.Run(rows, Math.Max(1, grain / inner), (r0, r1) => loop(arrays, dst, r0, r1));
+            int rows = n / inner;
+            ParallelRange.Run(rows, Math.Max(1, grain / inner), (r0, r1) => loop(arrays, dst, r0, r1, inner));
             return;
         }
-        // Chunks are multiples of 64 elements so that every chunk but the last runs whole vectors.
+        // Chunks are multiples of 64 elements so that every chunk but the last runs whole vectors (a zero-size rows
+        // group, inner = 0, has n = 0 too and runs no chunk).
         int blocks = (n + 63) / 64;
-        ParallelRange.Run(blocks, grain / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n)));
+        ParallelRange.Run(blocks, grain / 64, (b0, b1) => loop(arrays, dst, b0 * 64, Math.Min(b1 * 64, n), 0));
     }
 
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
@@ -176,6 +189,7 @@ internal sealed partial class FusedKernel
         var dst = Expression.Parameter(typeof(T[]), "output");
         var start = Expression.Parameter(typeof(int), "start");
         var end = Expression.Parameter(typeof(int), "end");
+        var inner = Expression.Parameter(typeof(int), "inner");
         var i = Expression.Variable(typeof(int), "i");
         var arrays = body.Inputs.Select((v, k) => Expression.Variable(typeof(T[]), $"in{k}")).ToList();
         var setup = arrays.Select((a, k) => (Expression)Expression.Assign(a, Expression.ArrayIndex(ins, Expression.Constant(k)))).ToList();
@@ -185,7 +199,6 @@ internal sealed partial class FusedKernel
             ?? throw new NotSupportedException("an input does not broadcast as a block of trailing dims, one value per block, or one value");
         var kinds = body.Inputs.Select(v => v.TensorType is { } t ? FusionLayout.Classify(t.Shape, outShape, blockDims)!.Value : InputKind.Scalar).ToArray();
         bool rowsMode = kinds.Any(k => k != InputKind.Full);
-        int inner = FusionLayout.Inner(outShape, blockDims);
         // Rows mode: i walks a row (0..inner), r is the row, rowBase = r * inner.
         var r = Expression.Variable(typeof(int), "r");
         var rowBase = Expression.Variable(typeof(int), "rowBase");
@@ -211,7 +224,7 @@ internal sealed partial class FusedKernel
         var copyTo = vecStatic.GetMethods().First(m => m.Name == "CopyTo" && m.GetParameters().Length == 3
             && m.GetParameters()[1].ParameterType.IsArray).MakeGenericMethod(typeof(T));
         // In rows mode the element loops run over one row [0, inner); otherwise over [start, end).
-        Expression loopEnd = rowsMode ? Expression.Constant(inner) : end;
+        Expression loopEnd = rowsMode ? inner : end;
         var vectorLoop = Expression.Loop(
             Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(loopEnd, Expression.Constant(width))),
                 Expression.Block(vectorVars, vectorBody.Append(Expression.Call(copyTo, vectorBody[^1], dst, outIndex))
@@ -232,17 +245,17 @@ internal sealed partial class FusedKernel
             var rowLoop = Expression.Loop(
                 Expression.IfThenElse(Expression.LessThan(r, end),
                     Expression.Block(
-                        Expression.Assign(rowBase, Expression.Multiply(r, Expression.Constant(inner))),
+                        Expression.Assign(rowBase, Expression.Multiply(r, inner)),
                         Expression.Assign(i, Expression.Constant(0)),
                         vectorLoop, scalarLoop,
                         Expression.PostIncrementAssign(r)),
                     Expression.Break(rowBreak)), rowBreak);
             block = Expression.Block([i, r, rowBase, .. arrays], [.. setup, Expression.Assign(r, start), rowLoop]);
         }
-        var lambda = Expression.Lambda<Action<T[][], T[], int, int>>(block, ins, dst, start, end);
+        var lambda = Expression.Lambda<Action<T[][], T[], int, int, int>>(block, ins, dst, start, end, inner);
         var compiled = lambda.CompileFast(flags: CompilerFlags.ThrowOnNotSupportedExpression)
             ?? throw new NotSupportedException("FastExpressionCompiler could not compile the fusion group.");
-        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), rowsMode ? inner : 0, body: body);
+        return new FusedKernel(compiled, DTypes.Of<T>(), CodePrinter.Print(body, "FusionGroup"), outShape, outShape, rowsMode ? blockDims : 0, body);
     }
 
     /// <summary>The vector type the loops use (Vector512 where accelerated, else Vector256), its static class and lane count.</summary>

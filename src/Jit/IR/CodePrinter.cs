@@ -28,6 +28,9 @@ public static class CodePrinter
                         _ => Printer.FormatAttribute(n.Attribute),
                     };
                     break;
+                case SymbolicScalar.IntKind or SymbolicScalar.FloatKind:
+                    inline[n.Output] = "(" + n.Attribute + ")";
+                    break;
                 case "prim::ListConstruct":
                     inline[n.Output] = "new[] { " + string.Join(", ", n.Inputs.Select(Ref)) + " }";
                     break;

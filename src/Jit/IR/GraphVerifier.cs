@@ -80,6 +80,19 @@ public static class GraphVerifier
                 if (n.Inputs.Count != 0 || n.Outputs.Count != 1) throw Fail($"{at} must have no inputs and one output");
                 CheckConstant(g, n, at);
                 break;
+            case SymbolicScalar.IntKind or SymbolicScalar.FloatKind:
+                if (n.Inputs.Count != 0 || n.Outputs.Count != 1) throw Fail($"{at} must have no inputs and one output");
+                if (!n.Output.Type.Equals(n.Kind == SymbolicScalar.IntKind ? JitType.Int : JitType.Float))
+                    throw Fail($"{at} has output %{n.Output.Name} of type {n.Output.Type}; {n.Kind} yields {(n.Kind == SymbolicScalar.IntKind ? "int" : "float")}");
+                try
+                {
+                    SymbolicScalar.Expression(n);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw Fail($"{at}: {e.Message.TrimEnd('.')}");
+                }
+                break;
             case "prim::ListConstruct":
                 if (n.Outputs.Count != 1 || !n.Output.Type.Equals(JitType.IntList)) throw Fail($"{at} must have one output of type int[]");
                 foreach (var v in n.Inputs)

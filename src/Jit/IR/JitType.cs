@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Trace.Jit;
 
 /// <summary>The type of an IR value: a tensor with its full specialization, or a scalar/list/none type.</summary>
@@ -40,7 +38,10 @@ public sealed class ScalarType(string name) : JitType
     public override string ToString() => Name;
 }
 
-/// <summary>A tensor type specialized on dtype, shape, strides, requires_grad and device.</summary>
+/// <summary>
+/// A tensor type specialized on dtype, shape, strides, requires_grad and device. Sizes and strides may be
+/// symbolic (negative entries, see <see cref="SymbolicDims"/>), printed as expressions: <c>Float(s0, 16, strides=[16, 1], ...)</c>.
+/// </summary>
 public sealed class TensorType(DType dtype, int[] shape, int[] strides, bool requiresGrad, Device device) : JitType
 {
     /// <summary>Element type.</summary>
@@ -53,6 +54,9 @@ public sealed class TensorType(DType dtype, int[] shape, int[] strides, bool req
     public bool RequiresGrad { get; } = requiresGrad;
     /// <summary>Device.</summary>
     public Device Device { get; } = device;
+
+    /// <summary>True when a size or stride is symbolic (depends on a dynamic dim).</summary>
+    public bool IsSymbolic => SymbolicDims.AnySymbolic(Shape) || SymbolicDims.AnySymbolic(Strides);
 
     /// <summary>The type of a concrete tensor.</summary>
     public static TensorType Of(Tensor t) => new(t.DType, t.Shape.ToArray(), t.Strides.ToArray(), t.RequiresGrad, t.Device);
@@ -82,8 +86,8 @@ public sealed class TensorType(DType dtype, int[] shape, int[] strides, bool req
     public override string ToString()
     {
         var parts = new List<string>();
-        parts.AddRange(Shape.Select(s => s.ToString(CultureInfo.InvariantCulture)));
-        if (Shape.Length > 0) parts.Add($"strides=[{string.Join(", ", Strides)}]");
+        parts.AddRange(Shape.Select(SymbolicDims.Format));
+        if (Shape.Length > 0) parts.Add($"strides=[{string.Join(", ", Strides.Select(SymbolicDims.Format))}]");
         parts.Add($"requires_grad={(RequiresGrad ? 1 : 0)}");
         parts.Add($"device={Device}");
         return $"{DTypeName(DType)}({string.Join(", ", parts)})";

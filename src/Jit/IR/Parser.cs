@@ -180,10 +180,10 @@ public static class Parser
         foreach (var part in SplitTopLevel(s[(p + 1)..^1], ','))
         {
             if (part.StartsWith("strides=", StringComparison.Ordinal))
-                strides = SplitTopLevel(part["strides=[".Length..^1], ',').Where(x => x.Length > 0).Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                strides = SplitTopLevel(part["strides=[".Length..^1], ',').Where(x => x.Length > 0).Select(SymbolicDims.Parse).ToArray();
             else if (part.StartsWith("requires_grad=", StringComparison.Ordinal)) requiresGrad = part.EndsWith('1');
             else if (part.StartsWith("device=", StringComparison.Ordinal)) device = Device.Parse(part["device=".Length..]);
-            else shape.Add(int.Parse(part, CultureInfo.InvariantCulture));
+            else shape.Add(SymbolicDims.Parse(part));
         }
         return new TensorType(dtype, shape.ToArray(), strides, requiresGrad, device);
     }

@@ -51,7 +51,7 @@ public sealed class ConstantPropagation : IGraphPass
     private static bool Foldable(Node n, HashSet<Value> mutated) =>
         n.Kind.Contains("::", StringComparison.Ordinal) && !n.Kind.StartsWith("prim::", StringComparison.Ordinal) &&
         OpRegistry.Contains(n.Kind) && n.Replay is null && !n.IsNondeterministic && !n.HasSideEffects &&
-        !PassUtil.IsInPlace(n) && n.Outputs.Count == 1 && n.Output.Type is TensorType t && Numel(t.Shape) <= MaxElements &&
+        !PassUtil.IsInPlace(n) && n.Outputs.Count == 1 && n.Output.Type is TensorType { IsSymbolic: false } t && Numel(t.Shape) <= MaxElements &&
         !mutated.Contains(n.Output) && n.Inputs.All(v => !mutated.Contains(v) && IsConstantArgument(v));
 
     private static bool IsConstantArgument(Value v) =>

@@ -74,10 +74,13 @@ public sealed class ElementwiseFusion : IGraphPass
         return changed;
     }
 
-    /// <summary>An elementwise op the code generator knows, on floating or bool tensors that broadcast to its output.</summary>
+    /// <summary>
+    /// An elementwise op the code generator knows, on floating or bool tensors that broadcast to its output and on
+    /// constant scalars (a size-dependent number, <c>prim::SymFloat</c>, is not a constant of the loop).
+    /// </summary>
     private static bool Fusible(Node n) =>
         FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
-        n.Inputs.All(v => v.Type is ScalarType || (v.TensorType is { } it && (it.DType.IsFloatingPoint() || it.DType == DType.Bool)
+        n.Inputs.All(v => (v.Type is ScalarType && !(v.Node is { } p && SymbolicScalar.Is(p))) || (v.TensorType is { } it && (it.DType.IsFloatingPoint() || it.DType == DType.Bool)
             && FusionLayout.BlockDims([it.Shape], t.Shape) is not null));
 
     /// <summary>

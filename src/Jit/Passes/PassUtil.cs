@@ -43,8 +43,8 @@ internal static class PassUtil
         return r;
     }
 
-    /// <summary>True when the tensor type is laid out contiguously (row-major).</summary>
-    public static bool IsContiguous(TensorType t) => t.Strides.Length == t.Shape.Length && Shapes.IsContiguous(t.Shape, t.Strides);
+    /// <summary>True when the tensor type is laid out contiguously (row-major), at every size of its symbolic dims.</summary>
+    public static bool IsContiguous(TensorType t) => SymbolicDims.IsContiguous(t.Shape, t.Strides);
 
     /// <summary>
     /// Values an in-place op may write to: the first input of every in-place op, followed up through ops

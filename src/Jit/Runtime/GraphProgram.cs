@@ -4,11 +4,13 @@ namespace Trace.Jit;
 /// A graph prepared for repeated runs: values numbered into slots of an array, each node's executor, argument
 /// slots and constant resolved once, int lists built once, and (optionally) a <see cref="MemoryPlan"/>.
 /// Specializations keep one per graph; <see cref="Interpreter.Run(Graph, IReadOnlyList{Tensor})"/> prepares one per call.
-/// The graph must not change after preparation.
+/// The graph must not change after preparation. A symbolic graph (sizes that depend on dynamic dims) binds its size
+/// symbols at each call (<see cref="SymbolBinder"/>) and evaluates its <c>prim::SymInt</c>/<c>prim::SymFloat</c> nodes
+/// and its fusion groups' sizes from them.
 /// </summary>
 internal sealed class GraphProgram
 {
-    private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op }
+    private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op, Size }
 
     private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute);
 
@@ -18,6 +20,8 @@ internal sealed class GraphProgram
     private readonly int[] _outputs;
     private readonly bool[] _outputIsConstant;
     private readonly int[] _outputOfStep;   // per step: the graph output it produces as a fresh tensor, or -1
+    private readonly SymbolBinder? _binder;  // null for a graph without symbolic sizes
+    private readonly bool _checkShapes;      // under Jit.SelfCheck: every op's output has the size its symbolic type evaluates to
 
     public GraphProgram(Graph graph, bool planMemory)
     {
@@ -41,6 +45,7 @@ internal sealed class GraphProgram
                     n.Inputs.All(v => v.Node is { Kind: "prim::Constant", Attribute: long }) ? n.Inputs.Select(v => (long)v.Node!.Attribute!).ToArray() : null, null),
                 "prim::FusionGroup" => new Step(n, StepKind.FusionGroup, args, output, null, null),
                 "prim::ValueGuard" => new Step(n, StepKind.Guard, args, output, null, null),
+                SymbolicScalar.IntKind or SymbolicScalar.FloatKind => new Step(n, StepKind.Size, args, output, SymbolicScalar.Expression(n), null),
                 _ => new Step(n, StepKind.Op, args, output, null, n.Replay is { } replay ? a => replay([.. a.Select(x => x as Tensor)]) : OpRegistry.Resolve(n.Kind)),
             };
             steps.Add(step);
@@ -55,7 +60,15 @@ internal sealed class GraphProgram
             if (graph.Outputs[i].Node is { } p && MemoryPlan.FreshKinds.Contains(p.Kind) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
                 _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
+        _binder = SymbolBinder.For(graph);
+        _checkShapes = _binder is not null && Jit.SelfCheck;
     }
+
+    /// <summary>True when the graph's sizes depend on size symbols bound at each call.</summary>
+    public bool IsSymbolic => _binder is not null;
+
+    /// <summary>The size symbols' values for a call on <paramref name="inputs"/> (null for a static graph); checks the inputs' sizes.</summary>
+    public long[]? BindSymbols(IReadOnlyList<Tensor> inputs) => _binder?.Bind(inputs, null);
 
     /// <summary>Buffer reuse for the graph's intermediates, or null.</summary>
     public MemoryPlan? Plan { get; }
@@ -64,17 +77,20 @@ internal sealed class GraphProgram
     /// Runs the graph; intermediates use the memory plan when no tape is recorded and no other run holds it.
     /// <paramref name="outputBuffers"/> (optional, one per output, null entries allowed) are arrays the caller
     /// gives up for the outputs: an output made by a fresh op is written into its array when type and size match.
+    /// <paramref name="symbols"/> are the size symbols' values when the caller bound them (a backward graph gets its
+    /// forward's); otherwise a symbolic graph binds them from its inputs.
     /// </summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
-    public Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null)
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null, long[]? symbols = null)
     {
         if (inputs.Count != _graph.Inputs.Count)
             throw new ArgumentException($"JIT: graph expects {_graph.Inputs.Count} inputs ({string.Join(", ", _graph.Inputs)}), got {inputs.Count}.");
+        var bound = _binder?.Bind(inputs, symbols) ?? symbols;
         var plan = Plan;
         bool planned = plan is not null && !(Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) && plan.TryEnter();
         try
         {
-            return RunSteps(inputs, planned ? plan : null, outputBuffers);
+            return RunSteps(inputs, planned ? plan : null, outputBuffers, bound);
         }
         finally
         {
@@ -90,7 +106,7 @@ internal sealed class GraphProgram
         else plan?.Offer(index);
     }
 
-    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan, Array?[]? outputBuffers)
+    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan, Array?[]? outputBuffers, long[]? symbols)
     {
         var env = new object?[_slots];
         for (int i = 0; i < inputs.Count; i++) env[i] = inputs[i];
@@ -110,6 +126,12 @@ internal sealed class GraphProgram
                 case StepKind.List:
                     env[step.Output] = step.Value ?? step.Args.Select(a => env[a] is long l ? l : throw new InvalidOperationException($"JIT: {step.Node} expects int elements.")).ToArray();
                     continue;
+                case StepKind.Size:
+                {
+                    long v = ((SymExpr)step.Value!).Evaluate(symbols ?? throw new InvalidOperationException($"JIT: {step.Node} needs the graph's size symbols, which are not bound."));
+                    env[step.Output] = step.Node.Kind == SymbolicScalar.FloatKind ? (object)(double)v : v;
+                    continue;
+                }
                 case StepKind.Guard:
                     CheckGuard(step.Node, (Tensor)env[step.Args[0]]!);
                     break;
@@ -118,7 +140,7 @@ internal sealed class GraphProgram
                     var groupInputs = new Tensor[step.Args.Length];
                     for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = (Tensor)env[step.Args[k]]!;
                     Offer(index, plan, outputBuffers);
-                    var output = RunFusionGroup(step.Node, groupInputs);
+                    var output = RunFusionGroup(step.Node, groupInputs, symbols);
                     Storage.Offered = null;
                     env[step.Output] = output;
                     plan?.Adopt(index, output, groupInputs);
@@ -131,6 +153,7 @@ internal sealed class GraphProgram
                     Offer(index, plan, outputBuffers);
                     var output = step.Execute!(args);
                     Storage.Offered = null;
+                    if (_checkShapes) CheckShape(step.Node, output, symbols);
                     env[step.Output] = output;
                     plan?.Adopt(index, output, args);
                     break;
@@ -152,16 +175,27 @@ internal sealed class GraphProgram
     /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
     /// compiled) its body is interpreted op by op, which records autograd as usual.
     /// </summary>
-    private static Tensor RunFusionGroup(Node n, Tensor[] inputs)
+    private static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
     {
         var body = n.Subgraph!;
         bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
         if (!needsGrad)
         {
             n.Compiled ??= FusedKernel.TryCompile(body, out _) ?? FusedKernel.Unavailable;
-            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, n.Output.TensorType!.Shape);
+            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols);
         }
-        return Interpreter.Run(body, inputs)[0];
+        return new GraphProgram(body, planMemory: false).Run(inputs, symbols: symbols)[0];
+    }
+
+    /// <summary>The output of a symbolic graph's op has the sizes its type says at this call's symbols (a self-check).</summary>
+    private static void CheckShape(Node n, Tensor output, long[]? symbols)
+    {
+        if (symbols is null || n.Outputs.Count != 1 || n.Output.TensorType is not { } t) return;
+        var expected = SymbolicDims.Evaluate(t.Shape, symbols);
+        if (!output.Shape.SequenceEqual(expected))
+            throw new InvalidOperationException(
+                $"JIT self-check: {n.Kind} produced shape {Shapes.Format(output.Shape)}, but its symbolic type {SymbolicDims.FormatShape(t.Shape)} is {Shapes.Format(expected)} " +
+                $"at {string.Join(", ", symbols.Select((v, s) => $"s{s} = {v}"))}.");
     }
 
     private static Tensor CopyOf(Tensor t)

@@ -12,6 +12,8 @@ namespace Trace.Jit;
 /// <item>A slot's array is adopted from the first call's output (only if that storage is exactly the
 /// output's size and belongs to none of the op's inputs); later calls offer it to the op's allocation
 /// (<see cref="Storage.Offered"/>).</item>
+/// <item>In a symbolic graph (dynamic dims) slots are shared by values whose element counts are the same
+/// expression; a slot's array is adopted again whenever a call's size differs from the array's.</item>
 /// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive) and
 /// one call at a time: a concurrent or re-entrant call runs unplanned.</item>
 /// </list>
@@ -74,14 +76,14 @@ internal sealed class MemoryPlan
             if (roots.TryGetValue(o, out var r)) escapes.UnionWith(r);
 
         var slotOf = Enumerable.Repeat(-1, g.Nodes.Count).ToArray();
-        var slotKey = new List<(DType, long)>();
+        var slotKey = new List<(DType, long, int)>();   // dtype, static element count, symbolic element count code
         var slotFreeAfter = new List<int>();
         foreach (var n in g.Nodes)
         {
             if (!FreshKinds.Contains(n.Kind) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
             int at = index[n];
             int end = lastUse.GetValueOrDefault(n, at);
-            var key = (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b));
+            var key = SymbolicDims.AnySymbolic(t.Shape) ? (t.DType, -1L, SymbolicDims.Numel(t.Shape)) : (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b), 0);
             if (key.Item2 == 0) continue;
             // A slot is free for this node once its previous occupant's last reader ran before this node.
             int slot = Enumerable.Range(0, slotKey.Count).FirstOrDefault(s => slotKey[s] == key && slotFreeAfter[s] < at, -1);
@@ -114,8 +116,9 @@ internal sealed class MemoryPlan
     public void Adopt(int nodeIndex, Tensor output, object?[] inputs)
     {
         int s = _slotOf[nodeIndex];
-        if (s < 0 || _buffers[s] is not null) return;
-        if (output.Storage is not { } storage || storage.Length != output.Numel || output.StorageOffset != 0) return;
+        if (s < 0 || output.Storage is not { } storage || storage.Length != output.Numel || output.StorageOffset != 0) return;
+        // Kept until a call of another size (a symbolic slot) needs an array of another length.
+        if (_buffers[s] is { } held && held.Length == storage.Length) return;
         foreach (var i in inputs)
             if (i is Tensor t && ReferenceEquals(t.Storage, storage)) return;
         _buffers[s] = storage switch

@@ -38,7 +38,7 @@ public sealed class OpProfile : IDisposable
         string kind = n.Subgraph is { } body
             ? "FusionGroup[" + string.Join(",", body.Nodes.Where(b => b.Kind.StartsWith("aten::", StringComparison.Ordinal)).Select(b => b.Kind[6..])) + "]"
             : n.Kind;
-        string key = n.Outputs.Count == 1 && n.Output.TensorType is { } t ? $"{kind} {Shapes.Format(t.Shape)}" : kind;
+        string key = n.Outputs.Count == 1 && n.Output.TensorType is { } t ? $"{kind} {SymbolicDims.FormatShape(t.Shape)}" : kind;
         _rows.TryGetValue(key, out var r);
         _rows[key] = (r.Ms + ms, r.Count + 1);
     }

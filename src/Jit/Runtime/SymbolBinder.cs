@@ -1,0 +1,94 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// Binds the size symbols of a symbolic graph (<see cref="SymbolicDims"/>) at a call: symbol <c>si</c> takes the
+/// size of the first graph input dim typed exactly <c>si</c>, and every input's sizes are then checked against
+/// its type (static sizes equal, symbolic sizes equal to their expression), so that a call the graph does not
+/// describe is an error rather than a wrong result. A graph whose symbols are not all input dims (a backward
+/// graph, a fusion body) takes the values bound by the graph that runs it.
+/// </summary>
+internal sealed class SymbolBinder
+{
+    private readonly Graph _graph;
+    private readonly (int Input, int Dim)[] _sources;
+
+    private SymbolBinder(Graph graph, int count)
+    {
+        _graph = graph;
+        _sources = Enumerable.Repeat((-1, -1), count).ToArray();
+        for (int i = 0; i < graph.Inputs.Count; i++)
+        {
+            if (graph.Inputs[i].TensorType is not { } t) continue;
+            for (int d = 0; d < t.Shape.Length; d++)
+                if (SymbolicDims.IsSymbolic(t.Shape[d]) && SymbolicDims.Decode(t.Shape[d]).BareSymbol is int s && _sources[s].Input < 0)
+                    _sources[s] = (i, d);
+        }
+    }
+
+    /// <summary>Number of symbols the graph uses.</summary>
+    public int Count => _sources.Length;
+
+    /// <summary>A binder for <paramref name="g"/>, or null when nothing in it (types, size nodes, fusion bodies) is symbolic.</summary>
+    public static SymbolBinder? For(Graph g)
+    {
+        int count = SymbolCount(g);
+        return count == 0 ? null : new SymbolBinder(g, count);
+    }
+
+    /// <summary>One more than the largest symbol index anywhere in <paramref name="g"/>.</summary>
+    public static int SymbolCount(Graph g)
+    {
+        int count = 0;
+        void See(JitType type)
+        {
+            if (type is TensorType t && t.IsSymbolic) count = Math.Max(count, SymbolicDims.SymbolCount(t.Shape.Concat(t.Strides)));
+        }
+        foreach (var v in g.Inputs) See(v.Type);
+        foreach (var n in g.Nodes)
+        {
+            foreach (var o in n.Outputs) See(o.Type);
+            if (SymbolicScalar.Is(n)) count = Math.Max(count, SymbolicScalar.Expression(n).SymbolCount);
+            if (n.Subgraph is { } body) count = Math.Max(count, SymbolCount(body));
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// The symbols' values for a call on <paramref name="inputs"/>: <paramref name="given"/> when the caller bound
+    /// them, else read from the inputs' sizes; either way the inputs are checked against their types.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input's sizes do not fit its symbolic type.</exception>
+    public long[] Bind(IReadOnlyList<Tensor> inputs, long[]? given)
+    {
+        long[] values;
+        if (given is not null)
+        {
+            if (given.Length < Count) throw new InvalidOperationException($"JIT: the graph uses {Count} size symbols, {given.Length} were bound.");
+            values = given;
+        }
+        else
+        {
+            values = new long[Count];
+            for (int s = 0; s < Count; s++)
+            {
+                var (i, d) = _sources[s];
+                if (i < 0)
+                    throw new InvalidOperationException($"JIT: size symbol s{s} is not the size of any input dim of this graph; it must be run with the sizes bound by its caller.");
+                values[s] = inputs[i].Shape[d];
+            }
+        }
+        for (int i = 0; i < _graph.Inputs.Count && i < inputs.Count; i++)
+        {
+            if (_graph.Inputs[i].TensorType is not { } t) continue;
+            var actual = inputs[i].Shape;
+            bool ok = actual.Count == t.Shape.Length;
+            for (int d = 0; ok && d < actual.Count; d++)
+                ok = !SymbolicDims.IsSymbolic(t.Shape[d]) ? actual[d] == t.Shape[d] : SymbolicDims.Decode(t.Shape[d]).Evaluate(values) == actual[d];
+            if (!ok)
+                throw new ArgumentException(
+                    $"JIT: input %{_graph.Inputs[i].Name} has shape {Shapes.Format(actual)}, but the graph expects {SymbolicDims.FormatShape(t.Shape)} " +
+                    $"with {string.Join(", ", values.Select((v, s) => $"s{s} = {v}"))}.");
+        }
+        return values;
+    }
+}
