@@ -5,7 +5,17 @@ namespace Trace;
 public sealed partial class Tensor
 {
     /// <summary>This tensor if already contiguous, else a contiguous copy.</summary>
-    public Tensor Contiguous() => IsContiguous ? this : Clone();
+    public Tensor Contiguous()
+    {
+        if (!Dispatch.IsObserved) return IsContiguous ? this : Clone();
+        // Traced as one aten::contiguous op whatever the layout, as in PyTorch: a size-1 dim can make contiguous a
+        // layout that needs a copy at other sizes. The result is then a new alias when no copy is needed.
+        Tensor r;
+        using (Dispatch.Internal())
+        using (Autograd.NoGrad())
+            r = IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone();
+        return Dispatch.Record("aten::contiguous", r, this, g => g);
+    }
 
     /// <summary>A contiguous copy with its own storage.</summary>
     public Tensor Clone()

@@ -18,13 +18,25 @@ public sealed partial class Tensor
         return Dispatch.Record(new OpCall("aten::view", newShape), AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
     }
 
-    /// <summary>Same data with a new shape: a view when possible, else a contiguous copy.</summary>
+    /// <summary>
+    /// Same data with a new shape: a view when possible, else a contiguous copy. Either way it is one
+    /// <c>aten::reshape</c> op, as in PyTorch, so a trace does not depend on which it was (a size-1 dim can make a
+    /// layout viewable that needs a copy at other sizes).
+    /// </summary>
     public Tensor Reshape(params int[] shape)
     {
         var newShape = InferShape(shape, "aten::reshape");
-        var st = ViewStrides(newShape);
-        return st is null ? Contiguous().View(newShape)
-            : Dispatch.Record(new OpCall("aten::reshape", newShape), AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
+        Tensor r;
+        if (ViewStrides(newShape) is { } st) r = AsStrided(newShape, st, StorageOffset);
+        else
+        {
+            Tensor copy;
+            using (Dispatch.Internal())
+            using (Autograd.NoGrad())
+                copy = Clone();
+            r = copy.AsStrided(newShape, Shapes.ContiguousStrides(newShape), 0);
+        }
+        return Dispatch.Record(new OpCall("aten::reshape", newShape), r, this, g => g.Reshape(_shape));
     }
 
     /// <summary>Reshape to <paramref name="other"/>'s shape.</summary>

@@ -36,10 +36,12 @@ public sealed class DifferentiableGraph
 
     /// <summary>
     /// Extends the trace in <paramref name="tracer"/> (whose graph returns the forward outputs) with the backward
-    /// computation and splits it; null, with the <paramref name="reason"/>, when the model is outside what the
-    /// compiled backward handles — the caller then keeps the forward graph and the eager tape.
+    /// computation: the tracer's graph becomes the joint graph (inputs: the call's, then <c>grad_output</c>; outputs:
+    /// the forward output, then the gradients) and the result says which call input each gradient belongs to. Null,
+    /// with the <paramref name="reason"/>, when the model is outside what the compiled backward handles — the caller
+    /// then keeps (a copy of) the forward graph and the eager tape. <see cref="Build"/> compiles the joint graph.
     /// </summary>
-    internal static DifferentiableGraph? TryBuild(Tracer tracer, Tensor[] outputs, IReadOnlyList<Tensor> callInputs, TraceOptions options, out string? reason)
+    internal static int[]? TraceBackward(Tracer tracer, Tensor[] outputs, IReadOnlyList<Tensor> callInputs, out string? reason)
     {
         reason = null;
         var joint = tracer.Graph;
@@ -70,6 +72,16 @@ public sealed class DifferentiableGraph
             joint.Outputs.Add(tracer.ValueOf(g));
             gradInputs.Add(diff[k]);
         }
+        return [.. gradInputs];
+    }
+
+    /// <summary>
+    /// Optimizes a joint graph recorded by <see cref="TraceBackward"/> and splits it into the forward and
+    /// backward graphs (it may be symbolic: the sizes of dynamic dims); null, with the reason, when it cannot be split.
+    /// </summary>
+    internal static DifferentiableGraph? Build(Graph joint, int[] gradInputs, TraceOptions options, out string? reason)
+    {
+        reason = null;
         var cleaned = options.Optimize ? PassPipeline.Optimize(joint.Clone(), verify: Jit.SelfCheck) : joint.Clone();
         Partitioner.Result parts;
         try
@@ -82,7 +94,7 @@ public sealed class DifferentiableGraph
             return null;
         }
         Graph Finish(Graph g) => options.Optimize ? PassPipeline.Optimize(g, verify: Jit.SelfCheck, fuse: options.Fuse) : g;
-        return new DifferentiableGraph(Finish(parts.Forward), Finish(parts.Backward), parts.BackwardInputs, [.. gradInputs]);
+        return new DifferentiableGraph(Finish(parts.Forward), Finish(parts.Backward), parts.BackwardInputs, gradInputs);
     }
 
     /// <summary>Runs the forward graph; when gradients are needed, its output's grad_fn runs the backward graph.</summary>
@@ -97,13 +109,15 @@ public sealed class DifferentiableGraph
     {
         private Tensor[] _inputs = [];
         private Tensor[] _outputs = [];
+        private long[]? _symbols;   // the forward's size symbols, which the backward graph's sizes also use
 
         public override string Name => "prim::DifferentiableGraph";
 
         protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
         {
             _inputs = inputs;
-            _outputs = graph.ForwardProgram.Run(inputs);
+            _symbols = graph.ForwardProgram.BindSymbols(inputs);
+            _outputs = graph.ForwardProgram.Run(inputs, symbols: _symbols);
             ctx.SaveForBackward([.. graph.BackwardInputs.Where(s => s.Source != BackwardSource.GradOutput).Select(Source)]);
             return _outputs[0];
         }
@@ -113,7 +127,7 @@ public sealed class DifferentiableGraph
             if (Autograd.IsEnabled)
                 throw new NotSupportedException("JIT: a higher-order gradient (createGraph) through a compiled backward graph is not supported; trace with TraceOptions { CompileBackward = false } to differentiate the backward.");
             var args = graph.BackwardInputs.Select(s => s.Source == BackwardSource.GradOutput ? gradOutput : Source(s)).ToArray();
-            var grads = graph.BackwardProgram.Run(args);
+            var grads = graph.BackwardProgram.Run(args, symbols: _symbols);
             var result = new Tensor?[_inputs.Length];
             for (int k = 0; k < grads.Length; k++) result[graph.GradInputs[k]] = grads[k];
             return result;

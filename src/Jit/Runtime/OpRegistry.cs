@@ -72,6 +72,7 @@ public static class OpRegistry
         ["aten::select"] = a => a.T(0).Select(a.I(1), a.I(2)),
         ["aten::slice_backward"] = a => a.T(0).SliceBackward(a.Ints(1), a.I(2), a.I(3), a.I(4)),
         ["aten::clone"] = a => a.T(0).Clone(),
+        ["aten::contiguous"] = a => a.T(0).Contiguous(),
         ["aten::detach"] = a => a.T(0).Detach(),
         ["aten::to"] = a => a.T(0).To(ScalarTypes.FromCode(a.L(1))),
         ["aten::cat"] = a => Tensor.Cat(a.Tensors(0, a.Count - 1), a.I(a.Count - 1)),

@@ -31,6 +31,17 @@ public sealed record TraceOptions
     /// </summary>
     public bool CompileBackward { get; init; } = true;
 
+    /// <summary>
+    /// Dims whose size varies between calls (batch size, sequence length): entry i lists input i's dynamic dims
+    /// (negative dims count from the end), e.g. <c>DynamicDims = [[0, 1]]</c> for a (B, T, C) input. As with
+    /// <c>torch._dynamo.mark_dynamic</c> (see also <see cref="Jit.MarkDynamic"/>), calls that differ only in these sizes
+    /// share one symbolic specialization: its graph's sizes are formulas of the symbols (<c>Float(s0, s1, 16, ...)</c>),
+    /// its fusion kernels take sizes at run time, and its value guards stay guards. The first call at each new size is
+    /// traced and must match that graph exactly — .NET code may branch on a size where no graph can see it — so a
+    /// model whose structure depends on the size gets separate specializations (<see cref="TracedModule.ExplainLastRetrace"/> says why).
+    /// </summary>
+    public IReadOnlyList<int[]> DynamicDims { get; init; } = [];
+
     /// <summary>Run the optimization passes (on by default).</summary>
     public bool Optimize { get; init; } = true;
 }

@@ -15,6 +15,7 @@ public sealed class TracedModule
     private readonly Func<IReadOnlyList<(string Name, Tensor Tensor)>> _parameters;
     private readonly string[] _inputNames;
     private readonly List<Specialization> _specializations = [];
+    private readonly DynamicShapes _dynamic;
     private bool _warned;
 
     internal TracedModule(string name, Func<Tensor[], Tensor[]> eager, Func<IReadOnlyList<(string, Tensor)>> parameters, string[] inputNames, TraceOptions options)
@@ -24,6 +25,7 @@ public sealed class TracedModule
         _parameters = parameters;
         _inputNames = inputNames;
         Options = options;
+        _dynamic = new DynamicShapes(this, _specializations);
     }
 
     /// <summary>The traced model's name (the module's type or "function").</summary>
@@ -101,7 +103,7 @@ public sealed class TracedModule
         string? failedGuard = null;
         foreach (var s in _specializations)
         {
-            if (!s.Signature.Equals(signature)) continue;
+            if (!s.Accepts(signature)) continue;
             try
             {
                 var outputs = RunSpecialization(s, [.. all, .. s.Lifted], outputBuffers);
@@ -148,27 +150,26 @@ public sealed class TracedModule
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
         Phase("record");
-        DifferentiableGraph? diff = null;
+        int[]? gradInputs = null;
         string? eagerBackward = null;
         var forwardRaw = raw;
         var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
         if (Options.CompileBackward && !ComputesGradients && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
         {
-            var forwardOnly = raw.Clone();
-            diff = DifferentiableGraph.TryBuild(tracer, outputs, callInputs, Options, out eagerBackward);
-            if (diff is null) raw = forwardOnly;
-            forwardRaw = forwardOnly;
-            Phase("backward trace, passes, split, fusion");
+            forwardRaw = raw.Clone();
+            gradInputs = DifferentiableGraph.TraceBackward(tracer, outputs, callInputs, out eagerBackward);
+            if (gradInputs is null) raw = forwardRaw;
+            Phase("backward trace");
         }
-        if (Jit.SelfCheck) SelfCheck(raw);
-        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: Jit.SelfCheck, fuse: Options.Fuse) : raw);
-        if (diff is not null && Jit.SelfCheck)
+        var recording = new Recording(signature, raw, forwardRaw, [.. tracer.LiftedInputs], gradInputs, eagerBackward);
+        // A new size of a dynamic dim: served by a symbolic specialization it fits, or unified with earlier traces into one.
+        if (_dynamic.TryServe(recording, inputs, parameters, out var served, out var observed))
         {
-            SelfCheck(diff.Forward);
-            SelfCheck(diff.Backward);
+            _last = served;
+            return outputs;
         }
-        var s = new Specialization(signature, raw, optimized, tracer.LiftedInputs.ToArray(), diff, eagerBackward) { CheckGraph = forwardRaw };
-        Phase("passes, memory plans");
+        var s = Build(recording, observed);
+        Phase("passes, split, fusion, memory plans");
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {
             TraceChecker.Check(this, s, inputs, parameters, isExample: true);
@@ -179,6 +180,30 @@ public sealed class TracedModule
         _last = s;
         return outputs;
     }
+
+    /// <summary>Compiles a recorded trace: the compiled backward when it has one, the passes, fusion and memory plans.</summary>
+    internal Specialization Build(Recording r, DynamicInfo? dynamic)
+    {
+        var raw = r.Raw;
+        DifferentiableGraph? diff = null;
+        string? eagerBackward = r.EagerBackward;
+        if (r.GradInputs is { } gradInputs)
+        {
+            diff = DifferentiableGraph.Build(raw, gradInputs, Options, out eagerBackward);
+            if (diff is null) raw = r.ForwardRaw;
+        }
+        if (Jit.SelfCheck) SelfCheck(raw);
+        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: Jit.SelfCheck, fuse: Options.Fuse) : raw);
+        if (diff is not null && Jit.SelfCheck)
+        {
+            SelfCheck(diff.Forward);
+            SelfCheck(diff.Backward);
+        }
+        return new Specialization(r.Signature, raw, optimized, r.Lifted, diff, eagerBackward) { CheckGraph = r.ForwardRaw, Dynamic = dynamic };
+    }
+
+    /// <summary>Adds to the reason <see cref="ExplainLastRetrace"/> gives for the current retrace.</summary>
+    internal void NoteRetrace(string note) => _lastRetrace = _lastRetrace is null ? note : $"{_lastRetrace}; {note}";
 
     internal Tensor[] RunEager(Tensor[] inputs) => _eager(inputs);
 
@@ -223,6 +248,15 @@ public sealed class TracedModule
         /// same order as eager, so a difference means the trace missed something, never a summation order.
         /// </summary>
         public Graph CheckGraph { get; init; } = RawGraph;
+
+        /// <summary>
+        /// Set when the module has dynamic dims: the traces this specialization stands for and, for a symbolic one,
+        /// its size symbols and the sizes it serves.
+        /// </summary>
+        public DynamicInfo? Dynamic { get; init; }
+
+        /// <summary>Whether a call with <paramref name="signature"/> runs this specialization.</summary>
+        public bool Accepts(Signature signature) => Dynamic?.Symbolic is { } sym ? sym.Accepts(signature) : Signature.Equals(signature);
 
         /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
         internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;
