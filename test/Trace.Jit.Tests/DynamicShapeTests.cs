@@ -46,4 +46,207 @@ public sealed class DynamicShapeTests
         }
         StringAssert.Contains(traced.Graph.ToString(), "Float(2, s0, 16, strides=[16*s0, 16, 1]");
     }
+
+    [TestMethod]
+    public void OneSpecializationServesEveryBatchSize()
+    {
+        var g = new Generator(12);
+        var model = new Sequential(new ParallelBlock(20, 8, g), new LayerNorm(8), new Linear(8, 3, generator: g), new Softmax(-1));
+        TracedModule traced;
+        using (Autograd.NoGrad()) traced = Jit.Trace(model, Tensor.Randn([4, 20], generator: g), Dims([0]));
+        foreach (int b in new[] { 4, 7, 1, 64, 2, 7, 33, 5, 1, 130 })
+        {
+            using var _ = Autograd.NoGrad();
+            var x = Tensor.Randn([b, 20], generator: g);
+            TraceAssert.AllClose(model.Forward(x), traced.Forward(x), 1e-5, 1e-6, $"B = {b}");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        var text = traced.Graph.ToString();
+        StringAssert.Contains(text, "%input : Float(s0, 20, strides=[20, 1], requires_grad=0, device=cpu)");
+        StringAssert.Contains(text, "Float(s0, 3, strides=[3, 1]");
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "prim::FusionGroup"), "the symbolic graph is fused:\n" + text);
+        Assert.IsFalse(traced.GeneratedCode.Contains("not compiled"), traced.GeneratedCode);
+    }
+
+    [TestMethod]
+    public void SymbolicGraphsPrintTheirSymbolsAndRoundTrip()
+    {
+        var g = new Generator(13);
+        var model = new CausalSelfAttention(16, 4, 32, g);
+        TracedModule traced;
+        using (Autograd.NoGrad())
+        {
+            traced = Jit.Trace(model, Jit.MarkDynamic(Tensor.Randn([2, 3, 16], generator: g), 0, 1));
+            traced.Forward(Tensor.Randn([3, 5, 16], generator: g));
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        StringAssert.Contains(traced.ExplainLastRetrace(), "unified 2 traces into one symbolic specialization (s0 = input.size(0), s1 = input.size(1))");
+        foreach (var graph in new[] { traced.Graph, traced.RawGraph })
+        {
+            var text = graph.ToString();
+            StringAssert.Contains(text, "%input : Float(s0, s1, 16, strides=[16*s1, 16, 1], requires_grad=0, device=cpu)");
+            StringAssert.Contains(text, "prim::SymInt[value=\"s0*s1\"]()", "View(B*T, C)");
+            StringAssert.Contains(text, "Float(s0, 4, s1, s1, strides=[4*s1*s1, s1*s1, s1, 1]", "the attention scores (B, H, T, T)");
+            Assert.AreEqual(text, Parser.Parse(text, graph.TensorConstants).ToString());
+            GraphVerifier.Lint(Parser.Parse(text, graph.TensorConstants));
+        }
+        StringAssert.Contains(traced.Code, "(s0*s1)");
+    }
+
+    /// <summary>Branches on its batch size in .NET: the structure of its trace depends on the size.</summary>
+    private sealed class SizeBranch(Generator g) : Module
+    {
+        private readonly Linear linear = new(6, 6, generator: g);
+
+        public override Tensor Forward(Tensor x) => x.Size(0) > 4 ? linear.Forward(x).Relu() : linear.Forward(x).Tanh();
+    }
+
+    [TestMethod]
+    public void AStructureThatDependsOnTheSizeIsNotUnified()
+    {
+        var g = new Generator(14);
+        var model = new SizeBranch(g);
+        TracedModule traced;
+        using (Autograd.NoGrad()) traced = Jit.Trace(model, Tensor.Randn([2, 6], generator: g), Dims([0]));
+        string? reason = null;
+        foreach (int b in new[] { 2, 3, 4, 5, 6, 8, 3, 7, 4, 5 })
+        {
+            using var _ = Autograd.NoGrad();
+            var x = Tensor.Randn([b, 6], generator: g);
+            TraceAssert.AllClose(model.Forward(x), traced.Forward(x), 1e-6, 1e-7, $"B = {b}");
+            if (b == 5 && reason is null) reason = traced.ExplainLastRetrace();
+        }
+        // Sizes 2-4 share one symbolic specialization, 5-8 another: never the branch of the other side.
+        Assert.AreEqual(2, traced.SpecializationCount, traced.ExplainLastRetrace());
+        StringAssert.Contains(reason, "dynamic dims not unified, traced as a static specialization: the traces at (s0 = 2) and (s0 = 5) differ in structure");
+        StringAssert.Contains(reason, "aten::tanh");
+    }
+
+    [TestMethod]
+    public void ANumberWithNoSizeFormulaIsNotUnified()
+    {
+        // A tensor built in .NET from the size (not from tensor ops) is a different constant at each size.
+        static Tensor F(Tensor x) => x * Tensor.From(Enumerable.Range(0, x.Size(0)).Select(i => (float)(i * i)).ToArray()).Unsqueeze(1);
+        var g = new Generator(15);
+        var traced = Jit.Trace(F, Tensor.Randn([3, 2], generator: g), Dims([0]));
+        foreach (int b in new[] { 3, 5, 4 })
+        {
+            var x = Tensor.Randn([b, 2], generator: g);
+            TraceAssert.AllClose(F(x), traced.Forward(x), 0, 0, $"B = {b}");
+        }
+        Assert.AreEqual(3, traced.SpecializationCount);
+        StringAssert.Contains(traced.ExplainLastRetrace(), "differ in structure (tensor constant 0 (torch.float32");
+        // Floor division of a size: a float constant that no c·m + d formula fits.
+        static Tensor H(Tensor x) => x * (double)(x.Size(0) / 2);
+        traced = Jit.Trace(H, Tensor.Randn([2, 2], generator: g), Dims([0]));
+        var reasons = new List<string?>();
+        foreach (int b in new[] { 2, 3, 4, 5, 6, 7 })
+        {
+            var x = Tensor.Randn([b, 2], generator: g);
+            TraceAssert.AllClose(H(x), traced.Forward(x), 0, 0, $"B = {b}");
+            reasons.Add(traced.ExplainLastRetrace());
+        }
+        // 2 and 3 (both 1), then 4 and 5 (2), then 6 and 7 (3) unify: equal numbers are constants.
+        Assert.AreEqual(3, traced.SpecializationCount, string.Join("\n", reasons));
+        StringAssert.Contains(reasons[2], "is 1, 1, 2 in the traces: a size-dependent float that is not a formula of the sizes");
+    }
+
+    [TestMethod]
+    public void ValueGuardsStayGuards()
+    {
+        // The branch reads a value of the second input into .NET: a value guard in the symbolic graph as in a static one.
+        static Tensor F(Tensor[] v) => v[1].Item() > 0 ? v[0].Exp() : v[0].Neg();
+        var g = new Generator(16);
+        var traced = Jit.Trace(F, [Tensor.Randn([2, 3], generator: g), Tensor.Ones(1)], Dims([0]));
+        foreach (var (b, flag) in new[] { (2, 1.0), (5, 1.0), (3, 1.0), (3, -1.0), (4, -1.0), (2, 1.0) })
+        {
+            Tensor[] inputs = [Tensor.Randn([b, 3], generator: g), Tensor.Full([1], flag)];
+            TraceAssert.AllClose(F(inputs), traced.Call(inputs)[0], 0, 0, $"B = {b}, flag {flag}");
+        }
+        Assert.AreEqual(2, traced.SpecializationCount, traced.ExplainLastRetrace());
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "prim::ValueGuard"), traced.Graph.ToString());
+        StringAssert.Contains(traced.Graph.ToString(), "Float(s0, 3,");
+    }
+
+    [TestMethod]
+    public void DimsOfEqualSizeShareASymbolUntilTheyDiffer()
+    {
+        static Tensor F(Tensor[] v) => v[0].Matmul(v[1]);   // (n, k) @ (k, m): k is the inner size of both
+        var g = new Generator(17);
+        var traced = Jit.Trace(F, [Tensor.Randn([3, 3], generator: g), Tensor.Randn([3, 2], generator: g)], Dims([0, 1], [0]));
+        foreach (var (n, k) in new[] { (3, 3), (4, 4), (5, 5), (2, 6), (7, 3), (5, 5) })
+        {
+            Tensor[] inputs = [Tensor.Randn([n, k], generator: g), Tensor.Randn([k, 2], generator: g)];
+            TraceAssert.AllClose(F(inputs), traced.Call(inputs)[0], 1e-6, 1e-6, $"n = {n}, k = {k}");
+            if (n == 4) StringAssert.Contains(traced.Graph.ToString(), "%x0 : Float(s0, s0,", "while n = k in every trace, one symbol");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        StringAssert.Contains(traced.Graph.ToString(), "%x0 : Float(s0, s1, strides=[s1, 1]");
+        StringAssert.Contains(traced.Graph.ToString(), "%x1 : Float(s1, 2, strides=[2, 1]");
+    }
+
+    [TestMethod]
+    public void GradientsThroughTheCompiledBackwardAtEverySize()
+    {
+        var g = new Generator(18);
+        var model = new CausalSelfAttention(16, 4, 32, g);
+        var ps = model.Parameters().ToList();
+        Tensor Leaf(int b, int t) => Tensor.Randn([b, t, 16], generator: g).RequiresGrad_();
+        var traced = Jit.Trace(model, Leaf(2, 3), Dims([0, 1]));
+        // The first call at a new size is its trace (an eager run); the second runs the compiled graphs.
+        foreach (var (b, t, compiled) in new[] { (2, 3, true), (2, 5, false), (2, 5, true), (3, 4, false), (3, 4, true), (1, 7, false), (1, 7, true), (2, 3, true) })
+        {
+            var x = Leaf(b, t);
+            var xt = NoGradClone(x).RequiresGrad_();
+            var w = Tensor.Randn([b, t, 16], generator: g);
+            foreach (var p in ps) p.Grad = null;
+            model.Forward(x).Mul(w).Sum().Backward();
+            var eager = ps.Select(p => p.Grad!).ToList();
+            foreach (var p in ps) p.Grad = null;
+            var y = traced.Forward(xt);
+            if (compiled) Assert.AreEqual("prim::DifferentiableGraph", y.GradFn?.Name, $"the compiled backward runs ({traced.EagerBackwardReason})");
+            y.Mul(w).Sum().Backward();
+            TraceAssert.AllClose(x.Grad!, xt.Grad!, 1e-4, 1e-5, $"input gradient at B = {b}, T = {t}");
+            for (int i = 0; i < ps.Count; i++) TraceAssert.AllClose(eager[i], ps[i].Grad!, 1e-4, 1e-5, $"gradient of parameter {i} at B = {b}, T = {t}");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        StringAssert.Contains(traced.Differentiable!.Backward.ToString(), "s1");
+    }
+
+    [TestMethod]
+    public void ATrainingStepWithADynamicBatchMatchesEagerTraining()
+    {
+        static Sequential Model(Generator g) => new(new Linear(30, 16, generator: g), new ReLU(), new Linear(16, 5, generator: g));
+        var (eager, jit) = (Model(new Generator(19)), Model(new Generator(19)));
+        var (optE, optT) = (new Adam(eager.Parameters(), lr: 1e-2), new Adam(jit.Parameters(), lr: 1e-2));
+        var g = new Generator(20);
+        var step = Jit.TraceStep(jit, (p, t) => Functional.MseLoss(p, t), optT, Tensor.Randn([16, 30], generator: g), Tensor.Randn([16, 5], generator: g),
+            Dims([0], [0]));
+        foreach (int n in new[] { 16, 5, 16, 9, 5, 16, 3, 9 })
+        {
+            var (x, y) = (Tensor.Randn([n, 30], generator: g), Tensor.Randn([n, 5], generator: g));
+            optE.ZeroGrad();
+            var expected = Functional.MseLoss(eager.Forward(x), y);
+            expected.Backward();
+            optE.Step();
+            TraceAssert.AllClose(expected.Detach(), step.Step(x, y), 1e-5, 1e-6, $"loss at batch {n}");
+        }
+        Assert.AreEqual(1, step.Traced.SpecializationCount, step.Traced.ExplainLastRetrace());
+        StringAssert.Contains(step.Traced.Graph.ToString(), "prim::SymFloat[value=\"5*s0\"]()", "the mean divides by the element count");
+        foreach (var (pe, pt) in eager.Parameters().Zip(jit.Parameters()))
+            TraceAssert.AllClose(pe.Detach(), pt.Detach(), rtol: 1e-5, atol: 1e-6, "parameters");
+    }
+
+    [TestMethod]
+    public void BadDynamicDimsAreClearErrors()
+    {
+        var x = Tensor.Zeros(2, 5);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Jit.MarkDynamic(x, 2));
+        StringAssert.Contains(e.Message, "Jit.MarkDynamic: dim 2 is out of range for a tensor of shape (2, 5)");
+        e = Assert.ThrowsExactly<ArgumentException>(() => Jit.Trace((Tensor t) => t.Exp(), x, Dims([0], [0])));
+        StringAssert.Contains(e.Message, "TraceOptions.DynamicDims lists dims of 2 inputs; the traced function takes 1");
+        e = Assert.ThrowsExactly<ArgumentException>(() => Jit.Trace((Tensor t) => t.Exp(), x, Dims([-3])));
+        StringAssert.Contains(e.Message, "TraceOptions.DynamicDims: dim -3 of input 0 is out of range for its shape (2, 5)");
+        Assert.AreSame(x, Jit.MarkDynamic(x, -1), "marking returns the tensor");
+    }
 }
