@@ -21,10 +21,12 @@ public sealed class DynamicShapeTests
     }
 
     [TestMethod]
-    public void AGrowingContextLoopStaysOneSpecialization()
+    [DataRow(false, DisplayName = "mask cut from a buffer")]
+    [DataRow(true, DisplayName = "mask made at each call")]
+    public void AGrowingContextLoopStaysOneSpecialization(bool maskPerCall)
     {
         var g = new Generator(11);
-        var model = new CausalSelfAttention(16, 4, 32, g);
+        var model = new CausalSelfAttention(16, 4, 32, g, maskPerCall);
         var context = Tensor.Randn([2, 1, 16], generator: g);
         TracedModule traced;
         using (Autograd.NoGrad()) traced = Jit.Trace(model, context, Dims([1]));
@@ -45,6 +47,38 @@ public sealed class DynamicShapeTests
             if (pass == 1) Assert.AreEqual(runs + 20, model.Runs, "the second pass runs eagerly only as the reference: every size is served compiled");
         }
         StringAssert.Contains(traced.Graph.ToString(), "Float(2, s0, 16, strides=[16*s0, 16, 1]");
+        if (maskPerCall) StringAssert.Contains(traced.Graph.ToString(), "aten::arange", "the mask's factories run at each size");
+    }
+
+    [TestMethod]
+    public void TensorsFactoriesMakeFromSizesFollowTheSizes()
+    {
+        static Tensor F(Tensor x)
+        {
+            int t = x.Size(0);
+            var positions = Tensor.Arange(t).To(DType.Float32) * Tensor.Full([t], 0.5) + Tensor.Zeros(t);
+            return x.MaskedFill(Tensor.Ones([t, t], DType.Bool).Triu(1), 0) + positions;
+        }
+        var g = new Generator(21);
+        var traced = Jit.Trace(F, Tensor.Randn([3, 3], generator: g), Dims([0, 1]));
+        foreach (int t in new[] { 3, 5, 1, 4, 5, 9 })
+        {
+            var x = Tensor.Randn([t, t], generator: g);
+            TraceAssert.AllClose(F(x), traced.Forward(x), 0, 0, $"T = {t}");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        var raw = traced.RawGraph.ToString();
+        foreach (var factory in new[] { "aten::arange(", "aten::full(", "aten::zeros(" }) StringAssert.Contains(raw, factory);
+        // A factory's tensor that code filled differently (Eye writes its diagonal) is data: frozen, one specialization per size.
+        static Tensor E(Tensor x) => x.Matmul(Tensor.Eye(x.Size(0)));
+        traced = Jit.Trace(E, Tensor.Randn([3, 3], generator: g), Dims([0, 1]));
+        foreach (int t in new[] { 3, 5, 4 })
+        {
+            var x = Tensor.Randn([t, t], generator: g);
+            TraceAssert.AllClose(E(x), traced.Forward(x), 0, 0, $"T = {t}");
+        }
+        Assert.AreEqual(3, traced.SpecializationCount);
+        StringAssert.Contains(traced.ExplainLastRetrace(), "tensor constant 0");
     }
 
     [TestMethod]

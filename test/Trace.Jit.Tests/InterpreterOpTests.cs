@@ -62,6 +62,7 @@ public class InterpreterOpTests
             Tensor.Zeros(2).Copy_(Tensor.Ones(2)).Fill_(3).Any();
             Tensor.Ones(2).All();
             Tensor.Arange(4).Argmin();
+            Tensor.Full([2], 0.5).Add(Tensor.Zeros(2));
         }
         var missing = seen.Where(k => !OpRegistry.Contains(k)).ToList();
         Assert.AreEqual(0, missing.Count, "ops without an executor: " + string.Join(", ", missing));
@@ -73,5 +74,6 @@ public class InterpreterOpTests
         public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay) => seen.Add(op.Name);
         public void OnRead(Tensor tensor, string api) { }
         public void OnMutating(Tensor tensor) { }
+        public void OnCreate(Tensor tensor, OpCall factory) => seen.Add(factory.Name);
     }
 }

@@ -25,6 +25,15 @@ public interface IOpObserver
 
     /// <summary>An in-place op is about to write to <paramref name="tensor"/> (observers snapshot what they need first).</summary>
     void OnMutating(Tensor tensor);
+
+    /// <summary>
+    /// A factory (<c>aten::zeros</c>, <c>aten::full</c>, <c>aten::arange</c>) made <paramref name="tensor"/> from
+    /// <paramref name="factory"/>'s non-tensor arguments alone (sizes, a fill value, a dtype). A recording observer
+    /// may record the factory where the tensor is used — a trace whose sizes are symbolic then makes it at each
+    /// call's sizes — instead of freezing its values, after checking that it still holds what the factory makes
+    /// (code may have written into it since). Ignored by default.
+    /// </summary>
+    void OnCreate(Tensor tensor, OpCall factory) { }
 }
 
 /// <summary>Installs op observers and marks op-internal work that observers must not see.</summary>
@@ -98,6 +107,13 @@ public static class Dispatch
     /// <summary>Reports a non-differentiable op (comparisons, argmax, casts to integer types...).</summary>
     internal static Tensor Record(OpCall op, Tensor output, params Tensor?[] inputs) =>
         Record(op, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], null, []);
+
+    /// <summary>Reports a tensor made by a factory from <paramref name="factory"/>'s arguments (CPU tensors only) and returns it.</summary>
+    internal static Tensor Created(Tensor t, OpCall factory)
+    {
+        if (t.Device == Device.Cpu) Observer?.OnCreate(t, factory);
+        return t;
+    }
 
     /// <summary>Reports that an in-place op is about to write to a tensor.</summary>
     internal static void Mutating(Tensor t) => Observer?.OnMutating(t);

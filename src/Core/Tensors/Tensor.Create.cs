@@ -10,7 +10,7 @@ public sealed partial class Tensor
 
     /// <summary>A zero-filled tensor of the given dtype and device.</summary>
     public static Tensor Zeros(int[] shape, DType dtype, Device? device = null) =>
-        new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true);
+        Dispatch.Created(new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true), new OpCall("aten::zeros", (int[])shape.Clone(), dtype));
 
     /// <summary>A tensor with unspecified contents (like <c>torch.empty</c>), for outputs you overwrite.</summary>
     public static Tensor Empty(int[] shape, DType dtype = DType.Float32, Device? device = null) =>
@@ -27,7 +27,7 @@ public sealed partial class Tensor
     {
         var t = Empty(shape, dtype, device);
         t.FillRaw(value);
-        return t;
+        return Dispatch.Created(t, new OpCall("aten::full", (int[])shape.Clone(), value, dtype));
     }
 
     /// <summary>Zeros with this tensor's shape, dtype and device.</summary>
@@ -50,7 +50,7 @@ public sealed partial class Tensor
         var t = Zeros([checked((int)n)], DType.Int64);
         var d = t.Data<long>();
         for (int i = 0; i < n; i++) d[i] = start + i * step;
-        return t;
+        return Dispatch.Created(t, new OpCall("aten::arange", start, end, step));
     }
 
     /// <summary>Values start, start+step, ... below end, as float32 (or the given floating dtype).</summary>

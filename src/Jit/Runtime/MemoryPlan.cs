@@ -29,6 +29,7 @@ internal sealed class MemoryPlan
         "aten::sum", "aten::prod", "aten::amax", "aten::amin", "aten::softmax", "aten::log_softmax", "aten::layer_norm",
         "aten::matmul", "aten::linear", "trace::linear_relu", "trace::linear_add", "aten::clone", "aten::cat", "aten::gather", "aten::gather_backward",
         "aten::index_select", "aten::index_select_backward", "aten::slice_backward", "prim::FusionGroup",
+        "aten::zeros", "aten::full", "aten::arange",
     ];
 
     private readonly int[] _slotOf;          // per node: its slot, or -1

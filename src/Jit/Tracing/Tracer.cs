@@ -3,13 +3,15 @@ namespace Trace.Jit;
 /// <summary>
 /// Records the ops of one eager run into a <see cref="Graph"/> (installed with <see cref="Dispatch.Observe"/>).
 /// Tensors it has not seen become constants — except tensors that require grad (parameters captured by a
-/// closure), which become extra graph inputs so that they stay live. Non-tensor arguments become
+/// closure), which become extra graph inputs so that they stay live, and tensors a factory made during the trace
+/// (<c>Tensor.Ones([t, t])</c>, <c>Tensor.Arange(t)</c>) that still hold what it made, which become that factory's node. Non-tensor arguments become
 /// <c>prim::Constant</c>/<c>prim::ListConstruct</c> nodes; reads of tensor values into .NET become
 /// <c>prim::ValueGuard</c> nodes.
 /// </summary>
 internal sealed class Tracer : IOpObserver
 {
     private readonly Dictionary<Tensor, Value> _env = new(ReferenceEqualityComparer.Instance);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, object> _factories = [];
 
     public Graph Graph { get; } = new();
 
@@ -35,6 +37,9 @@ internal sealed class Tracer : IOpObserver
         // In-place ops return their first input: rebinding the tensor keeps the graph in SSA form.
         _env[output] = n.Output;
     }
+
+    /// <summary>Remembers how a factory made <paramref name="tensor"/>, for when the trace uses it.</summary>
+    public void OnCreate(Tensor tensor, OpCall factory) => _factories.AddOrUpdate(tensor, factory);
 
     /// <summary>Binds the target before it changes, so that a tensor unknown to the trace is captured with its old values.</summary>
     public void OnMutating(Tensor tensor) => ValueOf(tensor);
@@ -68,6 +73,11 @@ internal sealed class Tracer : IOpObserver
             double x = Tracer.ReadValues(t)[0];
             v = t.DType.IsFloatingPoint() ? Graph.AppendConstant(x) : t.DType == DType.Bool ? Graph.AppendConstant(x != 0) : Graph.AppendConstant((long)x);
         }
+        else if (_factories.TryGetValue(t, out var made) && (OpCall)made is var factory && StillMade(t, factory))
+        {
+            var args = factory.Attributes.Select(Attribute).ToList();
+            v = Graph.Append(factory.Name, args, TensorType.Of(t)).Output;
+        }
         else
         {
             Tensor frozen;
@@ -76,6 +86,19 @@ internal sealed class Tracer : IOpObserver
         }
         _env[t] = v;
         return v;
+    }
+
+    /// <summary>Whether <paramref name="t"/> holds what <paramref name="factory"/> makes (nothing wrote into it since).</summary>
+    private static bool StillMade(Tensor t, OpCall factory)
+    {
+        var args = factory.Attributes.Select(a => a switch
+        {
+            int[] list => list.Select(x => (long)x).ToArray(),
+            DType d => ScalarTypes.Code(d),
+            _ => a,
+        }).ToArray();
+        using var _ = Dispatch.Internal();
+        return PassUtil.SameTensor(t, OpRegistry.Execute(factory.Name, args));
     }
 
     private Value Attribute(object? a) => a switch
