@@ -51,6 +51,27 @@ public sealed class DynamicShapeTests
     }
 
     [TestMethod]
+    public void TrustedDynamicSizesRunCompiledFromTheThirdSizeOn()
+    {
+        var g = new Generator(22);
+        var model = new CausalSelfAttention(16, 4, 32, g);
+        var options = new TraceOptions { DynamicDims = [[1]], TrustDynamicSizes = true };
+        TracedModule traced;
+        using (Autograd.NoGrad()) traced = Jit.Trace(model, Tensor.Randn([2, 1, 16], generator: g), options);
+        for (int t = 1; t <= 20; t++)
+        {
+            using var _ = Autograd.NoGrad();
+            var x = Tensor.Randn([2, t, 16], generator: g);
+            var expected = model.Forward(x);
+            int runs = model.Runs;
+            TraceAssert.AllClose(expected, traced.Forward(x), 1e-5, 1e-6, $"T = {t}");
+            // Sizes 1, 2 and 3 are traced (and unified); from then on a new size runs compiled without running the model.
+            if (t > 3) Assert.AreEqual(runs, model.Runs, $"T = {t} ran the model eagerly: {traced.ExplainLastRetrace()}");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+    }
+
+    [TestMethod]
     public void TensorsFactoriesMakeFromSizesFollowTheSizes()
     {
         static Tensor F(Tensor x)

@@ -156,6 +156,24 @@ public sealed class SymbolicGraphTests
     }
 
     [TestMethod]
+    public void AnOpWhoseSizesContradictItsSymbolicTypeFailsTheCall()
+    {
+        // The type claims 2*s0 elements; the narrow makes s0: the formulas do not describe this graph.
+        var g = Parser.Parse($"""
+            graph(%x : {F("2*s0, s0", "s0, 1")}):
+              %1 : int = prim::SymInt[value="s0"]()
+              %2 : int = prim::Constant[value=0]()
+              %3 : int = prim::Constant[value=0]()
+              %4 : {F("2*s0, s0", "s0, 1")} = aten::narrow(%x, %2, %3, %1)
+              return (%4)
+
+            """);
+        var program = new GraphProgram(g, planMemory: false);
+        var e = Assert.ThrowsExactly<SymbolicShapeException>(() => program.Run([Tensor.Zeros(6, 3)]));
+        StringAssert.Contains(e.Message, "aten::narrow produced shape (3, 3), but its symbolic type (2*s0, s0) is (6, 3) at s0 = 3");
+    }
+
+    [TestMethod]
     public void SymbolicSlotsShareBuffersOfOneSizeAndFollowNewSizes()
     {
         var text = $"""

@@ -21,7 +21,7 @@ internal sealed class GraphProgram
     private readonly bool[] _outputIsConstant;
     private readonly int[] _outputOfStep;   // per step: the graph output it produces as a fresh tensor, or -1
     private readonly SymbolBinder? _binder;  // null for a graph without symbolic sizes
-    private readonly bool _checkShapes;      // under Jit.SelfCheck: every op's output has the size its symbolic type evaluates to
+    private readonly bool _checkShapes;      // symbolic graphs: every op's output has the sizes its type evaluates to
 
     public GraphProgram(Graph graph, bool planMemory)
     {
@@ -61,7 +61,7 @@ internal sealed class GraphProgram
                 _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
         _binder = SymbolBinder.For(graph);
-        _checkShapes = _binder is not null && Jit.SelfCheck;
+        _checkShapes = _binder is not null;
     }
 
     /// <summary>True when the graph's sizes depend on size symbols bound at each call.</summary>
@@ -187,15 +187,15 @@ internal sealed class GraphProgram
         return new GraphProgram(body, planMemory: false).Run(inputs, symbols: symbols)[0];
     }
 
-    /// <summary>The output of a symbolic graph's op has the sizes its type says at this call's symbols (a self-check).</summary>
+    /// <summary>The output of a symbolic graph's op has the sizes its type says at this call's symbols.</summary>
+    /// <exception cref="SymbolicShapeException">It does not: the graph's size formulas do not hold at these sizes.</exception>
     private static void CheckShape(Node n, Tensor output, long[]? symbols)
     {
         if (symbols is null || n.Outputs.Count != 1 || n.Output.TensorType is not { } t) return;
-        var expected = SymbolicDims.Evaluate(t.Shape, symbols);
-        if (!output.Shape.SequenceEqual(expected))
-            throw new InvalidOperationException(
-                $"JIT self-check: {n.Kind} produced shape {Shapes.Format(output.Shape)}, but its symbolic type {SymbolicDims.FormatShape(t.Shape)} is {Shapes.Format(expected)} " +
-                $"at {string.Join(", ", symbols.Select((v, s) => $"s{s} = {v}"))}.");
+        var shape = output.Shape;
+        bool same = shape.Count == t.Shape.Length;
+        for (int d = 0; same && d < shape.Count; d++) same = shape[d] == SymbolicDims.Evaluate(t.Shape[d], symbols);
+        if (!same) throw new SymbolicShapeException(n, output, symbols);
     }
 
     private static Tensor CopyOf(Tensor t)

@@ -92,3 +92,16 @@ internal sealed class SymbolBinder
         return values;
     }
 }
+
+/// <summary>
+/// An op of a symbolic graph produced sizes other than its type's formulas give at the call's sizes: the graph
+/// does not describe this call (a size it was not traced at behaves differently), which is then traced anew.
+/// </summary>
+public sealed class SymbolicShapeException : InvalidOperationException
+{
+    internal SymbolicShapeException(Node node, Tensor output, long[] symbols) : base(
+        $"JIT: {node.Kind} produced shape {Shapes.Format(output.Shape)}, but its symbolic type {SymbolicDims.FormatShape(node.Output.TensorType!.Shape)} " +
+        $"is {Shapes.Format(SymbolicDims.Evaluate(node.Output.TensorType!.Shape, symbols))} at {string.Join(", ", symbols.Select((v, s) => $"s{s} = {v}"))}.")
+    {
+    }
+}

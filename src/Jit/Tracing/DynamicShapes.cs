@@ -176,7 +176,8 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
         Rewrite(raw, rawSlots, ints, floats);
         // A compiled backward's forward graph is the joint graph's prefix: rewritten the same way, from its own slots.
         Rewrite(forward, forwardSlots, fints, ffloats);
-        var sym = new SymbolicSizes(template.Signature, _marks.ToHashSet(), [.. members.Select(m => m.ToArray())], ints, floats, fints, ffloats);
+        var sym = new SymbolicSizes(template.Signature, _marks.ToHashSet(), [.. members.Select(m => m.ToArray())], ints, floats, fints, ffloats,
+            module.Options.TrustDynamicSizes);
         foreach (var s in symbols) sym.Validate(s);
         return (new DynamicInfo(template, [.. traces.Take(MaxObservations)], sym), template with { Raw = raw, ForwardRaw = forward });
     }

@@ -20,7 +20,9 @@ internal sealed record DynamicInfo(Recording Template, List<Observation> Observa
 /// sizing does, so a call where they differ is not served); marked dims that never changed size stay static. Each
 /// number of the recorded graphs has a formula (<see cref="IntFormulas"/>...): a call's trace fits when it has the
 /// same structure and every number equals its formula at the call's sizes. A size is served only once its own
-/// trace fitted (<see cref="Validate"/>): .NET code may branch on a size where no trace can see it.
+/// trace fitted (<see cref="Validate"/>): .NET code may branch on a size where no trace can see it — unless the
+/// module trusts its dynamic sizes (<see cref="TraceOptions.TrustDynamicSizes"/>): then, once traces at
+/// <see cref="TrustAfter"/> distinct sizes of every symbol fitted, every size is served.
 /// </summary>
 internal sealed class SymbolicSizes
 {
@@ -28,10 +30,17 @@ internal sealed class SymbolicSizes
     private readonly Signature _template;
     private readonly IReadOnlySet<(int Input, int Dim)> _marks;
     private readonly HashSet<string> _validated = new(StringComparer.Ordinal);
+    private readonly HashSet<long>[] _distinct;   // per symbol, the sizes traces fitted at
+    private readonly bool _trust;
+
+    /// <summary>Distinct traced sizes of each symbol after which a trusting module serves every size.</summary>
+    public const int TrustAfter = 3;
 
     public SymbolicSizes(Signature template, IReadOnlySet<(int Input, int Dim)> marks, (int Input, int Dim)[][] members,
-        SymExpr[] intFormulas, SymExpr?[] floatFormulas, SymExpr[] forwardIntFormulas, SymExpr?[] forwardFloatFormulas)
+        SymExpr[] intFormulas, SymExpr?[] floatFormulas, SymExpr[] forwardIntFormulas, SymExpr?[] forwardFloatFormulas, bool trust)
     {
+        _trust = trust;
+        _distinct = [.. members.Select(_ => new HashSet<long>())];
         _template = template;
         _marks = marks;
         _maskedTemplate = Mask(template, marks);
@@ -79,11 +88,18 @@ internal sealed class SymbolicSizes
         return values;
     }
 
-    /// <summary>Whether a call runs this specialization: its family and layout, at sizes whose trace fitted.</summary>
-    public bool Accepts(Signature call) => Bind(call) is { } values && _validated.Contains(Key(values));
+    /// <summary>Whether a call runs this specialization: its family and layout, at sizes whose trace fitted (or any, once trusted).</summary>
+    public bool Accepts(Signature call) => Bind(call) is { } values && (Trusted || _validated.Contains(Key(values)));
+
+    /// <summary>True when every size is served without a trace of its own.</summary>
+    public bool Trusted => _trust && _distinct.All(d => d.Count >= TrustAfter);
 
     /// <summary>Serves the sizes <paramref name="values"/> from now on.</summary>
-    public void Validate(long[] values) => _validated.Add(Key(values));
+    public void Validate(long[] values)
+    {
+        _validated.Add(Key(values));
+        for (int j = 0; j < values.Length; j++) _distinct[j].Add(values[j]);
+    }
 
     /// <summary>Number of distinct sizes served.</summary>
     public int ValidatedCount => _validated.Count;

@@ -42,6 +42,14 @@ public sealed record TraceOptions
     /// </summary>
     public IReadOnlyList<int[]> DynamicDims { get; init; } = [];
 
+    /// <summary>
+    /// Serve every size of the <see cref="DynamicDims"/> without tracing it first, once traces at three distinct sizes
+    /// of each dynamic dim unified (off by default). A new size then runs compiled at once (a sampling loop over a
+    /// growing context gains from its first pass), and an op whose output sizes differ from its symbolic type makes
+    /// the call trace again; but .NET code that branches on a size is no longer seen: it must not (as with torch.jit.trace).
+    /// </summary>
+    public bool TrustDynamicSizes { get; init; }
+
     /// <summary>Run the optimization passes (on by default).</summary>
     public bool Optimize { get; init; } = true;
 }

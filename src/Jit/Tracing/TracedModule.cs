@@ -115,6 +115,10 @@ public sealed class TracedModule
                 if (Options.Strict) throw;
                 failedGuard = e.Message;
             }
+            catch (SymbolicShapeException e) when (s.Dynamic is not null)
+            {
+                failedGuard = e.Message;   // a size it had not traced at behaves differently: trace it
+            }
         }
         var reason = failedGuard ?? (_specializations.Count == 0 ? null
             : signature.Explain(_specializations.Last().Signature, [.. _inputNames, .. parameters.Select(p => p.Name)]));
