@@ -59,7 +59,7 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
             var (info, sym) = (s.Dynamic!, s.Dynamic!.Symbolic!);
             if (sym.Bind(r.Signature) is not { } values || sym.Fits(o, info.Observations[0], values) is not null) continue;
             sym.Validate(values);
-            if (info.Observations.Count < MaxObservations) info.Observations.Add(o);
+            if (info.Observations.Count < MaxObservations) info.Observations.Add(o.Compact(info.Observations[0]));
             module.NoteRetrace($"the trace at the new size ({Values(values)}) fits the symbolic specialization ({sym.Describe(names)}), which serves that size from now on");
             served = s;
             return true;
@@ -74,7 +74,16 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
                 continue;
             }
             var (unified, symbolic) = u;
-            var spec = module.Build(symbolic, unified);
+            TracedModule.Specialization spec;
+            try
+            {
+                spec = module.Build(symbolic, unified);
+            }
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                reasons.Add("compiling the unified graph failed: " + e.Message.Split('\n')[0]);
+                continue;
+            }
             if (module.Options.CheckTrace && !spec.RawGraph.Nodes.Any(n => n.IsNondeterministic))
             {
                 try
@@ -169,17 +178,21 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
         for (int j = 0; j < members.Count; j++)
             foreach (var m in members[j]) forced[m] = j;
         var raw = template.Raw.Clone();
-        var forward = template.ForwardRaw.Clone();
-        if (Formulas(raw, traces.Select(t => t.Raw).ToList(), symbols, forced, out var ints, out var floats, out reason) is not { } rawSlots ||
-            Formulas(forward, traces.Select(t => t.Forward).ToList(), symbols, forced, out var fints, out var ffloats, out reason) is not { } forwardSlots)
+        bool joint = !ReferenceEquals(template.Raw, template.ForwardRaw);
+        var forward = joint ? template.ForwardRaw.Clone() : raw;
+        if (Formulas(raw, traces.Select(t => t.Raw).ToList(), symbols, forced, out var ints, out var floats, out reason) is not { } rawSlots)
+            return null;
+        var (fints, ffloats, forwardSlots) = (ints, floats, rawSlots);
+        if (joint && (forwardSlots = Formulas(forward, traces.Select(t => t.Forward).ToList(), symbols, forced, out fints, out ffloats, out reason)) is null)
             return null;
         Rewrite(raw, rawSlots, ints, floats);
-        // A compiled backward's forward graph is the joint graph's prefix: rewritten the same way, from its own slots.
-        Rewrite(forward, forwardSlots, fints, ffloats);
+        // A compiled backward's forward graph (the joint graph's prefix) is rewritten the same way, from its own slots.
+        if (joint) Rewrite(forward, forwardSlots, fints, ffloats);
         var sym = new SymbolicSizes(template.Signature, _marks.ToHashSet(), [.. members.Select(m => m.ToArray())], ints, floats, fints, ffloats,
             module.Options.TrustDynamicSizes);
         foreach (var s in symbols) sym.Validate(s);
-        return (new DynamicInfo(template, [.. traces.Take(MaxObservations)], sym), template with { Raw = raw, ForwardRaw = forward });
+        var kept = traces.Take(MaxObservations).Select((t, k) => k == 0 ? t : t.Compact(traces[0])).ToList();
+        return (new DynamicInfo(template, kept, sym), template with { Raw = raw, ForwardRaw = forward });
     }
 
     private static string Sizes(Observation o, List<List<(int Input, int Dim)>> members) =>

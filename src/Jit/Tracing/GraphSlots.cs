@@ -20,7 +20,8 @@ internal sealed class GraphSlots
     /// <summary>Where a number lives in the graph it was read from (for rewriting it into a symbolic size).</summary>
     public readonly record struct Place(Value? Value, bool Stride, int Index, Node? Constant);
 
-    private GraphSlots(List<string> lines, List<long> ints, List<double> floats, List<Place> intPlaces, List<Place> floatPlaces, List<Tensor> constants)
+    private GraphSlots(IReadOnlyList<string> lines, IEnumerable<long> ints, IEnumerable<double> floats, IReadOnlyList<Place> intPlaces,
+        IReadOnlyList<Place> floatPlaces, IReadOnlyList<Tensor> constants)
     {
         Lines = lines;
         Ints = [.. ints];
@@ -111,6 +112,13 @@ internal sealed class GraphSlots
         lines.Add("return (" + string.Join(", ", g.Outputs.Select(o => ids.TryGetValue(o, out int i) ? i.ToString(CultureInfo.InvariantCulture) : "?")) + ")");
         return new GraphSlots(lines, ints, floats, intPlaces, floatPlaces, constants);
     }
+
+    /// <summary>
+    /// This trace's numbers with <paramref name="template"/>'s structure, for a trace known to have it: what a
+    /// specialization keeps of the traces it stands for (no reference to their graphs, no copy of the structure).
+    /// </summary>
+    public GraphSlots Compact(GraphSlots template) =>
+        new(template.Lines, Ints, Floats, template.IntPlaces, template.FloatPlaces, template.Constants);
 
     /// <summary>Null when the two traces have one structure; else where they first differ.</summary>
     public string? StructureDifference(GraphSlots other)

@@ -5,7 +5,18 @@ namespace Trace.Jit;
 /// <summary>One trace of a module with dynamic dims, as traces at other sizes are compared with it.</summary>
 internal sealed record Observation(Signature Signature, GraphSlots Raw, GraphSlots Forward, Tensor[] Lifted)
 {
-    public static Observation Of(Recording r) => new(r.Signature, GraphSlots.Of(r.Raw), GraphSlots.Of(r.ForwardRaw), r.Lifted);
+    public static Observation Of(Recording r)
+    {
+        var raw = GraphSlots.Of(r.Raw);
+        return new(r.Signature, raw, ReferenceEquals(r.Raw, r.ForwardRaw) ? raw : GraphSlots.Of(r.ForwardRaw), r.Lifted);
+    }
+
+    /// <summary>This trace as kept next to <paramref name="template"/> (whose structure it has): its numbers only.</summary>
+    public Observation Compact(Observation template) => this with
+    {
+        Raw = Raw.Compact(template.Raw),
+        Forward = ReferenceEquals(Raw, Forward) ? Raw.Compact(template.Raw) : Forward.Compact(template.Forward),
+    };
 }
 
 /// <summary>
