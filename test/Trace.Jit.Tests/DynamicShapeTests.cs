@@ -72,6 +72,26 @@ public sealed class DynamicShapeTests
     }
 
     [TestMethod]
+    public void ReshapeAndContiguousTraceAsOneOpWhateverTheLayout()
+    {
+        // At one row the transposed tensor is contiguous (its size-1 dim's stride does not matter) and viewable; at
+        // more rows both need a copy. Either way the trace records one op, so the traces unify.
+        static Tensor F(Tensor x) => x.Transpose(0, 1).Reshape(-1) + x.Transpose(0, 1).Contiguous().View(-1);
+        var g = new Generator(23);
+        var traced = Jit.Trace(F, Tensor.Randn([1, 4], generator: g), Dims([0]));
+        foreach (int n in new[] { 1, 3, 2, 1, 6 })
+        {
+            var x = Tensor.Randn([n, 4], generator: g);
+            TraceAssert.AllClose(F(x), traced.Forward(x), 0, 0, $"{n} rows");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        var raw = traced.RawGraph.ToString();
+        StringAssert.Contains(raw, "aten::reshape(");
+        StringAssert.Contains(raw, "aten::contiguous(");
+        Assert.IsFalse(raw.Contains("aten::clone", StringComparison.Ordinal), raw);
+    }
+
+    [TestMethod]
     public void TensorsFactoriesMakeFromSizesFollowTheSizes()
     {
         static Tensor F(Tensor x)

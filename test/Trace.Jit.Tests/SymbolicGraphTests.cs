@@ -46,6 +46,44 @@ public sealed class SymbolicGraphTests
             Assert.ThrowsExactly<FormatException>(() => SymExpr.Parse(bad), bad);
     }
 
+    /// <summary>Sizes of traces at (B, T) and the number each recorded, for formulas a model's .NET code computes.</summary>
+    [TestMethod]
+    [DataRow("T", "s1")]
+    [DataRow("B*T", "s0*s1")]
+    [DataRow("T-1", "s1-1")]
+    [DataRow("2*T+1", "2*s1+1")]
+    [DataRow("T*T", "s1*s1")]
+    [DataRow("48*T", "48*s1")]
+    [DataRow("4*B*T*T", "4*s0*s1*s1")]
+    [DataRow("B+T", "s0+s1")]
+    [DataRow("7", "7")]
+    public void SizeFitFindsTheFormulaBehindTracedNumbers(string what, string expected)
+    {
+        long[][] sizes = [[2, 3], [2, 5], [3, 4], [1, 7]];
+        Func<long, long, long> f = what switch
+        {
+            "T" => (b, t) => t,
+            "B*T" => (b, t) => b * t,
+            "T-1" => (b, t) => t - 1,
+            "2*T+1" => (b, t) => 2 * t + 1,
+            "T*T" => (b, t) => t * t,
+            "48*T" => (b, t) => 48 * t,
+            "4*B*T*T" => (b, t) => 4 * b * t * t,
+            "B+T" => (b, t) => b + t,
+            _ => (b, t) => 7,
+        };
+        var fit = SizeFit.Fit([.. sizes.Select(s => f(s[0], s[1]))], sizes);
+        Assert.AreEqual(expected, fit?.ToString());
+    }
+
+    [TestMethod]
+    public void SizeFitFindsNoFormulaForAFloorDivisionOrAClamp()
+    {
+        long[][] sizes = [[2], [3], [4], [5], [9]];
+        Assert.IsNull(SizeFit.Fit([.. sizes.Select(s => s[0] / 2)], sizes));
+        Assert.IsNull(SizeFit.Fit([.. sizes.Select(s => Math.Min(s[0], 4))], sizes));
+    }
+
     [TestMethod]
     public void SymbolicTypesAndSizeNodesRoundTripAndLint()
     {
