@@ -43,6 +43,26 @@ internal static class PassUtil
         return r;
     }
 
+    /// <summary>
+    /// The sizes of a size list (a <c>prim::ListConstruct</c> of int constants and <c>prim::SymInt</c> nodes) as
+    /// <see cref="TensorType"/> entries — a symbolic size as its code, so that it compares equal to a type's dim with
+    /// the same expression; null for anything else or a negative constant.
+    /// </summary>
+    public static long[]? SizeList(Value v)
+    {
+        if (IntList(v) is { } constant) return constant.All(x => x is >= 0 and <= int.MaxValue) ? constant : null;
+        if (v.Node is not { Kind: "prim::ListConstruct" } list) return null;
+        var r = new long[list.Inputs.Count];
+        for (int i = 0; i < r.Length; i++)
+        {
+            var e = list.Inputs[i];
+            if (IntConstant(e) is long c and >= 0 and <= int.MaxValue) r[i] = c;
+            else if (e.Node is { Kind: SymbolicScalar.IntKind } sym) r[i] = SymbolicDims.Encode(SymbolicScalar.Expression(sym));
+            else return null;
+        }
+        return r;
+    }
+
     /// <summary>True when the tensor type is laid out contiguously (row-major), at every size of its symbolic dims.</summary>
     public static bool IsContiguous(TensorType t) => SymbolicDims.IsContiguous(t.Shape, t.Strides);
 

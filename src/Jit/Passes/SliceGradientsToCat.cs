@@ -6,8 +6,8 @@ namespace Trace.Jit;
 // The backward of split/chunk/narrow pieces (e.g. attention's q, k, v cut from one qkv projection) is one
 // slice_backward per piece — a zero tensor of the full shape with the piece's gradient written in — summed
 // by adds: k+1 passes over the full-size tensor. When the pieces use step 1, the same dim and the same
-// full shape, and their ranges cover that dim exactly once, the sum equals cat of the pieces in range order,
-// one pass. Each slice_backward and inner add must have no other use (they are bypassed, not copied).
+// full shape (which may be symbolic, except along that dim), and their ranges cover that dim exactly once, the sum
+// equals cat of the pieces in range order, one pass. Each slice_backward and inner add must have no other use (they are bypassed, not copied).
 //
 // Before:
 //   %5 : Float(2, 6, ...) = aten::slice_backward(%g0, %shape, %dim, %zero, %one)     (columns 0..2)
@@ -58,16 +58,18 @@ public sealed class SliceGradientsToCat : IGraphPass
     private static List<Node>? Tiling(List<Node> leaves, JitType outType)
     {
         if (outType is not TensorType t) return null;
-        var shape = PassUtil.IntList(leaves[0].Inputs[1]);
+        // Sizes may be symbolic (codes) except along the tiled dim, whose pieces are summed here.
+        var shape = PassUtil.SizeList(leaves[0].Inputs[1]);
         if (shape is null || !shape.SequenceEqual(t.Shape.Select(s => (long)s)) || PassUtil.IntConstant(leaves[0].Inputs[2]) is not long dim) return null;
         dim = dim < 0 ? dim + shape.Length : dim;
         if (dim < 0 || dim >= shape.Length) return null;
         var pieces = new List<(long Start, long Length, Node Node)>();
         foreach (var l in leaves)
         {
-            if (l.Inputs[0].TensorType is not { } gt || gt.DType != t.DType || PassUtil.IntList(l.Inputs[1]) is not { } s || !s.SequenceEqual(shape)) return null;
+            if (l.Inputs[0].TensorType is not { } gt || gt.DType != t.DType || PassUtil.SizeList(l.Inputs[1]) is not { } s || !s.SequenceEqual(shape)) return null;
             if (PassUtil.IntConstant(l.Inputs[2]) is not long d || (d < 0 ? d + shape.Length : d) != dim) return null;
             if (PassUtil.IntConstant(l.Inputs[4]) != 1 || PassUtil.IntConstant(l.Inputs[3]) is not long start) return null;
+            if (gt.Shape[(int)dim] < 0) return null;
             pieces.Add((start, gt.Shape[(int)dim], l));
         }
         pieces.Sort((a, b) => a.Start.CompareTo(b.Start));
