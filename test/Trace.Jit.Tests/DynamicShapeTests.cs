@@ -71,6 +71,55 @@ public sealed class DynamicShapeTests
         Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
     }
 
+    /// <summary>A module that counts its eager runs (each trace is one).</summary>
+    private sealed class Counted(Module inner) : Module
+    {
+        private readonly Module inner = inner;
+
+        public int Runs { get; private set; }
+
+        public override Tensor Forward(Tensor x)
+        {
+            Runs++;
+            return inner.Forward(x);
+        }
+    }
+
+    [TestMethod]
+    public void RandomOpsDrawAtEachCallsSize()
+    {
+        // Dropout's mask is an aten::rand of the input's shape: in the symbolic graph its size is the call's.
+        var model = new Counted(new Dropout(0.5));
+        var options = Dims([0]) with { CheckTrace = false };
+        TracedModule traced;
+        using (Autograd.NoGrad()) traced = Jit.Trace(model, Tensor.Ones(4, 1000), options);
+        var seen = new HashSet<int>();
+        foreach (int b in new[] { 4, 6, 5, 6, 4, 3, 6 })
+        {
+            using var _ = Autograd.NoGrad();
+            int runs = model.Runs;
+            var y = traced.Forward(Tensor.Ones(b, 1000));
+            CollectionAssert.AreEqual(new[] { b, 1000 }, y.Shape.ToArray());
+            var values = y.ToArray<float>();
+            Assert.IsTrue(values.All(v => v is 0f or 2f), "dropped or scaled by 1/(1-p)");
+            double kept = values.Count(v => v == 2f) / (double)values.Length;
+            Assert.IsTrue(Math.Abs(kept - 0.5) < 0.05, $"B = {b}: {kept:P1} kept");
+            if (!seen.Add(b)) Assert.AreEqual(runs, model.Runs, $"B = {b} was served before: it runs compiled ({traced.ExplainLastRetrace()})");
+        }
+        Assert.AreEqual(1, traced.SpecializationCount, traced.ExplainLastRetrace());
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "aten::rand"), traced.Graph.ToString());
+        // With its own generator a random op replays at its traced size: such traces stay static.
+        model = new Counted(new Dropout(0.5, new Generator(3)));
+        using (Autograd.NoGrad()) traced = Jit.Trace(model, Tensor.Ones(4, 10), options);
+        foreach (int b in new[] { 4, 6, 5 })
+        {
+            using var _ = Autograd.NoGrad();
+            CollectionAssert.AreEqual(new[] { b, 10 }, traced.Forward(Tensor.Ones(b, 10)).Shape.ToArray());
+        }
+        Assert.AreEqual(3, traced.SpecializationCount);
+        StringAssert.Contains(traced.ExplainLastRetrace(), "aten::rand draws from its own generator at its traced size");
+    }
+
     [TestMethod]
     public void ReshapeAndContiguousTraceAsOneOpWhateverTheLayout()
     {

@@ -79,7 +79,7 @@ public sealed partial class Tensor
         var t = Empty(shape, RequireFloat(dtype, "aten::rand"));
         var g = generator ?? Generator.Default;
         if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
-        return Dispatch.Record(new OpCall("aten::rand", shape, dtype), t, [], [], _ => Rand(shape, dtype, generator), []);
+        return Dispatch.Record(new OpCall("aten::rand", shape, dtype), t, [], [], ReplayWith(generator, () => Rand(shape, dtype, generator)), []);
     }
 
     /// <summary>Uniform [0, 1) float32 values from the default generator.</summary>
@@ -91,7 +91,7 @@ public sealed partial class Tensor
         var t = Empty(shape, RequireFloat(dtype, "aten::randn"));
         var g = generator ?? Generator.Default;
         if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
-        return Dispatch.Record(new OpCall("aten::randn", shape, dtype), t, [], [], _ => Randn(shape, dtype, generator), []);
+        return Dispatch.Record(new OpCall("aten::randn", shape, dtype), t, [], [], ReplayWith(generator, () => Randn(shape, dtype, generator)), []);
     }
 
     /// <summary>Standard normal float32 values from the default generator.</summary>
@@ -102,8 +102,14 @@ public sealed partial class Tensor
     {
         var t = Empty(shape, DType.Int64);
         (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
-        return Dispatch.Record(new OpCall("aten::randint", low, high, shape), t, [], [], _ => Randint(low, high, shape, generator), []);
+        return Dispatch.Record(new OpCall("aten::randint", low, high, shape), t, [], [], ReplayWith(generator, () => Randint(low, high, shape, generator)), []);
     }
+
+    /// <summary>
+    /// How observers re-run a random op: by its name and arguments (which a graph may compute at each call) when it
+    /// draws from the default generator, as the registry's op does; with its own generator, only by this replay.
+    /// </summary>
+    private static Func<Tensor?[], Tensor>? ReplayWith(Generator? generator, Func<Tensor> draw) => generator is null ? null : _ => draw();
 
     /// <summary>A 0-dim tensor (float32 for a double, like <c>torch.tensor(3.0)</c>, unless a dtype is given).</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32)

@@ -186,6 +186,12 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
         if (joint && (forwardSlots = Formulas(forward, traces.Select(t => t.Forward).ToList(), symbols, forced, out fints, out ffloats, out reason)) is null)
             return null;
         Rewrite(raw, rawSlots, ints, floats);
+        // A random op with its own generator re-runs only through its replay, which draws at the traced size.
+        if (raw.Nodes.FirstOrDefault(n => n.IsNondeterministic && n.Replay is not null && n.Output.TensorType is { IsSymbolic: true }) is { } random)
+        {
+            reason = $"{random.Kind} draws from its own generator at its traced size";
+            return null;
+        }
         // A compiled backward's forward graph (the joint graph's prefix) is rewritten the same way, from its own slots.
         if (joint) Rewrite(forward, forwardSlots, fints, ffloats);
         var sym = new SymbolicSizes(template.Signature, _marks.ToHashSet(), [.. members.Select(m => m.ToArray())], ints, floats, fints, ffloats,
