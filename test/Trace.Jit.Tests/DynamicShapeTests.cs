@@ -140,6 +140,35 @@ public sealed class DynamicShapeTests
         Assert.IsFalse(raw.Contains("aten::clone", StringComparison.Ordinal), raw);
     }
 
+    /// <summary>A custom function whose output keeps at most 4 rows: a size rule no trace up to 4 rows shows.</summary>
+    private sealed class FirstRows : Function
+    {
+        protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs) => inputs[0].Narrow(0, 0, Math.Min(inputs[0].Size(0), 4)).Clone();
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor g) => throw new NotSupportedException("inference only");
+    }
+
+    [TestMethod]
+    public void AGraphWhoseSizesContradictItsFormulasTracesTheCallInstead()
+    {
+        static Tensor F(Tensor x) => new FirstRows().Apply(x).Exp();
+        var options = new TraceOptions { DynamicDims = [[0]], TrustDynamicSizes = true };
+        var g = new Generator(24);
+        TracedModule traced;
+        using (Autograd.NoGrad()) traced = Jit.Trace(F, Tensor.Randn([2, 3], generator: g), options);
+        var reasons = new List<string?>();
+        foreach (int n in new[] { 2, 3, 4, 6, 6, 3, 6 })
+        {
+            using var _ = Autograd.NoGrad();
+            var x = Tensor.Randn([n, 3], generator: g);
+            TraceAssert.AllClose(F(x), traced.Forward(x), 0, 0, $"{n} rows");
+            reasons.Add(traced.ExplainLastRetrace());
+        }
+        // Trusted after 2, 3, 4 rows, the symbolic graph makes 4 rows where its type says 6: that call is traced, as a static specialization.
+        Assert.AreEqual(2, traced.SpecializationCount, string.Join("\n", reasons));
+        StringAssert.Contains(reasons[3], "produced shape (4, 3), but its symbolic type (s0, 3) is (6, 3) at s0 = 6");
+    }
+
     [TestMethod]
     public void TensorsFactoriesMakeFromSizesFollowTheSizes()
     {

@@ -28,6 +28,7 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
     private readonly HashSet<(int Input, int Dim)> _marks = [];
     private bool _optionsRead;
 
+
     /// <summary>Marks dims of <paramref name="t"/> dynamic for traces that take it as an input (see <see cref="Jit.MarkDynamic"/>).</summary>
     public static void Mark(Tensor t, int[] dims)
     {
@@ -96,7 +97,7 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
                     continue;
                 }
             }
-            specializations[specializations.IndexOf(s)] = spec;
+            specializations[specializations.FindIndex(x => ReferenceEquals(x, s))] = spec;
             module.NoteRetrace($"unified {traces.Count} traces into one symbolic specialization ({unified.Symbolic!.Describe(names)})");
             served = spec;
             return true;

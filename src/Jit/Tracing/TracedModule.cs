@@ -117,7 +117,7 @@ public sealed class TracedModule
             }
             catch (SymbolicShapeException e) when (s.Dynamic is not null)
             {
-                failedGuard = e.Message;   // a size it had not traced at behaves differently: trace it
+                failedGuard = e.Message;   // its graph does not describe this size: trace it
             }
         }
         var reason = failedGuard ?? (_specializations.Count == 0 ? null
