@@ -25,6 +25,7 @@ internal sealed class GraphProgram
         var slot = new Dictionary<Value, int>();
         foreach (var v in graph.Inputs) slot[v] = slot.Count;
         var steps = new List<Step>(graph.Nodes.Count);
+        var mutated = PassUtil.MutatedValues(graph);
         foreach (var n in graph.Nodes)
         {
             var args = n.Inputs.Select(v => slot.TryGetValue(v, out int s) ? s : throw new InvalidOperationException($"JIT: {n} reads %{v.Name} before it is defined.")).ToArray();
@@ -32,9 +33,9 @@ internal sealed class GraphProgram
             if (n.Outputs.Count == 1) slot[n.Output] = output = slot.Count;
             var step = n.Kind switch
             {
-                // A constant that an in-place op writes to gets a fresh copy per run, so that runs stay independent.
+                // A constant that an in-place op writes to (directly or through a view) gets a fresh copy per run, so that runs stay independent.
                 "prim::Constant" => n.Attribute is TensorRef
-                    ? new Step(n, n.Output.Uses.Any(u => u.Kind.EndsWith('_') && u.Inputs.Count > 0 && u.Inputs[0] == n.Output) ? StepKind.MutatedConstant : StepKind.Constant,
+                    ? new Step(n, mutated.Contains(n.Output) ? StepKind.MutatedConstant : StepKind.Constant,
                         args, output, graph.ConstantTensor(n), null)
                     : new Step(n, StepKind.Constant, args, output, n.Attribute, null),
                 "prim::ListConstruct" => new Step(n, StepKind.List, args, output,

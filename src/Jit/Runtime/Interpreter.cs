@@ -23,4 +23,7 @@ public sealed class GuardFailedException(Node guard, double[] expected, double[]
 {
     /// <summary>The guard node.</summary>
     public Node Guard { get; } = guard;
+
+    /// <summary>The failure without the values read (for warnings, which must not print tensors).</summary>
+    public string Summary => $"a value read into .NET changed (prim::ValueGuard on %{Guard.Inputs[0].Name})";
 }

@@ -66,7 +66,7 @@ public sealed class TracedStep
     /// Builds the traced function: loss and the gradient of every optimized parameter, as tensors the graph returns.
     /// A parameter the loss does not depend on is an error (eagerly its gradient would stay null and the optimizer skip it).
     /// </summary>
-    internal static TracedStep Create(string name, Func<Tensor[], Tensor> loss, Optimizer optimizer, Tensor[] example,
+    internal static TracedStep Create(string name, Module? model, Func<Tensor[], Tensor> loss, Optimizer optimizer, Tensor[] example,
         IReadOnlyList<(string Name, Tensor Tensor)> namedParameters, IReadOnlyList<(string Name, Tensor Tensor)> buffers, string[] inputNames, TraceOptions? options)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -88,12 +88,14 @@ public sealed class TracedStep
                     throw new ArgumentException($"Jit.TraceStep: the loss does not depend on parameter {bound[i].Item1} (shape {Shapes.Format(parameters[i].Shape)}); leave it out of the optimizer or set RequiresGrad = false on it.");
             return [l.Detach(), .. grads!];
         }
-        var traced = new TracedModule(name, LossAndGrads, () => live, inputNames, (options ?? new TraceOptions()) with { CompileBackward = false })
+        ArgumentNullException.ThrowIfNull(example);
+        Jit.CheckExamples("Jit.TraceStep", example);
+        var traced = new TracedModule(name, LossAndGrads, () => live, inputNames, (options ?? new TraceOptions()) with { CompileBackward = false }, model)
         {
             ComputesGradients = true,
         };
         using (Autograd.EnableGrad())
-            traced.TraceNew(example, live, Signature.Of([.. example, .. live.Select(p => p.Item2)]));
+            traced.TraceNew(example, live, traced.SignatureOf([.. example, .. live.Select(p => p.Item2)]));
         return new TracedStep(traced, optimizer, parameters);
     }
 }
