@@ -122,6 +122,26 @@ public class ModuleStateTests
         Assert.AreEqual(eager.Calls.Item<long>(), model.Calls.Item<long>());
     }
 
+    [TestMethod]
+    public void ATracedStepUpdatesForwardBuffersOncePerStep()
+    {
+        var g = new Generator(8);
+        var (eager, model) = (new RunningMean(4, new Generator(8)), new RunningMean(4, new Generator(8)));
+        var (x, y) = (Tensor.Randn([5, 4], generator: g), Tensor.Randn([5, 4], generator: g));
+        var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), new Optim.SGD(model.Parameters(), lr: 0.1), x, y);
+        var opt = new Optim.SGD(eager.Parameters(), lr: 0.1);
+        for (int i = 0; i < 4; i++)
+        {
+            step.Step(x, y);
+            opt.ZeroGrad();
+            Functional.MseLoss(eager.Forward(x), y).Backward();
+            opt.Step();
+            TraceAssert.AllClose(eager.Mean, model.Mean, 1e-5, 1e-6, $"running mean after step {i}");
+            TraceAssert.AllClose(eager.Fc.Weight, model.Fc.Weight, 1e-5, 1e-6, $"weight after step {i}");
+        }
+        Assert.AreEqual(4L, model.Calls.Item<long>());
+    }
+
     /// <summary>A module whose forward mutates its buffer and then depends on .NET state the tracer cannot see.</summary>
     private sealed class Unstable : Module
     {

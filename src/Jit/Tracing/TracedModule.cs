@@ -168,7 +168,12 @@ public sealed class TracedModule
             if (inputs[i] is null) throw new ArgumentNullException(nameof(inputs), $"JIT: {Name}: input {i} ({_inputNames[i]}) is null.");
     }
 
-    internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature)
+    /// <summary>
+    /// Traces a new specialization from this call and returns the call's outputs. The forward's in-place writes happen
+    /// once, as in an eager call — unless <paramref name="asCall"/> is false (Jit.TraceStep's first trace is not a step):
+    /// then the written state is put back as it was.
+    /// </summary>
+    internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature, bool asCall = true)
     {
         var clock = PassPipeline.Logs("timing") ? System.Diagnostics.Stopwatch.StartNew() : null;
         void Phase(string what)
@@ -182,7 +187,9 @@ public sealed class TracedModule
         foreach (var (name, t) in parameters) tracer.BindInput(t, name);
         try
         {
-            return Record(tracer, inputs, parameters, signature, Phase);
+            var outputs = Record(tracer, inputs, parameters, signature, Phase);
+            if (!asCall) TensorState.RestoreAll(tracer.Mutated);
+            return outputs;
         }
         catch
         {

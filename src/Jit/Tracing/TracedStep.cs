@@ -11,7 +11,8 @@ namespace Trace.Jit;
 /// <c>.Grad</c> tensor when it is a contiguous tensor of the parameter's shape (as PyTorch's backward writes into
 /// <c>.grad</c> in place), so keep a copy (<c>Clone()</c>) of a gradient you want to outlive the next step — and the
 /// optimizer (its state is shared with eager use) updates all parameters in one multi-tensor pass.
-/// Guards, retracing and the trace check are those of <see cref="TracedModule"/>.
+/// Guards, retracing and the trace check are those of <see cref="TracedModule"/>. Tracing the step is not a step: state
+/// the forward writes in place (running statistics) is as before <c>Jit.TraceStep</c>, and each <see cref="Step"/> writes it once.
 /// </summary>
 public sealed class TracedStep
 {
@@ -95,7 +96,7 @@ public sealed class TracedStep
             ComputesGradients = true,
         };
         using (Autograd.EnableGrad())
-            traced.TraceNew(example, live, traced.SignatureOf([.. example, .. live.Select(p => p.Item2)]));
+            traced.TraceNew(example, live, traced.SignatureOf([.. example, .. live.Select(p => p.Item2)]), asCall: false);
         return new TracedStep(traced, optimizer, parameters);
     }
 }
