@@ -48,13 +48,15 @@ internal sealed class AccumulateGrad(Tensor leaf) : GradNode
 
 /// <summary>
 /// A node whose backward rules are closures written with Tensor ops next to the op's forward: one rule
-/// per input, run only for inputs that need a gradient.
+/// per input, run only for inputs that need a gradient. Every tensor the rules read is version-checked
+/// before they run: the op's saved tensors, and every input without a rule of its own (an index, a mask, a
+/// condition: such an input is passed to the node only because the other rules read it).
 /// </summary>
 internal sealed class FunctionNode : GradNode
 {
     private readonly string _name;
     private readonly GradNode?[] _next;
-    private readonly (Tensor Tensor, int Version)[] _saved;
+    private readonly SavedVersion[] _saved;
     private Func<Tensor, Tensor>?[]? _rules;
 
     public FunctionNode(string name, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, Tensor[] saved)
@@ -62,9 +64,17 @@ internal sealed class FunctionNode : GradNode
         _name = name;
         _rules = rules;
         _next = new GradNode?[inputs.Length];
+        int read = saved.Length;
         for (int i = 0; i < inputs.Length; i++)
+        {
             _next[i] = inputs[i] is { RequiresGrad: true } t && rules[i] is not null ? t.GradFn ?? t.GradAccumulator() : null;
-        _saved = saved.Select(t => (t, t.Storage.Version)).ToArray();
+            if (inputs[i] is not null && rules[i] is null) read++;
+        }
+        _saved = new SavedVersion[read];
+        int k = 0;
+        foreach (var t in saved) _saved[k++] = new(t, t.Storage.Version);
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i] is { } t && rules[i] is null) _saved[k++] = new(t, t.Storage.Version);
     }
 
     public override string Name => _name;
@@ -77,10 +87,7 @@ internal sealed class FunctionNode : GradNode
     {
         var rules = _rules ?? throw new InvalidOperationException(
             $"autograd: trying to backward through the graph a second time (through {_name}), but the saved intermediate results have already been freed. Specify retainGraph: true on the first Backward call.");
-        foreach (var (t, v) in _saved)
-            if (t.Storage.Version != v)
-                throw new InvalidOperationException(
-                    $"autograd: one of the tensors needed for gradient computation has been modified by an inplace operation: the tensor of shape {Shapes.Format(t.Shape)} saved by {_name} is at version {t.Storage.Version}; expected version {v} instead.");
+        foreach (var s in _saved) s.Check(_name);
         var grads = new Tensor?[rules.Length];
         for (int i = 0; i < rules.Length; i++)
             if (_next[i] is not null) grads[i] = rules[i]!(g);
@@ -88,4 +95,29 @@ internal sealed class FunctionNode : GradNode
     }
 
     internal override void Release() => _rules = null;
+}
+
+/// <summary>A tensor a backward rule reads, with the version of its storage when the op ran.</summary>
+internal readonly record struct SavedVersion(Tensor Tensor, int Version)
+{
+    /// <summary>Throws PyTorch's error when the tensor was modified in place since it was saved by <paramref name="op"/>.</summary>
+    public void Check(string op)
+    {
+        int now = Tensor.Storage.Version;
+        if (now == Version) return;
+        throw new InvalidOperationException(
+            $"one of the variables needed for gradient computation has been modified by an inplace operation: [{LegacyTypeName(Tensor.DType)} [{string.Join(", ", Tensor.Shape)}]], " +
+            $"which is saved by {op} for its backward, is at version {now}; expected version {Version} instead. " +
+            "Hint: modify it after backward, or clone() it before the in-place operation.");
+    }
+
+    /// <summary>PyTorch's legacy tensor type name used in this message (<c>torch.FloatTensor</c>).</summary>
+    private static string LegacyTypeName(DType t) => t switch
+    {
+        DType.Float32 => "torch.FloatTensor",
+        DType.Float64 => "torch.DoubleTensor",
+        DType.Int64 => "torch.LongTensor",
+        DType.Int32 => "torch.IntTensor",
+        _ => "torch.BoolTensor",
+    };
 }
