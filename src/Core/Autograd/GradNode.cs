@@ -22,9 +22,15 @@ public abstract class GradNode
     public override string ToString() => $"<{Name} backward>";
 }
 
-/// <summary>Terminal node of a leaf that requires grad: adds the incoming gradient into <see cref="Tensor.Grad"/>.</summary>
+/// <summary>
+/// Terminal node of a leaf that requires grad: adds the incoming gradient into <see cref="Tensor.Grad"/>. A leaf
+/// has one such node (<see cref="Tensor.GradAccumulator"/>), and the addition holds its lock, so that backward
+/// passes running on several threads over a shared model (parameters) lose no update.
+/// </summary>
 internal sealed class AccumulateGrad(Tensor leaf) : GradNode
 {
+    private readonly Lock _gate = new();
+
     public Tensor Leaf { get; } = leaf;
     public override string Name => "AccumulateGrad";
 
@@ -41,7 +47,8 @@ internal sealed class AccumulateGrad(Tensor leaf) : GradNode
         // the caller's own gradient tensor), store a copy, so that in-place changes to one .Grad (ZeroGrad,
         // an optimizer) never reach another tensor.
         bool shared = !g.IsContiguous || ReferenceEquals(g, Leaf) || (GivenAway is { } given && !given.Add(g.Storage));
-        Leaf.Grad = Leaf.Grad is null ? (shared ? g.Clone() : g) : Leaf.Grad.Add(g);
+        lock (_gate)
+            Leaf.Grad = Leaf.Grad is null ? (shared ? g.Clone() : g) : Leaf.Grad.Add(g);
         return [];
     }
 }
@@ -80,8 +87,23 @@ internal sealed class FunctionNode : GradNode
     public override string Name => _name;
     public override IReadOnlyList<GradNode?> Next => _next;
 
-    /// <summary>A non-leaf tensor whose gradient is kept (<see cref="Tensor.RetainGrad"/>).</summary>
-    internal Tensor? Retained { get; set; }
+    private Tensor? _retained;
+    private Lock? _retainedGate;
+
+    /// <summary>Keeps <paramref name="t"/>'s gradient in its <see cref="Tensor.Grad"/> during backward (<see cref="Tensor.RetainGrad"/>).</summary>
+    internal void Retain(Tensor t)
+    {
+        Interlocked.CompareExchange(ref _retainedGate, new Lock(), null);
+        _retained = t;
+    }
+
+    /// <summary>Adds one backward pass's gradient to the retained tensor's <see cref="Tensor.Grad"/> (under a lock, as for leaves).</summary>
+    internal void AccumulateRetained(Tensor g)
+    {
+        if (_retained is not { } keep) return;
+        lock (_retainedGate!)
+            keep.Grad = keep.Grad is null ? g : keep.Grad.Add(g);
+    }
 
     internal override Tensor?[] Apply(Tensor g)
     {

@@ -14,7 +14,8 @@ public abstract class Module
     private readonly List<(string Name, Tensor? Value)> _parameters = [];
     private readonly List<(string Name, Tensor Value)> _buffers = [];
     private readonly List<(string Name, Module Value)> _modules = [];
-    private bool _fieldsScanned;
+    private volatile bool _fieldsScanned;
+    private readonly Lock _scanGate = new();
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool IsTraining { get; private set; } = true;
@@ -70,11 +71,20 @@ public abstract class Module
         else list.Add((name, value));
     }
 
-    /// <summary>Finds submodules held in fields that were not registered explicitly.</summary>
+    /// <summary>Finds submodules held in fields that were not registered explicitly (once, even when several threads walk the module at once).</summary>
     private void ScanFields()
     {
         if (_fieldsScanned) return;
-        _fieldsScanned = true;
+        lock (_scanGate)
+        {
+            if (_fieldsScanned) return;
+            AddFieldModules();
+            _fieldsScanned = true;
+        }
+    }
+
+    private void AddFieldModules()
+    {
         Interlocked.Increment(ref _structureVersion);
         var fields = new List<FieldInfo>();
         for (var t = GetType(); t is not null && t != typeof(Module); t = t.BaseType)
