@@ -183,7 +183,7 @@ public abstract class Module
     /// <summary>
     /// Copies values from <paramref name="state"/> into the parameters and buffers (converting the dtype, as
     /// PyTorch does). With <paramref name="strict"/>, missing and unexpected keys are errors; shapes must always
-    /// match and values must not be null. Nothing is copied unless every key can be loaded.
+    /// match and values must not be null. Every key is checked before anything is copied.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
