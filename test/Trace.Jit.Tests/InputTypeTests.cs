@@ -124,6 +124,31 @@ public sealed class InputTypeTests
         StringAssert.Contains(e.Message, $"prim::FusionGroup body input 0 (%0) is declared {F3}, but the call passed Float(6");
     }
 
+    private static Graph Group(string body)
+    {
+        var g = Parser.Parse($"graph(%x : {F3},\n      %y : {F3}):\n  %2 : {F3} = prim::FusionGroup_0(%x, %y)\n  return (%2)\n" +
+                             $"with prim::FusionGroup_0 = graph(%0 : {F3},\n      %1 : {F3}):\n" + body);
+        GraphVerifier.Lint(g);
+        return g;
+    }
+
+    [TestMethod]
+    public void BodiesTheCodeGeneratorCannotExpressAreInterpreted()
+    {
+        var (x, y) = (Tensor.From(new float[] { -1, 2, 5 }), Tensor.From(new float[] { 0, 1, 3 }));
+        // A body returning its input (the generator emitted an invalid program for it).
+        var identity = Group($"  %2 : {F3} = aten::relu(%0)\n  return (%0)\n");
+        CollectionAssert.AreEqual(x.ToArray<float>(), Run(identity, x, y)[0].ToArray<float>());
+        // A tensor clamp bound (the generator dropped it: the result was x unclamped); the eager kernel takes number bounds only.
+        var tensorBound = Group($"  %2 : NoneType = prim::Constant()\n  %3 : {F3} = aten::clamp(%0, %1, %2)\n  return (%3)\n");
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Run(tensorBound, x, y));
+        StringAssert.Contains(e.Message, "aten::clamp expects argument 1 to be float, got Tensor");
+        // A string where a tensor is read (the generator failed with a raw FormatException).
+        var text = Group($"  %2 : str = prim::Constant[value=\"tanh\"]()\n  %3 : {F3} = aten::mul(%2, %0)\n  return (%3)\n");
+        e = Assert.ThrowsExactly<ArgumentException>(() => Run(text, x, y));
+        StringAssert.Contains(e.Message, "aten::mul expects argument 0 to be Tensor or number, got String");
+    }
+
     [TestMethod]
     public void TracedModulesRetraceForOtherInputsAndStillRun()
     {
