@@ -62,6 +62,9 @@ public static partial class Jit
         var names = inputNames ?? Enumerable.Range(0, exampleInputs.Length).Select(i => exampleInputs.Length == 1 ? "x" : $"x{i}").ToArray();
         if (names.Length != exampleInputs.Length)
             throw new ArgumentException($"Jit.Trace: {names.Length} input names for {exampleInputs.Length} example inputs.", nameof(inputNames));
+        foreach (var n in names)
+            if (n is null || !IrLexer.IsName(n))
+                throw new ArgumentException($"Jit.Trace: input name '{n}' cannot name an IR value (it must be non-empty, without whitespace, '%', '\"' or any of ()[]<>,:=).", nameof(inputNames));
         CheckExamples("Jit.Trace", exampleInputs);
         var traced = new TracedModule("function", function, () => [], names, options ?? new TraceOptions());
         traced.TraceNew(exampleInputs, [], traced.SignatureOf(exampleInputs));

@@ -24,6 +24,11 @@ public class CallContractTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => f.Call(Tensor.Ones(2))).Message, "traced with 2 inputs (x0, x1)");
         Assert.ThrowsExactly<ArgumentNullException>(() => Jit.Trace(x => x[0], [null!]));
         Assert.ThrowsExactly<ArgumentNullException>(() => Jit.Trace(model, (Tensor[])null!));
+        // Input names become IR value names: one that could not be parsed back is refused up front.
+        var named = Assert.ThrowsExactly<ArgumentException>(() => Jit.Trace(x => x[0] * 2.0, [Tensor.Ones(2)], inputNames: ["input ids"]));
+        StringAssert.Contains(named.Message, "'input ids' cannot name an IR value");
+        Assert.ThrowsExactly<ArgumentException>(() => Jit.Trace(x => x[0] * 2.0, [Tensor.Ones(2)], inputNames: ["a", "b"]));
+        StringAssert.Contains(Jit.Trace(x => x[0] * 2.0, [Tensor.Ones(2)], inputNames: ["input_ids"]).Graph.ToString(), "%input_ids");
     }
 
     private static Tensor Branchy(Tensor x) => x.Sum().Item() > 0 ? x * 2.0 : x - 100.0;

@@ -113,6 +113,9 @@ internal static class IrLexer
         }
     }
 
+    /// <summary>True when <paramref name="name"/> can be printed as a value name (<c>%name</c>) and parsed back.</summary>
+    public static bool IsName(string name) => name.Length > 0 && name.All(IsNameChar);
+
     /// <summary>Characters of a value name: anything but whitespace, control characters and the IR's punctuation.</summary>
     private static bool IsNameChar(char c) => !char.IsWhiteSpace(c) && !char.IsControl(c) && !Punctuation.Contains(c) && c is not ('%' or '"');
 
