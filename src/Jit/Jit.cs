@@ -19,6 +19,7 @@ public static partial class Jit
     public static TracedModule Trace(Module module, Tensor[] exampleInputs, TraceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(exampleInputs);
         if (exampleInputs.Length != 1)
             throw new ArgumentException($"Jit.Trace: Module.Forward takes one tensor; got {exampleInputs.Length} example inputs. Trace a function of several tensors with Jit.Trace(Func<Tensor[], Tensor>, ...).");
         // Collected again only when some module's registrations change (names cost more than the call's kernels on small models).
@@ -34,9 +35,17 @@ public static partial class Jit
             }
             return cached;
         }
-        var traced = new TracedModule(module.GetType().Name, x => [module.Forward(x[0])], Parameters, ["input"], options ?? new TraceOptions());
-        traced.TraceNew(exampleInputs, Parameters(), Signature.Of([.. exampleInputs, .. Parameters().Select(p => p.Item2)]));
+        var traced = new TracedModule(module.GetType().Name, x => [module.Forward(x[0])], Parameters, ["input"], options ?? new TraceOptions(), module);
+        CheckExamples("Jit.Trace", exampleInputs);
+        traced.TraceNew(exampleInputs, Parameters(), traced.SignatureOf([.. exampleInputs, .. Parameters().Select(p => p.Item2)]));
         return traced;
+    }
+
+    /// <summary>Rejects null example inputs with a message naming the entry point and the input.</summary>
+    internal static void CheckExamples(string api, Tensor[] examples)
+    {
+        for (int i = 0; i < examples.Length; i++)
+            if (examples[i] is null) throw new ArgumentNullException(nameof(examples), $"{api}: example input {i} is null.");
     }
 
     /// <summary>Traces a module with one example input.</summary>
@@ -49,9 +58,16 @@ public static partial class Jit
     public static TracedModule Trace(Func<Tensor[], Tensor[]> function, Tensor[] exampleInputs, TraceOptions? options = null, string[]? inputNames = null)
     {
         ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(exampleInputs);
         var names = inputNames ?? Enumerable.Range(0, exampleInputs.Length).Select(i => exampleInputs.Length == 1 ? "x" : $"x{i}").ToArray();
+        if (names.Length != exampleInputs.Length)
+            throw new ArgumentException($"Jit.Trace: {names.Length} input names for {exampleInputs.Length} example inputs.", nameof(inputNames));
+        foreach (var n in names)
+            if (n is null || !IrLexer.IsName(n))
+                throw new ArgumentException($"Jit.Trace: input name '{n}' cannot name an IR value (it must be non-empty, without whitespace, '%', '\"' or any of ()[]<>,:=).", nameof(inputNames));
+        CheckExamples("Jit.Trace", exampleInputs);
         var traced = new TracedModule("function", function, () => [], names, options ?? new TraceOptions());
-        traced.TraceNew(exampleInputs, [], Signature.Of(exampleInputs));
+        traced.TraceNew(exampleInputs, [], traced.SignatureOf(exampleInputs));
         return traced;
     }
 
@@ -81,7 +97,7 @@ public static partial class Jit
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(lossFn);
         // Parameters carry their module names; buffers are graph inputs read live, as in Trace.
-        return TracedStep.Create(model.GetType().Name + ".step", b => lossFn(model.Forward(b[0]), b[1]), optimizer, [exampleInput, exampleTarget],
+        return TracedStep.Create(model.GetType().Name + ".step", model, b => lossFn(model.Forward(b[0]), b[1]), optimizer, [exampleInput, exampleTarget],
             [.. model.NamedParameters().Select(p => (p.Name, p.Parameter))], [.. model.NamedBuffers().Select(b => (b.Name, b.Buffer))],
             ["input", "target"], options);
     }
@@ -91,5 +107,5 @@ public static partial class Jit
     /// <paramref name="optimizer"/>'s parameters (captured by the function) and the update.
     /// </summary>
     public static TracedStep TraceStep(Func<Tensor[], Tensor> loss, Optim.Optimizer optimizer, Tensor[] exampleBatch, TraceOptions? options = null) =>
-        TracedStep.Create("step", loss, optimizer, exampleBatch, [], [], Enumerable.Range(0, exampleBatch.Length).Select(i => $"x{i}").ToArray(), options);
+        TracedStep.Create("step", null, loss, optimizer, exampleBatch, [], [], Enumerable.Range(0, exampleBatch.Length).Select(i => $"x{i}").ToArray(), options);
 }

@@ -10,7 +10,7 @@ public class GradCheckTests
     private static Tensor Pos(int seed, params int[] shape) => Reference.Random(new Random(seed), shape, DType.Float64, 0.5, 2).RequiresGrad_();
 
     /// <summary>Op name → (function of inputs, inputs). Broadcasting, views and non-contiguous inputs included.</summary>
-    private static readonly Dictionary<string, Func<(Func<Tensor[], Tensor> F, Tensor[] X)>> Cases = new()
+    internal static readonly Dictionary<string, Func<(Func<Tensor[], Tensor> F, Tensor[] X)>> Cases = new()
     {
         ["add_broadcast"] = () => (x => x[0] + x[1], [R(1, 3, 1, 4), R(2, 2, 1)]),
         ["sub"] = () => (x => x[0] - x[1], [R(3, 2, 3), R(4, 3)]),

@@ -363,11 +363,11 @@ public class OptimTests
         var p = Param(1, 2);
         AssertBad(() => new SGD([p], lr: -0.1), "SGD", "learning rate", "-0.1");
         AssertBad(() => new Adam([p], lr: -0.25), "Adam", "learning rate", "-0.25");
-        AssertBad(() => new AdamW([p], lr: double.NaN), "AdamW", "learning rate", "NaN");
+        AssertBad(() => new AdamW([p], lr: double.NaN), "AdamW", "Invalid learning rate: nan");
         AssertBad(() => new SGD([p], momentum: -0.5), "SGD", "momentum", "-0.5");
         AssertBad(() => new SGD([p], weightDecay: -0.01), "SGD", "weight_decay", "-0.01");
         AssertBad(() => new AdamW([p], weightDecay: -0.3), "AdamW", "weight_decay", "-0.3");
-        AssertBad(() => new Adam([p], betas: (1.0, 0.999)), "Adam", "beta parameter at index 0", ": 1 ");
+        AssertBad(() => new Adam([p], betas: (1.0, 0.999)), "Adam", "beta parameter at index 0", ": 1.0 ");
         AssertBad(() => new Adam([p], betas: (-0.1, 0.999)), "Adam", "index 0", "-0.1");
         AssertBad(() => new AdamW([p], betas: (0.9, 1.5)), "AdamW", "index 1", "1.5");
         AssertBad(() => new Adam([p], eps: -0.001), "Adam", "epsilon", "-0.001");

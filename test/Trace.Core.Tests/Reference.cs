@@ -100,10 +100,7 @@ internal static class Reference
         for (int i = 0; i < got.Length; i++)
         {
             double e = expected[i], a = got[i];
-            bool ok = double.IsNaN(e) ? double.IsNaN(a)
-                : double.IsInfinity(e) ? a == e
-                : Math.Abs(a - e) <= atol + rtol * Math.Abs(e);
-            if (!ok)
+            if (!Closeness.IsClose(a, e, rtol, atol))
                 Assert.Fail($"{what}: element {i} (index [{string.Join(", ", Unravel(i, actual.Shape.ToArray()))}]) expected {e:R} but got {a:R} (shape {Shapes.Format(actual.Shape)})");
         }
     }

@@ -15,7 +15,7 @@ public class AutodiffTests
     public static IEnumerable<object[]> OpNames() => InterpreterOpTests.Cases.Keys.Select(k => new object[] { k });
 
     /// <summary>Outputs and input gradients of the compiled graph vs eager, on fresh inputs, under a random output weighting.</summary>
-    private static TracedModule CheckCompiledGradients(Func<Tensor[], Tensor> f, Tensor[] example, IEnumerable<Tensor[]> fresh,
+    internal static TracedModule CheckCompiledGradients(Func<Tensor[], Tensor> f, Tensor[] example, IEnumerable<Tensor[]> fresh,
         IReadOnlyList<Tensor>? parameters = null, double rtol = 1e-9, double atol = 1e-11)
     {
         var traced = Jit.Trace(f, example.Select(Leaf).ToArray());
@@ -38,7 +38,7 @@ public class AutodiffTests
         return traced;
     }
 
-    private static Tensor Leaf(Tensor t)
+    internal static Tensor Leaf(Tensor t)
     {
         using var _ = Autograd.NoGrad();
         var c = t.Clone();

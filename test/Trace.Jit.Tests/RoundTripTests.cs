@@ -2,7 +2,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Trace.Jit.Tests;
 
-/// <summary>The IR text form round-trips, and malformed text fails with a <see cref="FormatException"/> naming the line.</summary>
+/// <summary>The IR text form round-trips, and malformed text fails with an <see cref="IrParseException"/> at the offending token.</summary>
 [TestClass]
 public sealed class RoundTripTests
 {
@@ -96,20 +96,21 @@ public sealed class RoundTripTests
     }
 
     [TestMethod]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu(%y)\n  return (%1)\n", 2, "%y")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu(%x)\n  return (%2)\n", 3, "%2")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Quux = aten::relu(%x)\n  return (%1)\n", 2, "Quux")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Quux(3) = aten::relu(%x)\n  return (%1)\n", 2, "unknown tensor dtype 'Quux'")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : int = prim::Constant[value=1]()\n  %1 : int = prim::Constant[value=2]()\n  return (%1)\n", 3, "value %1 is defined twice")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu\n  return (%1)\n", 2, "expected '(...)'")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 Float(3) = aten::relu(%x)\n  return (%1)\n", 2, "%name")]
-    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : int = prim::Constant[value=abc]()\n  return (%1)\n", 2, "abc")]
-    [DataRow("graph(%x : Bogus):\n  return (%x)\n", 1, "Bogus")]
-    [DataRow("grph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  return (%x)\n", 1, "graph(")]
-    public void MalformedTextThrowsFormatExceptionNamingTheLine(string text, int line, string detail)
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu(%y)\n  return (%1)\n", 2, 72, "use of undefined value %y")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu(%x)\n  return (%2)\n", 3, 11, "use of undefined value %2")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Quux = aten::relu(%x)\n  return (%1)\n", 2, 8, "unknown type 'Quux'")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Quux(3) = aten::relu(%x)\n  return (%1)\n", 2, 8, "unknown tensor dtype 'Quux'")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : int = prim::Constant[value=1]()\n  %1 : int = prim::Constant[value=2]()\n  return (%1)\n", 3, 3, "value %1 is defined twice")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : Float(3, strides=[1], requires_grad=0, device=cpu) = aten::relu\n  return (%1)\n", 3, 3, "expected '(' and the arguments of aten::relu, found 'return'")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 Float(3) = aten::relu(%x)\n  return (%1)\n", 2, 6, "expected ':' and a type after %1, found 'Float'")]
+    [DataRow("graph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  %1 : int = prim::Constant[value=abc]()\n  return (%1)\n", 2, 35, "expected a number, found 'abc'")]
+    [DataRow("graph(%x : Bogus):\n  return (%x)\n", 1, 12, "unknown type 'Bogus'")]
+    [DataRow("grph(%x : Float(3, strides=[1], requires_grad=0, device=cpu)):\n  return (%x)\n", 1, 1, "expected 'graph' to start a graph, found 'grph'")]
+    public void MalformedTextThrowsIrParseExceptionAtTheToken(string text, int line, int column, string detail)
     {
-        var e = Assert.ThrowsExactly<FormatException>(() => Parser.Parse(text));
-        StringAssert.Contains(e.Message, $"line {line}");
+        var e = Assert.ThrowsExactly<IrParseException>(() => Parser.Parse(text));
+        Assert.AreEqual((line, column), (e.Line, e.Column), e.Message);
+        StringAssert.StartsWith(e.Message, $"IR parse error at {line}:{column}: ");
         StringAssert.Contains(e.Message, detail);
     }
 

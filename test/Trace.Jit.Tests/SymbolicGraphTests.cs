@@ -174,9 +174,11 @@ public sealed class SymbolicGraphTests
     {
         var program = new GraphProgram(Parser.Parse(Model), planMemory: false);
         var e = Assert.ThrowsExactly<ArgumentException>(() => program.Run([Tensor.Zeros(2, 3, 15), Tensor.Zeros(16)]));
-        StringAssert.Contains(e.Message, "%x has shape (2, 3, 15), but the graph expects (s0, s1, 16) with s0 = 2, s1 = 3");
+        StringAssert.Contains(e.Message, "input 0 (%x) is declared Float(s0, s1, 16, strides=[16*s1, 16, 1], requires_grad=0, device=cpu), but the call passed Float(2, 3, 15");
+        StringAssert.Contains(e.Message, "shape (2, 3, 15) != declared (s0, s1, 16) at s0 = 2, s1 = 3");
         e = Assert.ThrowsExactly<ArgumentException>(() => program.Run([Tensor.Zeros(2, 3, 16), Tensor.Zeros(15)]));
-        StringAssert.Contains(e.Message, "%b has shape (15,), but the graph expects (16,)");
+        StringAssert.Contains(e.Message, "input 1 (%b) is declared Float(16, strides=[1], requires_grad=0, device=cpu)");
+        StringAssert.Contains(e.Message, "shape (15,) != declared (16,)");
         // A graph whose symbol is no input's size needs its caller's sizes.
         var body = Parser.Parse($"""
             graph(%x : {F("2*s0", "1")}):

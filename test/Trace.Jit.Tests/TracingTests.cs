@@ -86,7 +86,7 @@ public class TracingTests
         CollectionAssert.AreEqual(new float[] { 2, 2, 2 }, r.ToArray<float>());
         Assert.AreEqual(2, traced.SpecializationCount);
         Assert.AreEqual(1, traced.Warnings.Count);
-        StringAssert.Contains(traced.Warnings[0], "running eagerly");
+        StringAssert.Contains(traced.Warnings[0], "run eagerly from now on");
     }
 
     [TestMethod]

@@ -106,7 +106,7 @@ internal static class Engine
             grads.Remove(node);
             if (capture is not null && capture.TryGetValue(node, out var slots))
                 foreach (int s in slots) results![s] = g;
-            if (capture is null && node is FunctionNode { Retained: { } keep }) keep.Grad = keep.Grad is null ? g : keep.Grad.Add(g);
+            if (capture is null && node is FunctionNode f) f.AccumulateRetained(g);
             if (capture is not null && node is AccumulateGrad) continue;
             var inputGrads = node.Apply(g);
             var next = node.Next;

@@ -51,20 +51,18 @@ public abstract class Function
             output = Forward(ctx, inputs);
         if (!Autograd.ShouldRecord(inputs)) return Dispatch.Record(Name, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], x => Apply(x!), []);
         var result = ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
-        // One Backward call serves all inputs' rules for a given incoming gradient.
-        Tensor?[]? cached = null;
-        Tensor? cachedFor = null;
+        // One Backward call serves all inputs' rules for a given incoming gradient. The cache is one reference,
+        // read once per rule, so that backward passes through this node on several threads never mix results.
+        Tuple<Tensor, Tensor?[]>? cache = null;
         var rules = new Func<Tensor, Tensor>?[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
             int k = i;
             rules[i] = g =>
             {
-                if (cached is null || !ReferenceEquals(cachedFor, g))
-                {
-                    cached = Backward(ctx, g);
-                    cachedFor = g;
-                }
+                var hit = Volatile.Read(ref cache);
+                if (hit is null || !ReferenceEquals(hit.Item1, g)) Volatile.Write(ref cache, hit = Tuple.Create(g, Backward(ctx, g)));
+                var cached = hit.Item2;
                 if (cached.Length != inputs.Length)
                     throw new InvalidOperationException($"{Name}.Backward returned {cached.Length} gradients, but Forward had {inputs.Length} inputs.");
                 var gi = cached[k] ?? Tensor.Zeros(inputs[k].Shape.ToArray(), inputs[k].DType);

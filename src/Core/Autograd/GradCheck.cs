@@ -36,7 +36,7 @@ public static partial class Autograd
                 for (int c = 0; c < nOut; c++)
                 {
                     double n = numerical[r, c], a = analytical[r, c];
-                    if (Math.Abs(a - n) <= atol + rtol * Math.Abs(n) || (double.IsNaN(a) && double.IsNaN(n))) continue;
+                    if (Closeness.IsClose(a, n, rtol, atol)) continue;
                     if (failures++ < 8)
                         report.AppendLine($"  input {i} (shape {Shapes.Format(x.Shape)}) element {r}, output element {c}: analytical {a:G6} vs numerical {n:G6}");
                 }

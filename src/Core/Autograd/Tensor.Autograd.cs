@@ -38,7 +38,13 @@ public sealed partial class Tensor
     /// <summary>True for tensors not produced by a recorded op (user-created tensors and parameters).</summary>
     public bool IsLeaf => GradFn is null;
 
-    internal AccumulateGrad GradAccumulator() => _accumulator ??= new AccumulateGrad(this);
+    /// <summary>This leaf's one gradient accumulator (created once even when forwards on several threads ask at once).</summary>
+    internal AccumulateGrad GradAccumulator()
+    {
+        if (Volatile.Read(ref _accumulator) is { } a) return a;
+        Interlocked.CompareExchange(ref _accumulator, new AccumulateGrad(this), null);
+        return _accumulator!;
+    }
 
     /// <summary>
     /// Computes gradients of this tensor with respect to the graph leaves and accumulates them into their
@@ -53,7 +59,7 @@ public sealed partial class Tensor
     /// <summary>Keeps this non-leaf tensor's gradient in <see cref="Grad"/> during backward.</summary>
     public void RetainGrad()
     {
-        if (GradFn is FunctionNode f) f.Retained = this;
+        if (GradFn is FunctionNode f) f.Retain(this);
         else if (!RequiresGrad) throw new InvalidOperationException("autograd: can't retain_grad on a tensor that doesn't require gradients.");
     }
 

@@ -107,7 +107,11 @@ public static class Functional
             throw new ArgumentException($"{op}: expected target of shape {Shapes.Format(expected)} for input of shape {Shapes.Format(input.Shape)}, got {Shapes.Format(target.Shape)}.");
         int c = rows.Shape[1];
         var flat = target.Reshape(-1);
-        foreach (long v in flat.ToArray<long>())
+        // Validation, not control flow: hidden from a trace (it would become a value guard, retracing for every batch of
+        // labels). A replayed graph is checked where its kernel reads the classes (gather raises on an out-of-range index).
+        long[] classes;
+        using (Dispatch.Internal()) classes = flat.ToArray<long>();
+        foreach (long v in classes)
             if ((v < 0 || v >= c) && v != ignoreIndex)
                 throw new ArgumentOutOfRangeException(nameof(target), $"{op}: target {v} is out of bounds for {c} classes (input shape {Shapes.Format(input.Shape)}).");
         return (rows, flat);

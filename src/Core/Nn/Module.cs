@@ -14,7 +14,8 @@ public abstract class Module
     private readonly List<(string Name, Tensor? Value)> _parameters = [];
     private readonly List<(string Name, Tensor Value)> _buffers = [];
     private readonly List<(string Name, Module Value)> _modules = [];
-    private bool _fieldsScanned;
+    private volatile bool _fieldsScanned;
+    private readonly Lock _scanGate = new();
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>.</summary>
     public bool IsTraining { get; private set; } = true;
@@ -70,11 +71,20 @@ public abstract class Module
         else list.Add((name, value));
     }
 
-    /// <summary>Finds submodules held in fields that were not registered explicitly.</summary>
+    /// <summary>Finds submodules held in fields that were not registered explicitly (once, even when several threads walk the module at once).</summary>
     private void ScanFields()
     {
         if (_fieldsScanned) return;
-        _fieldsScanned = true;
+        lock (_scanGate)
+        {
+            if (_fieldsScanned) return;
+            AddFieldModules();
+            _fieldsScanned = true;
+        }
+    }
+
+    private void AddFieldModules()
+    {
         Interlocked.Increment(ref _structureVersion);
         var fields = new List<FieldInfo>();
         for (var t = GetType(); t is not null && t != typeof(Module); t = t.BaseType)
@@ -171,11 +181,13 @@ public abstract class Module
     }
 
     /// <summary>
-    /// Copies values from <paramref name="state"/> into the parameters and buffers. With
-    /// <paramref name="strict"/>, missing and unexpected keys are errors; shapes must always match.
+    /// Copies values from <paramref name="state"/> into the parameters and buffers (converting the dtype, as
+    /// PyTorch does). With <paramref name="strict"/>, missing and unexpected keys are errors; shapes must always
+    /// match and values must not be null. Every key is checked before anything is copied.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
+        ArgumentNullException.ThrowIfNull(state);
         var own = new Dictionary<string, Tensor>();
         foreach (var (n, p) in NamedParameters()) own[n] = p;
         foreach (var (n, b) in NamedBuffers()) own[n] = b;
@@ -185,7 +197,9 @@ public abstract class Module
         if (strict && missing.Count > 0) errors.Add($"Missing key(s) in state_dict: {string.Join(", ", missing.Select(k => $"\"{k}\""))}.");
         if (strict && unexpected.Count > 0) errors.Add($"Unexpected key(s) in state_dict: {string.Join(", ", unexpected.Select(k => $"\"{k}\""))}.");
         foreach (var (k, t) in own)
-            if (state.TryGetValue(k, out var v) && !v.Shape.SequenceEqual(t.Shape))
+            if (state.TryGetValue(k, out var v) && v is null)
+                errors.Add($"While copying the parameter named \"{k}\", expected a Tensor from checkpoint but received null.");
+            else if (v is not null && !v.Shape.SequenceEqual(t.Shape))
                 errors.Add($"size mismatch for {k}: copying a param with shape {Shapes.Format(v.Shape)} from checkpoint, the shape in current model is {Shapes.Format(t.Shape)}.");
         if (errors.Count > 0)
             throw new ArgumentException($"Error(s) in loading state_dict for {GetType().Name}:\n\t" + string.Join("\n\t", errors));

@@ -81,8 +81,10 @@ public static class Dispatch
     /// Reports an executed op to the observer and attaches its backward rules for autograd: rule i maps the
     /// output's gradient to input i's (null: no gradient flows to that input, e.g. an index or a mask).
     /// Rules are written with Tensor ops, so they are themselves differentiable and traceable.
-    /// <paramref name="saved"/> lists the tensors the rules read; modifying one in place before backward is
-    /// reported as an error.
+    /// <paramref name="saved"/> lists the tensors the rules read besides the inputs without a rule (those — indices,
+    /// masks, conditions — are always saved): modifying any of them in place before backward is reported as an
+    /// error. A rule that reads an input's or output's values must list it; one that reads only shapes and dtypes
+    /// need not (SavedTensorVersionTests walks every rule's closure to check this).
     /// </summary>
     internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved) =>
         Record(op, output, inputs, rules, null, saved);

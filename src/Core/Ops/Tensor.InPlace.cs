@@ -5,12 +5,16 @@ public sealed partial class Tensor
     // In-place ops write into this tensor's storage (which may be a view) and bump its version counter,
     // so that autograd notices tensors modified after they were saved for backward. Under grad mode they
     // refuse tensors that are part of a graph; the usual place for them is a NoGrad parameter update.
+    // Aliasing is checked first (MemOverlap): a destination with repeated elements (an expanded view) and an
+    // input that partially overlaps it are refused, as in PyTorch; Fill_ alone may write an expanded view.
 
     private Tensor InPlace(BinaryKind k, Tensor other, string op)
     {
         CheckInPlace(op);
+        MemOverlap.CheckWritable(this, op);
+        var read = MemOverlap.ReadableInput(this, other, op);
         Dispatch.Mutating(this);
-        ElementwiseDispatch.Binary(k, this, other, op, into: this);
+        ElementwiseDispatch.Binary(k, this, read, op, into: this);
         BumpVersion();
         return Dispatch.Record(op, this, this, other);
     }
@@ -18,7 +22,12 @@ public sealed partial class Tensor
     /// <summary>this += other (broadcast to this shape), in place.</summary>
     public Tensor Add_(Tensor other) => InPlace(BinaryKind.Add, other, "aten::add_");
     /// <summary>this += alpha·other, in place (like <c>add_(other, alpha=...)</c>).</summary>
-    public Tensor Add_(Tensor other, double alpha) => alpha == 1 ? Add_(other) : Add_(other.Mul(alpha));
+    public Tensor Add_(Tensor other, double alpha)
+    {
+        if (alpha == 1) return Add_(other);
+        MemOverlap.ReadableInput(this, other, "aten::add_");   // other·alpha is a new tensor: refuse what add_ itself would
+        return Add_(other.Mul(alpha));
+    }
     /// <summary>this += s, in place.</summary>
     public Tensor Add_(double s) => Add_(WrapScalar(s, ScalarKind.Floating));
     /// <summary>this -= other, in place.</summary>
@@ -37,6 +46,7 @@ public sealed partial class Tensor
     public Tensor Clamp_(double? min = null, double? max = null)
     {
         CheckInPlace("aten::clamp_");
+        MemOverlap.CheckWritable(this, "aten::clamp_");
         Dispatch.Mutating(this);
         using (Autograd.NoGrad())
         using (Dispatch.Internal())
@@ -45,7 +55,7 @@ public sealed partial class Tensor
         return Dispatch.Record(new OpCall("aten::clamp_", min, max), this, this);
     }
 
-    /// <summary>Sets every element to <paramref name="value"/>, in place.</summary>
+    /// <summary>Sets every element to <paramref name="value"/>, in place (an expanded view may be filled: every alias gets the value).</summary>
     public Tensor Fill_(double value)
     {
         CheckInPlace("aten::fill_");

@@ -136,6 +136,6 @@ public sealed partial class Tensor
             },
             g => SumLead(g.Mul(XHat())),
             g => SumLead(g),
-        ], this, mean, rstd);
+        ], weight is null ? [this, mean, rstd] : [this, weight, mean, rstd]);
     }
 }

@@ -220,7 +220,7 @@ public sealed partial class Tensor
             var positions = Arange(len).View(_shape.Select((_, i) => i == d ? len : 1).ToArray());
             var gk = keepdim ? g : g.Unsqueeze(d);
             return gk.Mul(positions.Eq(at).To(g.DType));
-        });
+        }, indices);
         return new(values, indices);
     }
 }

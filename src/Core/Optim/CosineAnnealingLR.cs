@@ -14,10 +14,11 @@ public sealed class CosineAnnealingLR : LRScheduler
     /// <param name="optimizer">The optimizer to schedule.</param>
     /// <param name="tMax">Epochs of the half cosine (&gt;= 1); past it the cosine continues.</param>
     /// <param name="etaMin">The lr reached at epoch <paramref name="tMax"/>.</param>
-    /// <exception cref="ArgumentException"><paramref name="tMax"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tMax"/> is below 1, or <paramref name="etaMin"/> is negative or not finite.</exception>
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0) : base(optimizer)
     {
         if (tMax < 1) throw new ArgumentException($"CosineAnnealingLR: tMax must be a positive number of epochs, got {tMax}.", nameof(tMax));
+        RequireFiniteNonNegative(etaMin, nameof(etaMin));
         _tMax = tMax;
         _etaMin = etaMin;
     }

@@ -159,7 +159,11 @@ public abstract class Optimizer
         }
         foreach (var p in group.Params) _groupOf[p] = index;
         _groups.Add(group);
+        group.AddOwner(this);
     }
+
+    /// <summary>Validates the options of one of this optimizer's groups after a change (called by its setters).</summary>
+    internal void ValidateGroup(ParamGroup group) => ValidateOptions(group, $" in param group {_groups.IndexOf(group)}");
 
     /// <summary>
     /// Checks the options a group sets, PyTorch's way; <paramref name="where"/> locates the group in the message.
@@ -167,12 +171,17 @@ public abstract class Optimizer
     /// </summary>
     /// <param name="g">The group (or the defaults) to check.</param>
     /// <param name="where">Text locating the group, e.g. " in param group 1" (empty for the defaults).</param>
+    /// <remarks>
+    /// PyTorch's ranges, except that non-finite values are refused too (PyTorch accepts an infinite lr, momentum,
+    /// weight decay or eps, and a NaN dampening, which turn the parameters into inf or NaN on the first step).
+    /// </remarks>
     protected virtual void ValidateOptions(ParamGroup g, string where)
     {
-        if (g.HasLr && !(g.Lr >= 0)) throw Invalid("learning rate", g.Lr, where, "must be >= 0", "lr");
-        if (g.HasMomentum && !(g.Momentum >= 0)) throw Invalid("momentum value", g.Momentum, where, "must be >= 0", "momentum");
-        if (g.HasWeightDecay && !(g.WeightDecay >= 0)) throw Invalid("weight_decay value", g.WeightDecay, where, "must be >= 0", "weightDecay");
-        if (g.HasEps && !(g.Eps >= 0)) throw Invalid("epsilon value", g.Eps, where, "must be >= 0", "eps");
+        if (g.HasLr && !(g.Lr >= 0 && double.IsFinite(g.Lr))) throw Invalid("learning rate", g.Lr, where, "must be finite and >= 0", "lr");
+        if (g.HasMomentum && !(g.Momentum >= 0 && double.IsFinite(g.Momentum))) throw Invalid("momentum value", g.Momentum, where, "must be finite and >= 0", "momentum");
+        if (g.HasDampening && !double.IsFinite(g.Dampening)) throw Invalid("dampening value", g.Dampening, where, "must be finite", "dampening");
+        if (g.HasWeightDecay && !(g.WeightDecay >= 0 && double.IsFinite(g.WeightDecay))) throw Invalid("weight_decay value", g.WeightDecay, where, "must be finite and >= 0", "weightDecay");
+        if (g.HasEps && !(g.Eps >= 0 && double.IsFinite(g.Eps))) throw Invalid("epsilon value", g.Eps, where, "must be finite and >= 0", "eps");
         if (g.HasBetas)
         {
             var (b1, b2) = g.Betas;
@@ -181,9 +190,9 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>An ArgumentException naming this optimizer, the option and its value.</summary>
+    /// <summary>An ArgumentException naming this optimizer, the option and its value, worded as PyTorch's (<c>Invalid learning rate: nan</c>).</summary>
     protected ArgumentException Invalid(string option, double value, string where, string rule, string paramName) =>
-        new($"{Name}: invalid {option}: {value}{where} ({rule}).", paramName);
+        new($"{Name}: Invalid {option}: {PyFloat.Repr(value)}{where} ({rule}).", paramName);
 
     /// <summary>The state of <paramref name="p"/>, created empty on first use.</summary>
     protected ParamState StateOf(Tensor p)

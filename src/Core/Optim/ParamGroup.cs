@@ -4,6 +4,8 @@ namespace Trace.Optim;
 /// A list of parameters optimized with their own options (PyTorch's param group dict). Options left
 /// unset take the optimizer's defaults when the group is added to an optimizer; after that every option
 /// the optimizer uses is set and can be changed between steps (an LR scheduler changes <see cref="Lr"/>).
+/// Once the group belongs to an optimizer, every change is validated by it as at construction (a refused
+/// value throws <see cref="ArgumentException"/> and is not kept).
 /// </summary>
 /// <example>
 /// <code>
@@ -17,6 +19,7 @@ public sealed class ParamGroup
     private double? _lr, _momentum, _dampening, _weightDecay, _eps;
     private bool? _nesterov, _maximize, _amsgrad;
     private (double, double)? _betas;
+    private readonly List<Optimizer> _owners = [];
 
     /// <summary>A group of <paramref name="parameters"/> (the sequence is copied); its options are unset.</summary>
     public ParamGroup(IEnumerable<Tensor> parameters)
@@ -29,31 +32,31 @@ public sealed class ParamGroup
     public IReadOnlyList<Tensor> Params => _params;
 
     /// <summary>Learning rate.</summary>
-    public double Lr { get => Get(_lr, "Lr"); set => _lr = value; }
+    public double Lr { get => Get(_lr, "Lr"); set => Set(ref _lr, value); }
 
     /// <summary>Momentum factor (SGD).</summary>
-    public double Momentum { get => Get(_momentum, "Momentum"); set => _momentum = value; }
+    public double Momentum { get => Get(_momentum, "Momentum"); set => Set(ref _momentum, value); }
 
     /// <summary>Dampening for momentum (SGD).</summary>
-    public double Dampening { get => Get(_dampening, "Dampening"); set => _dampening = value; }
+    public double Dampening { get => Get(_dampening, "Dampening"); set => Set(ref _dampening, value); }
 
     /// <summary>Weight decay: an L2 penalty added to the gradient (SGD, Adam), or decoupled decay (AdamW).</summary>
-    public double WeightDecay { get => Get(_weightDecay, "WeightDecay"); set => _weightDecay = value; }
+    public double WeightDecay { get => Get(_weightDecay, "WeightDecay"); set => Set(ref _weightDecay, value); }
 
     /// <summary>Nesterov momentum (SGD).</summary>
-    public bool Nesterov { get => Get(_nesterov, "Nesterov"); set => _nesterov = value; }
+    public bool Nesterov { get => Get(_nesterov, "Nesterov"); set => Set(ref _nesterov, value); }
 
     /// <summary>Maximize the objective instead of minimizing it.</summary>
-    public bool Maximize { get => Get(_maximize, "Maximize"); set => _maximize = value; }
+    public bool Maximize { get => Get(_maximize, "Maximize"); set => Set(ref _maximize, value); }
 
     /// <summary>Coefficients of the running averages of the gradient and its square (Adam, AdamW).</summary>
-    public (double Beta1, double Beta2) Betas { get => Get(_betas, "Betas"); set => _betas = value; }
+    public (double Beta1, double Beta2) Betas { get => Get(_betas, "Betas"); set => Set(ref _betas, value); }
 
     /// <summary>Term added to the denominator for numerical stability (Adam, AdamW).</summary>
-    public double Eps { get => Get(_eps, "Eps"); set => _eps = value; }
+    public double Eps { get => Get(_eps, "Eps"); set => Set(ref _eps, value); }
 
     /// <summary>Use the AMSGrad variant (Adam, AdamW).</summary>
-    public bool Amsgrad { get => Get(_amsgrad, "Amsgrad"); set => _amsgrad = value; }
+    public bool Amsgrad { get => Get(_amsgrad, "Amsgrad"); set => Set(ref _amsgrad, value); }
 
     internal bool HasLr => _lr.HasValue;
     internal bool HasMomentum => _momentum.HasValue;
@@ -75,6 +78,30 @@ public sealed class ParamGroup
         _betas ??= defaults._betas;
         _eps ??= defaults._eps;
         _amsgrad ??= defaults._amsgrad;
+    }
+
+    /// <summary>The optimizers this group was added to; they validate every change.</summary>
+    internal void AddOwner(Optimizer optimizer)
+    {
+        lock (_owners) _owners.Add(optimizer);
+    }
+
+    /// <summary>Sets an option, then lets each owning optimizer validate the group; a refused value is undone.</summary>
+    private void Set<T>(ref T? field, T value) where T : struct
+    {
+        var old = field;
+        field = value;
+        Optimizer[] owners;
+        lock (_owners) owners = [.. _owners];
+        try
+        {
+            foreach (var o in owners) o.ValidateGroup(this);
+        }
+        catch
+        {
+            field = old;
+            throw;
+        }
     }
 
     private static T Get<T>(T? value, string name) where T : struct => value ?? throw new InvalidOperationException(

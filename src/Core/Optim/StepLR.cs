@@ -13,10 +13,11 @@ public sealed class StepLR : LRScheduler
     /// <param name="optimizer">The optimizer to schedule.</param>
     /// <param name="stepSize">Epochs between decays (&gt;= 1).</param>
     /// <param name="gamma">Multiplicative decay factor.</param>
-    /// <exception cref="ArgumentException"><paramref name="stepSize"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="stepSize"/> is below 1, or <paramref name="gamma"/> is negative or not finite.</exception>
     public StepLR(Optimizer optimizer, int stepSize, double gamma = 0.1) : base(optimizer)
     {
         if (stepSize < 1) throw new ArgumentException($"StepLR: stepSize must be a positive number of epochs, got {stepSize}.", nameof(stepSize));
+        RequireFiniteNonNegative(gamma, nameof(gamma));
         _stepSize = stepSize;
         _gamma = gamma;
     }

@@ -18,6 +18,17 @@ public abstract class Storage
     /// <summary>Bumped by every in-place write; autograd uses it to detect stale saved tensors.</summary>
     public int Version { get; internal set; }
 
+    private static long _allocated;
+
+    /// <summary>
+    /// Allocation order, process-wide: storage with a smaller serial existed first (the JIT tells state that existed
+    /// before a trace — captured buffers — from temporaries the traced code created).
+    /// </summary>
+    internal long Serial { get; } = Interlocked.Increment(ref _allocated);
+
+    /// <summary>The serial the next storage will get.</summary>
+    internal static long NextSerial => Interlocked.Read(ref _allocated) + 1;
+
     /// <summary>
     /// Allocates storage, zero-filled unless <paramref name="zeroed"/> is false (then the contents are
     /// unspecified, which saves a pass over memory for outputs that kernels overwrite entirely).

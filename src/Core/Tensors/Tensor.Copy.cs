@@ -45,6 +45,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor in place.
+    /// A destination with repeated elements (an expanded view) and a source that partially overlaps it are refused.
     /// </summary>
     public Tensor Copy_(Tensor src)
     {
@@ -52,8 +53,10 @@ public sealed partial class Tensor
         if (!shape.AsSpan().SequenceEqual(_shape))
             throw new ArgumentException($"aten::copy_: source of shape {Shapes.Format(src._shape)} cannot be broadcast to destination shape {Shapes.Format(_shape)}.");
         CheckInPlace("aten::copy_");
+        MemOverlap.CheckWritable(this, "aten::copy_");
+        var read = MemOverlap.ReadableInput(this, src, "aten::copy_");
         Dispatch.Mutating(this);
-        CopyStrided(this, src, "aten::copy_");
+        CopyStrided(this, read, "aten::copy_");
         BumpVersion();
         Dispatch.Record("aten::copy_", this, this, src);
         return this;

@@ -17,7 +17,8 @@ internal enum BackwardSource
 /// Splits a joint forward+backward graph (as traced through the autograd engine) into a forward graph and a
 /// backward graph, as AOTAutograd's partitioner does without recomputation:
 /// <list type="bullet">
-/// <item>forward = the nodes the forward outputs and the value guards need;</item>
+/// <item>forward = the nodes the forward outputs, the value guards and the in-place writes to call inputs (a module's
+/// running statistics) need — those writes happen once per call, in the forward, as eagerly;</item>
 /// <item>backward = every other node (so work only the gradient uses runs only when backward runs);</item>
 /// <item>forward values the backward reads become extra forward outputs ("saved"); constants and int lists are
 /// copied into the backward graph instead of being saved;</item>
@@ -49,7 +50,10 @@ internal static class Partitioner
     /// <summary>How many cheap ops deep a recomputation may reach back before it saves a value instead.</summary>
     private const int RecomputeDepth = 3;
 
-    /// <summary>Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient.</summary>
+    /// <summary>
+    /// Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient, or the
+    /// backward reads a call input from before the forward wrote to it in place.
+    /// </summary>
     public static Result Split(Graph joint, int forwardOutputs)
     {
         int callInputs = joint.Inputs.Count - 1;
@@ -58,7 +62,8 @@ internal static class Partitioner
         // Forward: closure of producers of the forward outputs and of every guard.
         var forward = new HashSet<Node>();
         var work = new Stack<Value>(joint.Outputs.Take(forwardOutputs));
-        foreach (var n in joint.Nodes.Where(n => n.HasSideEffects))
+        var written = joint.Nodes.Select(PassUtil.WrittenInput).OfType<Value>().ToHashSet();
+        foreach (var n in joint.Nodes.Where(n => n.HasSideEffects || PassUtil.WrittenInput(n) is not null))
         {
             forward.Add(n);
             foreach (var v in n.Inputs) work.Push(v);
@@ -95,6 +100,9 @@ internal static class Partitioner
                 return bwdMap[v];
             }
             if (v == gradInput) sources.Add((BackwardSource.GradOutput, 0));
+            else if (written.Contains(v))
+                // Eagerly this is autograd's "modified by an inplace operation" error; the tape reports it.
+                throw new NotSupportedException($"JIT autodiff: the backward reads %{v.Name} as it was before the forward wrote to it in place");
             else if (v.Node is null) sources.Add((BackwardSource.Input, joint.Inputs.IndexOf(v)));
             else
             {

@@ -88,6 +88,7 @@ internal sealed partial class FusedKernel
         if (outType is null || !outType.DType.IsFloatingPoint()) { reason = "output is not a single floating tensor"; return null; }
         try
         {
+            CheckExpressible(body);
             return outType.DType == DType.Float32 ? Build<float>(body) : Build<double>(body);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)

@@ -112,7 +112,9 @@ public sealed class Graph
     }
 
     /// <summary>The value a tensor constant node refers to.</summary>
-    public Tensor ConstantTensor(Node n) => n.Attribute is TensorRef r ? TensorConstants[r.Index]
+    public Tensor ConstantTensor(Node n) => n.Attribute is TensorRef r
+        ? (uint)r.Index < (uint)TensorConstants.Count ? TensorConstants[r.Index]
+            : throw new InvalidOperationException($"IR: {n} refers to <Tensor:{r.Index}>, but the graph has {TensorConstants.Count} tensor constant(s).")
         : throw new InvalidOperationException($"IR: {n} is not a tensor constant.");
 
     /// <summary>The canonical text (see <see cref="Printer"/>).</summary>

@@ -5,8 +5,9 @@ namespace Trace.Jit;
 
 /// <summary>
 /// How a <see cref="TensorType"/> holds symbolic sizes: its <c>Shape</c> and <c>Strides</c> stay <c>int[]</c>, a
-/// non-negative entry is a static size, and a negative entry is the code of an interned <see cref="SymExpr"/>
-/// (the same expression always has the same code, in this process). Passes that compare sizes for equality
+/// non-negative entry is a static size, and an entry from <see cref="int.MinValue"/> up is the code of an interned
+/// <see cref="SymExpr"/> (the same expression always has the same code, in this process; a small negative number is
+/// no code, just an invalid size that <see cref="GraphVerifier"/> rejects). Passes that compare sizes for equality
 /// therefore compare symbolic sizes exactly (<c>s0</c> equals only <c>s0</c>, never 1 or another symbol); code that
 /// does arithmetic on sizes (element counts, loop bounds) evaluates them with <see cref="Evaluate(int[], long[])"/>
 /// at run time. Printed, a symbolic size is its expression: <c>Float(s0, 1000, strides=[1000, 1], ...)</c>.
@@ -31,7 +32,7 @@ public static class SymbolicDims
         lock (Gate)
         {
             if (Codes.TryGetValue(text, out code)) return code;
-            code = -(Expressions.Count + 1);
+            code = int.MinValue + Expressions.Count;
             Expressions[code] = e;
             Codes[text] = code;
             return code;
@@ -45,14 +46,17 @@ public static class SymbolicDims
         return Expressions.TryGetValue(size, out var e) ? e : throw new InvalidOperationException($"IR: {size} is not a symbolic size code.");
     }
 
-    /// <summary>True for a symbolic size entry.</summary>
-    public static bool IsSymbolic(int size) => size < 0;
+    /// <summary>True for the code of an interned expression (a negative entry that is not one is an invalid size).</summary>
+    public static bool IsCode(int size) => size < 0 && Expressions.ContainsKey(size);
+
+    /// <summary>True for a symbolic size entry (a code, not an invalid negative size).</summary>
+    public static bool IsSymbolic(int size) => IsCode(size);
 
     /// <summary>True when any entry of <paramref name="sizes"/> is symbolic.</summary>
     public static bool AnySymbolic(int[] sizes) => sizes.Any(IsSymbolic);
 
     /// <summary>The text of a size entry: the number, or the expression.</summary>
-    public static string Format(int size) => size >= 0 ? size.ToString(CultureInfo.InvariantCulture) : Decode(size).ToString();
+    public static string Format(int size) => size >= 0 || !IsCode(size) ? size.ToString(CultureInfo.InvariantCulture) : Decode(size).ToString();
 
     /// <summary>Sizes as <c>(s0, 16)</c>, like <see cref="Shapes.Format"/>.</summary>
     public static string FormatShape(int[] sizes) => "(" + string.Join(", ", sizes.Select(Format)) + (sizes.Length == 1 ? ",)" : ")");

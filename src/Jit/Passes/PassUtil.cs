@@ -18,6 +18,22 @@ internal static class PassUtil
     /// <summary>True when writing to the output of <paramref name="n"/> may write to its first input (views and in-place ops).</summary>
     public static bool MayAliasFirstInput(Node n) => IsInPlace(n) || ViewKinds.Contains(n.Kind);
 
+    /// <summary>
+    /// The graph input an in-place node writes to (its first input, followed up through views and earlier in-place
+    /// ops), or null when it writes to a value the graph computed.
+    /// </summary>
+    public static Value? WrittenInput(Node n)
+    {
+        if (!IsInPlace(n) || n.Inputs.Count == 0) return null;
+        var v = n.Inputs[0];
+        while (v.Node is { } p)
+        {
+            if (!MayAliasFirstInput(p) || p.Inputs.Count == 0) return null;
+            v = p.Inputs[0];
+        }
+        return v;
+    }
+
     /// <summary>A value produced by <c>prim::Constant</c>.</summary>
     public static bool IsConstant(Value v) => v.Node is { Kind: "prim::Constant" };
 

@@ -29,16 +29,18 @@ internal sealed class GraphProgram
         var slot = new Dictionary<Value, int>();
         foreach (var v in graph.Inputs) slot[v] = slot.Count;
         var steps = new List<Step>(graph.Nodes.Count);
+        var mutated = PassUtil.MutatedValues(graph);
         foreach (var n in graph.Nodes)
         {
             var args = n.Inputs.Select(v => slot.TryGetValue(v, out int s) ? s : throw new InvalidOperationException($"JIT: {n} reads %{v.Name} before it is defined.")).ToArray();
+            CheckRunnable(n);
             int output = -1;
             if (n.Outputs.Count == 1) slot[n.Output] = output = slot.Count;
             var step = n.Kind switch
             {
-                // A constant that an in-place op writes to gets a fresh copy per run, so that runs stay independent.
+                // A constant that an in-place op writes to (directly or through a view) gets a fresh copy per run, so that runs stay independent.
                 "prim::Constant" => n.Attribute is TensorRef
-                    ? new Step(n, n.Output.Uses.Any(u => u.Kind.EndsWith('_') && u.Inputs.Count > 0 && u.Inputs[0] == n.Output) ? StepKind.MutatedConstant : StepKind.Constant,
+                    ? new Step(n, mutated.Contains(n.Output) ? StepKind.MutatedConstant : StepKind.Constant,
                         args, output, graph.ConstantTensor(n), null)
                     : new Step(n, StepKind.Constant, args, output, n.Attribute, null),
                 "prim::ListConstruct" => new Step(n, StepKind.List, args, output,
@@ -52,7 +54,7 @@ internal sealed class GraphProgram
         }
         _steps = [.. steps];
         _slots = slot.Count;
-        _outputs = graph.Outputs.Select(o => slot[o]).ToArray();
+        _outputs = graph.Outputs.Select(o => slot.TryGetValue(o, out int s) ? s : throw new InvalidOperationException($"JIT: graph output %{o.Name} is not defined in the graph.")).ToArray();
         _outputIsConstant = graph.Outputs.Select(o => o.Node?.Kind == "prim::Constant").ToArray();
         // An output can be written into a caller's buffer when a fresh op produces it and it is returned once.
         _outputOfStep = Enumerable.Repeat(-1, _steps.Length).ToArray();
@@ -81,11 +83,11 @@ internal sealed class GraphProgram
     /// forward's); otherwise a symbolic graph binds them from its inputs.
     /// </summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
+    /// <exception cref="ArgumentException">The inputs differ in count, or one in dtype, device or shape, from the graph's declared input types.</exception>
     public Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null, long[]? symbols = null)
     {
-        if (inputs.Count != _graph.Inputs.Count)
-            throw new ArgumentException($"JIT: graph expects {_graph.Inputs.Count} inputs ({string.Join(", ", _graph.Inputs)}), got {inputs.Count}.");
         var bound = _binder?.Bind(inputs, symbols) ?? symbols;
+        InputTypes.Check(_graph, inputs, "graph", bound);
         var plan = Plan;
         bool planned = plan is not null && !(Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) && plan.TryEnter();
         try
@@ -133,12 +135,12 @@ internal sealed class GraphProgram
                     continue;
                 }
                 case StepKind.Guard:
-                    CheckGuard(step.Node, (Tensor)env[step.Args[0]]!);
+                    CheckGuard(step.Node, TensorArg(env, step, 0));
                     break;
                 case StepKind.FusionGroup:
                 {
                     var groupInputs = new Tensor[step.Args.Length];
-                    for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = (Tensor)env[step.Args[k]]!;
+                    for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = TensorArg(env, step, k);
                     Offer(index, plan, outputBuffers);
                     var output = RunFusionGroup(step.Node, groupInputs, symbols);
                     Storage.Offered = null;
@@ -178,6 +180,9 @@ internal sealed class GraphProgram
     private static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
     {
         var body = n.Subgraph!;
+        // The compiled loop runs over the declared shape in the declared dtype: an intermediate whose declared type
+        // differs from what the op produced (a hand-edited graph) must not be cut or converted.
+        InputTypes.Check(body, inputs, "prim::FusionGroup body", symbols);
         bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
         if (!needsGrad)
         {
@@ -203,6 +208,29 @@ internal sealed class GraphProgram
         using var _ = Dispatch.Internal();
         return t.Clone();
     }
+
+    /// <summary>
+    /// Fails preparation, naming the node, for what the steps cannot execute (a graph that passed
+    /// <see cref="GraphVerifier.Lint"/> always passes): one output per node but guards, a body per fusion
+    /// group, a tensor output type for a group, a value per guard, tensor constants that exist.
+    /// </summary>
+    private static void CheckRunnable(Node n)
+    {
+        string? problem = n.Kind switch
+        {
+            "prim::ValueGuard" => n.Inputs.Count != 1 || n.Attribute is not double[] ? "a value guard reads one tensor and holds the values it compares" : null,
+            _ when n.Outputs.Count != 1 => $"it has {n.Outputs.Count} outputs; the executors run nodes of one output",
+            "prim::FusionGroup" => n.Subgraph is null ? "it has no body" : n.Output.TensorType is null ? "its output is not a specialized tensor type" : null,
+            "prim::Constant" => n.Attribute is TensorRef r && (r.Index < 0 || r.Index >= n.Owner.TensorConstants.Count)
+                ? $"it refers to <Tensor:{r.Index}>, but the graph has {n.Owner.TensorConstants.Count} tensor constant(s)" : null,
+            _ => null,
+        };
+        if (problem is not null) throw new InvalidOperationException($"JIT: cannot run {n}: {problem} (GraphVerifier.Lint checks a graph before it runs).");
+    }
+
+    /// <summary>Argument <paramref name="k"/> of a step that reads tensors only (a guard, a fusion group).</summary>
+    private static Tensor TensorArg(object?[] env, Step step, int k) => env[step.Args[k]] as Tensor
+        ?? throw new InvalidOperationException($"JIT: {step.Node} expects input {k} (%{step.Node.Inputs[k].Name}) to be a tensor, got {env[step.Args[k]]?.GetType().Name ?? "None"}.");
 
     private static void CheckGuard(Node guard, Tensor t)
     {

@@ -9,6 +9,7 @@ public static class Interpreter
 {
     /// <summary>Runs <paramref name="graph"/> on <paramref name="inputs"/> (one per graph input) and returns its outputs.</summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
+    /// <exception cref="ArgumentException">The inputs differ in count, or one in dtype, device or shape, from the graph's declared input types.</exception>
     public static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -23,4 +24,7 @@ public sealed class GuardFailedException(Node guard, double[] expected, double[]
 {
     /// <summary>The guard node.</summary>
     public Node Guard { get; } = guard;
+
+    /// <summary>The failure without the values read (for warnings, which must not print tensors).</summary>
+    public string Summary => $"a value read into .NET changed (prim::ValueGuard on %{Guard.Inputs[0].Name})";
 }

@@ -7,7 +7,7 @@ namespace Trace.Jit;
 /// tensors, then the op's non-tensor arguments as long, double, bool, string, long[] or null. This is
 /// the interpreter's table; the registry test checks it covers every op that Core reports.
 /// </summary>
-public static class OpRegistry
+public static partial class OpRegistry
 {
     private static readonly Dictionary<string, Func<Args, Tensor>> Ops = new()
     {
@@ -123,19 +123,32 @@ public static class OpRegistry
     private readonly struct Args(string kind, object?[] values)
     {
         public int Count => values.Length;
-        public bool IsTensor(int i) => values[i] is Tensor;
-        public bool IsInt(int i) => values[i] is long;
-        public Tensor T(int i) => values[i] as Tensor ?? throw Bad(i, "Tensor");
+        public bool IsTensor(int i) => At(i) is Tensor;
+        public Tensor T(int i) => At(i) as Tensor ?? throw Bad(i, "Tensor");
         public Tensor? OptT(int i) => i < values.Length ? values[i] as Tensor : null;
-        public long L(int i) => values[i] is long l ? l : throw Bad(i, "int");
-        public int I(int i) => checked((int)L(i));
-        public double D(int i) => values[i] switch { double d => d, long l => l, _ => throw Bad(i, "float") };
-        public double? OptD(int i) => values[i] is null ? null : D(i);
-        public bool B(int i) => values[i] is bool b ? b : throw Bad(i, "bool");
-        public string S(int i) => values[i] as string ?? throw Bad(i, "str");
-        public int[] Ints(int i) => values[i] is long[] a ? a.Select(x => checked((int)x)).ToArray() : throw Bad(i, "int[]");
+        public long L(int i) => At(i) is long l ? l : throw Bad(i, "int");
+        public int I(int i) => ToInt(i, L(i));
+        public double D(int i) => At(i) switch { double d => d, long l => l, _ => throw Bad(i, "float") };
+        public double? OptD(int i) => At(i) is null ? null : D(i);
+        public bool B(int i) => At(i) is bool b ? b : throw Bad(i, "bool");
+        public string S(int i) => At(i) as string ?? throw Bad(i, "str");
+        public int[] Ints(int i)
+        {
+            if (At(i) is not long[] list) throw Bad(i, "int[]");
+            var r = new int[list.Length];
+            for (int k = 0; k < r.Length; k++) r[k] = ToInt(i, list[k]);
+            return r;
+        }
+
+        /// <summary>Argument <paramref name="i"/>, or null past the end (each accessor then names what it expected).</summary>
+        private object? At(int i) => (uint)i < (uint)values.Length ? values[i] : null;
+
+        private int ToInt(int i, long value) => value is >= int.MinValue and <= int.MaxValue ? (int)value
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"JIT: {kind} argument {i} is {value}, which does not fit in a 32-bit int."));
+
         public Tensor[] Tensors(int from, int to)
         {
+            if (to <= from) throw Bad(from, "a list of tensors");
             var r = new Tensor[to - from];
             for (int k = 0; k < r.Length; k++) r[k] = T(from + k);
             return r;
@@ -145,7 +158,7 @@ public static class OpRegistry
         public (Tensor, Tensor) Pair() => IsTensor(0) ? (T(0), TS(1, T(0))) : (TS(0, T(1)), T(1));
 
         /// <summary>A tensor argument, or a number turned into a wrapped 0-dim tensor typed against <paramref name="like"/>.</summary>
-        public Tensor TS(int i, Tensor like) => values[i] switch
+        public Tensor TS(int i, Tensor like) => At(i) switch
         {
             Tensor t => t,
             long l => like.WrapScalar(l, ScalarKind.Integer),
@@ -155,7 +168,7 @@ public static class OpRegistry
         };
 
         private ArgumentException Bad(int i, string expected) => new(
-            $"JIT: {kind} expects argument {i} to be {expected}, got {(i < values.Length ? values[i]?.GetType().Name ?? "None" : "nothing")}.");
+            $"JIT: {kind} expects argument {i} to be {expected}, got {((uint)i < (uint)values.Length ? values[i]?.GetType().Name ?? "None" : "nothing")}.");
     }
 }
 

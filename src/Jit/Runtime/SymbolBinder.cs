@@ -2,19 +2,17 @@ namespace Trace.Jit;
 
 /// <summary>
 /// Binds the size symbols of a symbolic graph (<see cref="SymbolicDims"/>) at a call: symbol <c>si</c> takes the
-/// size of the first graph input dim typed exactly <c>si</c>, and every input's sizes are then checked against
-/// its type (static sizes equal, symbolic sizes equal to their expression), so that a call the graph does not
-/// describe is an error rather than a wrong result. A graph whose symbols are not all input dims (a backward
-/// graph, a fusion body) takes the values bound by the graph that runs it.
+/// size of the first graph input dim typed exactly <c>si</c>; <see cref="InputTypes.Check"/> then compares every
+/// input's sizes with its type at those values, so that a call the graph does not describe is an error rather than a
+/// wrong result. A graph whose symbols are not all input dims (a backward graph, a fusion body) takes the values
+/// bound by the graph that runs it.
 /// </summary>
 internal sealed class SymbolBinder
 {
-    private readonly Graph _graph;
     private readonly (int Input, int Dim)[] _sources;
 
     private SymbolBinder(Graph graph, int count)
     {
-        _graph = graph;
         _sources = Enumerable.Repeat((-1, -1), count).ToArray();
         for (int i = 0; i < graph.Inputs.Count; i++)
         {
@@ -55,39 +53,20 @@ internal sealed class SymbolBinder
 
     /// <summary>
     /// The symbols' values for a call on <paramref name="inputs"/>: <paramref name="given"/> when the caller bound
-    /// them, else read from the inputs' sizes; either way the inputs are checked against their types.
+    /// them, else read from the inputs' sizes (an input missing or of another rank reads 0; the check of the
+    /// inputs against their types reports it).
     /// </summary>
-    /// <exception cref="ArgumentException">An input's sizes do not fit its symbolic type.</exception>
     public long[] Bind(IReadOnlyList<Tensor> inputs, long[]? given)
     {
-        long[] values;
         if (given is not null)
+            return given.Length >= Count ? given : throw new InvalidOperationException($"JIT: the graph uses {Count} size symbols, {given.Length} were bound.");
+        var values = new long[Count];
+        for (int s = 0; s < Count; s++)
         {
-            if (given.Length < Count) throw new InvalidOperationException($"JIT: the graph uses {Count} size symbols, {given.Length} were bound.");
-            values = given;
-        }
-        else
-        {
-            values = new long[Count];
-            for (int s = 0; s < Count; s++)
-            {
-                var (i, d) = _sources[s];
-                if (i < 0)
-                    throw new InvalidOperationException($"JIT: size symbol s{s} is not the size of any input dim of this graph; it must be run with the sizes bound by its caller.");
-                values[s] = inputs[i].Shape[d];
-            }
-        }
-        for (int i = 0; i < _graph.Inputs.Count && i < inputs.Count; i++)
-        {
-            if (_graph.Inputs[i].TensorType is not { } t) continue;
-            var actual = inputs[i].Shape;
-            bool ok = actual.Count == t.Shape.Length;
-            for (int d = 0; ok && d < actual.Count; d++)
-                ok = !SymbolicDims.IsSymbolic(t.Shape[d]) ? actual[d] == t.Shape[d] : SymbolicDims.Decode(t.Shape[d]).Evaluate(values) == actual[d];
-            if (!ok)
-                throw new ArgumentException(
-                    $"JIT: input %{_graph.Inputs[i].Name} has shape {Shapes.Format(actual)}, but the graph expects {SymbolicDims.FormatShape(t.Shape)} " +
-                    $"with {string.Join(", ", values.Select((v, s) => $"s{s} = {v}"))}.");
+            var (i, d) = _sources[s];
+            if (i < 0)
+                throw new InvalidOperationException($"JIT: size symbol s{s} is not the size of any input dim of this graph; it must be run with the sizes bound by its caller.");
+            values[s] = i < inputs.Count && inputs[i] is { } t && d < t.Dim ? t.Shape[d] : 0;
         }
         return values;
     }

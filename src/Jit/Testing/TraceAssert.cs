@@ -100,8 +100,7 @@ public static class TraceAssert
         var bad = new List<int>();
         for (int i = 0; i < e.Length; i++)
         {
-            bool ok = double.IsNaN(e[i]) ? double.IsNaN(a[i]) : double.IsInfinity(e[i]) ? a[i] == e[i] : Math.Abs(a[i] - e[i]) <= atol + rtol * Math.Abs(e[i]);
-            if (!ok) bad.Add(i);
+            if (!Closeness.IsClose(a[i], e[i], rtol, atol)) bad.Add(i);
         }
         if (bad.Count == 0) return;
         var sb = new StringBuilder($"{what}: {bad.Count} of {e.Length} elements differ (rtol={rtol}, atol={atol}); worst:");

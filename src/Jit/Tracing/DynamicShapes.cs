@@ -43,7 +43,7 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
     /// the module has no dynamic dims or nothing unifies; then <paramref name="observed"/> is what the static
     /// specialization the caller builds must remember.
     /// </summary>
-    public bool TryServe(Recording r, Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters,
+    public bool TryServe(Recording r, Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, List<TensorState> mutated,
         out TracedModule.Specialization? served, out DynamicInfo? observed)
     {
         served = null;
@@ -89,7 +89,7 @@ internal sealed class DynamicShapes(TracedModule module, List<TracedModule.Speci
             {
                 try
                 {
-                    TraceChecker.Check(module, spec, inputs, parameters, isExample: true);
+                    module.CheckNew(spec, inputs, parameters, mutated);
                 }
                 catch (TracingCheckException e)
                 {

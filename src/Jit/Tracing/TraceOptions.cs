@@ -15,7 +15,11 @@ public sealed record TraceOptions
     /// <summary>Absolute tolerance of the trace check.</summary>
     public double CheckAtol { get; init; } = 1e-5;
 
-    /// <summary>Most specializations kept (by input signature and guard values); past it calls run eagerly with a warning.</summary>
+    /// <summary>
+    /// Most specializations kept (by input signature and guard values). Once full, one warning is issued; calls matching
+    /// a specialization without value guards still run it, every other call runs eagerly (graphs that might stop at a
+    /// failing guard are not replayed to find out). <see cref="TracedModule.ExplainLastRetrace"/> says so.
+    /// </summary>
     public int MaxSpecializations { get; init; } = 8;
 
     /// <summary>When a value guard fails, throw <see cref="GuardFailedException"/> instead of retracing.</summary>

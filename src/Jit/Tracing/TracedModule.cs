@@ -7,7 +7,9 @@ namespace Trace.Jit;
 /// for tensor values read into .NET while tracing make a specialization apply only when those values
 /// repeat: otherwise the call is retraced (or, with <see cref="TraceOptions.Strict"/>, rejected) — it
 /// never replays a branch the eager code would not take. Parameters are graph inputs read live at each
-/// call, so optimizer updates are seen and gradients flow into them.
+/// call, so optimizer updates are seen and gradients flow into them. A traced module is specialized on the
+/// training mode of every module in its tree too (<c>Eval()</c> retraces once, then both modes are cached), and a
+/// tensor it captured as a constant that is later modified in place makes its specializations stale (retraced).
 /// </summary>
 public sealed class TracedModule
 {
@@ -15,16 +17,19 @@ public sealed class TracedModule
     private readonly Func<IReadOnlyList<(string Name, Tensor Tensor)>> _parameters;
     private readonly string[] _inputNames;
     private readonly List<Specialization> _specializations = [];
+    private readonly ModuleModes _modes;
     private readonly DynamicShapes _dynamic;
     private bool _warned;
 
-    internal TracedModule(string name, Func<Tensor[], Tensor[]> eager, Func<IReadOnlyList<(string, Tensor)>> parameters, string[] inputNames, TraceOptions options)
+    internal TracedModule(string name, Func<Tensor[], Tensor[]> eager, Func<IReadOnlyList<(string, Tensor)>> parameters, string[] inputNames,
+        TraceOptions options, Nn.Module? root = null)
     {
         Name = name;
         _eager = eager;
         _parameters = parameters;
         _inputNames = inputNames;
         Options = options;
+        _modes = new ModuleModes(root);
         _dynamic = new DynamicShapes(this, _specializations);
     }
 
@@ -84,6 +89,7 @@ public sealed class TracedModule
     private Specialization? _last;
     private Specialization Last => _last ?? throw new InvalidOperationException("JIT: this module has not been traced yet.");
     private string? _lastRetrace;
+    private string? _lastSummary;   // the last retrace's reason without the values a guard read (for warnings)
 
     /// <summary>Why the last call that needed a new trace did (null if none did after the first).</summary>
     public string? ExplainLastRetrace() => _lastRetrace;
@@ -92,18 +98,31 @@ public sealed class TracedModule
     public Tensor Forward(Tensor input) => Call(input)[0];
 
     /// <summary>Runs the model: the matching specialization through the interpreter, or a new trace.</summary>
+    /// <exception cref="ArgumentException">The call passes another number of inputs than were traced, or a null one.</exception>
     public Tensor[] Call(params Tensor[] inputs) => Call(inputs, null);
 
     /// <summary>As <see cref="Call(Tensor[])"/>, writing outputs into the given arrays where the compiled graph can (see <see cref="GraphProgram.Run"/>).</summary>
     internal Tensor[] Call(Tensor[] inputs, Array?[]? outputBuffers)
     {
+        CheckArguments(inputs);
         var parameters = _parameters();
         var all = inputs.Concat(parameters.Select(p => p.Tensor)).ToArray();
-        var signature = Signature.Of(all);
-        string? failedGuard = null;
-        foreach (var s in _specializations)
+        var signature = SignatureOf(all);
+        bool full = _specializations.Count >= Options.MaxSpecializations;
+        string? failed = null, summary = null;
+        for (int k = 0; k < _specializations.Count; k++)
         {
+            var s = _specializations[k];
             if (!s.Accepts(signature)) continue;
+            if (s.StaleCapture() is { } stale)
+            {
+                // What eager code would read changed under a frozen constant: this graph can never apply again.
+                _specializations.RemoveAt(k--);
+                (failed, summary, full) = (stale, stale, _specializations.Count >= Options.MaxSpecializations);
+                continue;
+            }
+            // With the cache full, a graph that may stop at a value guard is not replayed just to find out.
+            if (full && s.HasValueGuards) continue;
             try
             {
                 var outputs = RunSpecialization(s, [.. all, .. s.Lifted], outputBuffers);
@@ -113,31 +132,54 @@ public sealed class TracedModule
             catch (GuardFailedException e)
             {
                 if (Options.Strict) throw;
-                failedGuard = e.Message;
+                (failed, summary) = (e.Message, e.Summary);
             }
             catch (SymbolicShapeException e) when (s.Dynamic is not null)
             {
-                failedGuard = e.Message;   // its graph does not describe this size: trace it
+                (failed, summary) = (e.Message, e.Message);   // its graph does not describe this size: trace it
             }
         }
-        var reason = failedGuard ?? (_specializations.Count == 0 ? null
-            : signature.Explain(_specializations.Last().Signature, [.. _inputNames, .. parameters.Select(p => p.Name)]));
-        if (_specializations.Count >= Options.MaxSpecializations)
+        string? Reason() => failed ?? (_specializations.Count == 0 ? null
+            : signature.Explain(_specializations.Last().Signature, [.. _inputNames, .. parameters.Select(p => p.Name)], _modes.Names) is { Length: > 0 } d ? d
+            : "the matching specializations read values into .NET (value guards)");
+        if (full)
         {
             if (!_warned)
             {
                 _warned = true;
-                var w = $"JIT: {Name} reached {Options.MaxSpecializations} specializations; running eagerly from now on (last reason: {reason}).";
+                // Never the reason's values: a warning must not print tensors.
+                var w = $"JIT: {Name} reached {Options.MaxSpecializations} specializations (TraceOptions.MaxSpecializations); calls that match none, " +
+                        $"or whose graphs read values into .NET, run eagerly from now on (last retrace: {_lastSummary ?? "none"}).";
                 Warnings.Add(w);
                 Console.Error.WriteLine(w);
             }
+            _lastRetrace = $"the specialization cache is full ({Options.MaxSpecializations}, TraceOptions.MaxSpecializations): ran eagerly; {Reason() ?? "a graph with value guards was not replayed"}";
             return _eager(inputs);
         }
-        _lastRetrace = reason;
+        _lastRetrace = Reason();
+        _lastSummary = summary ?? _lastRetrace;
         return TraceNew(inputs, parameters, signature);
     }
 
-    internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature)
+    /// <summary>The call's specialization key: its tensors' types, grad mode and the training mode of the traced modules.</summary>
+    internal Signature SignatureOf(IReadOnlyList<Tensor> tensors) => Signature.Of(tensors, _modes.Current());
+
+    private void CheckArguments(Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length != _inputNames.Length)
+            throw new ArgumentException($"JIT: {Name} was traced with {_inputNames.Length} input{(_inputNames.Length == 1 ? "" : "s")} " +
+                $"({string.Join(", ", _inputNames)}); this call passes {inputs.Length}.", nameof(inputs));
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i] is null) throw new ArgumentNullException(nameof(inputs), $"JIT: {Name}: input {i} ({_inputNames[i]}) is null.");
+    }
+
+    /// <summary>
+    /// Traces a new specialization from this call and returns the call's outputs. The forward's in-place writes happen
+    /// once, as in an eager call — unless <paramref name="asCall"/> is false (Jit.TraceStep's first trace is not a step):
+    /// then the written state is put back as it was.
+    /// </summary>
+    internal Tensor[] TraceNew(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature, bool asCall = true)
     {
         var clock = PassPipeline.Logs("timing") ? System.Diagnostics.Stopwatch.StartNew() : null;
         void Phase(string what)
@@ -149,11 +191,27 @@ public sealed class TracedModule
         var tracer = new Tracer();
         for (int i = 0; i < inputs.Length; i++) tracer.BindInput(inputs[i], i < _inputNames.Length ? _inputNames[i] : $"input{i}");
         foreach (var (name, t) in parameters) tracer.BindInput(t, name);
+        try
+        {
+            var outputs = Record(tracer, inputs, parameters, signature, Phase);
+            if (!asCall) TensorState.RestoreAll(tracer.Mutated);
+            return outputs;
+        }
+        catch
+        {
+            // A failed trace leaves the state the forward writes (buffers, inputs) as it found it.
+            TensorState.RestoreAll(tracer.Mutated);
+            throw;
+        }
+    }
+
+    private Tensor[] Record(Tracer tracer, Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, Signature signature, Action<string> phase)
+    {
         Tensor[] outputs;
         using (Dispatch.Observe(tracer)) outputs = _eager(inputs);
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
-        Phase("record");
+        phase("record");
         int[]? gradInputs = null;
         string? eagerBackward = null;
         var forwardRaw = raw;
@@ -163,22 +221,21 @@ public sealed class TracedModule
             forwardRaw = raw.Clone();
             gradInputs = DifferentiableGraph.TraceBackward(tracer, outputs, callInputs, out eagerBackward);
             if (gradInputs is null) raw = forwardRaw;
-            Phase("backward trace");
+            phase("backward trace");
         }
-        var recording = new Recording(signature, raw, forwardRaw, [.. tracer.LiftedInputs], gradInputs, eagerBackward);
+        var recording = new Recording(signature, raw, forwardRaw, [.. tracer.LiftedInputs], gradInputs, eagerBackward, [.. tracer.CapturedConstants()]);
         // A new size of a dynamic dim: served by a symbolic specialization it fits, or unified with earlier traces into one.
-        if (_dynamic.TryServe(recording, inputs, parameters, out var served, out var observed))
+        if (_dynamic.TryServe(recording, inputs, parameters, tracer.Mutated, out var served, out var observed))
         {
             _last = served;
             return outputs;
         }
         var s = Build(recording, observed);
-        Phase("passes, split, fusion, memory plans");
+        phase("passes, split, fusion, memory plans");
         if (Options.CheckTrace && !raw.Nodes.Any(n => n.IsNondeterministic))
         {
-            TraceChecker.Check(this, s, inputs, parameters, isExample: true);
-            foreach (var extra in Options.CheckInputs) TraceChecker.Check(this, s, extra, parameters, isExample: false);
-            Phase("trace check (eager and compiled runs; first-use compiles)");
+            CheckNew(s, inputs, parameters, tracer.Mutated);
+            phase("trace check (eager and compiled runs; first-use compiles)");
         }
         _specializations.Add(s);
         _last = s;
@@ -203,7 +260,29 @@ public sealed class TracedModule
             SelfCheck(diff.Forward);
             SelfCheck(diff.Backward);
         }
-        return new Specialization(r.Signature, raw, optimized, r.Lifted, diff, eagerBackward) { CheckGraph = r.ForwardRaw, Dynamic = dynamic };
+        return new Specialization(r.Signature, raw, optimized, r.Lifted, diff, eagerBackward)
+        {
+            CheckGraph = r.ForwardRaw,
+            Captured = r.Captured,
+            Dynamic = dynamic,
+        };
+    }
+
+    /// <summary>The trace check of a new specialization on the call that traced it (whose forward wrote <paramref name="mutated"/>).</summary>
+    /// <exception cref="TracingCheckException">The graph does not reproduce eager.</exception>
+    internal void CheckNew(Specialization s, Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters, List<TensorState> mutated)
+    {
+        // The check reruns the forward from the state the trace started in; the call's own effect is put back after.
+        var after = TensorState.Of(mutated.Select(m => m.Target));
+        try
+        {
+            TraceChecker.Check(this, s, inputs, parameters, mutated, isExample: true);
+            foreach (var extra in Options.CheckInputs) TraceChecker.Check(this, s, extra, parameters, mutated, isExample: false);
+        }
+        finally
+        {
+            TensorState.RestoreAll(after);
+        }
     }
 
     /// <summary>Adds to the reason <see cref="ExplainLastRetrace"/> gives for the current retrace.</summary>
@@ -264,5 +343,21 @@ public sealed class TracedModule
 
         /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
         internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;
+
+        /// <summary>Tensors that existed before the trace and were frozen into constants, with their versions at trace time.</summary>
+        public (Tensor Source, int Version)[] Captured { get; init; } = [];
+
+        /// <summary>True when the graph reads values into .NET (a call may stop at a failing guard).</summary>
+        public bool HasValueGuards { get; } = RawGraph.Nodes.Any(n => n.Kind == "prim::ValueGuard");
+
+        /// <summary>Why the frozen constants no longer match what eager code would read (a captured tensor was written to), or null.</summary>
+        public string? StaleCapture()
+        {
+            foreach (var (t, version) in Captured)
+                if (t.Storage.Version != version)
+                    return $"a captured tensor of shape {Shapes.Format(t.Shape)}, frozen into the graph as a constant, was modified in place since tracing " +
+                           $"(version {version} -> {t.Storage.Version})";
+            return null;
+        }
     }
 }

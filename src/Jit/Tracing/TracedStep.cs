@@ -11,7 +11,8 @@ namespace Trace.Jit;
 /// <c>.Grad</c> tensor when it is a contiguous tensor of the parameter's shape (as PyTorch's backward writes into
 /// <c>.grad</c> in place), so keep a copy (<c>Clone()</c>) of a gradient you want to outlive the next step — and the
 /// optimizer (its state is shared with eager use) updates all parameters in one multi-tensor pass.
-/// Guards, retracing and the trace check are those of <see cref="TracedModule"/>.
+/// Guards, retracing and the trace check are those of <see cref="TracedModule"/>. Tracing the step is not a step: state
+/// the forward writes in place (running statistics) is as before <c>Jit.TraceStep</c>, and each <see cref="Step"/> writes it once.
 /// </summary>
 public sealed class TracedStep
 {
@@ -66,7 +67,7 @@ public sealed class TracedStep
     /// Builds the traced function: loss and the gradient of every optimized parameter, as tensors the graph returns.
     /// A parameter the loss does not depend on is an error (eagerly its gradient would stay null and the optimizer skip it).
     /// </summary>
-    internal static TracedStep Create(string name, Func<Tensor[], Tensor> loss, Optimizer optimizer, Tensor[] example,
+    internal static TracedStep Create(string name, Module? model, Func<Tensor[], Tensor> loss, Optimizer optimizer, Tensor[] example,
         IReadOnlyList<(string Name, Tensor Tensor)> namedParameters, IReadOnlyList<(string Name, Tensor Tensor)> buffers, string[] inputNames, TraceOptions? options)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -88,12 +89,14 @@ public sealed class TracedStep
                     throw new ArgumentException($"Jit.TraceStep: the loss does not depend on parameter {bound[i].Item1} (shape {Shapes.Format(parameters[i].Shape)}); leave it out of the optimizer or set RequiresGrad = false on it.");
             return [l.Detach(), .. grads!];
         }
-        var traced = new TracedModule(name, LossAndGrads, () => live, inputNames, (options ?? new TraceOptions()) with { CompileBackward = false })
+        ArgumentNullException.ThrowIfNull(example);
+        Jit.CheckExamples("Jit.TraceStep", example);
+        var traced = new TracedModule(name, LossAndGrads, () => live, inputNames, (options ?? new TraceOptions()) with { CompileBackward = false }, model)
         {
             ComputesGradients = true,
         };
         using (Autograd.EnableGrad())
-            traced.TraceNew(example, live, Signature.Of([.. example, .. live.Select(p => p.Item2)]));
+            traced.TraceNew(example, live, traced.SignatureOf([.. example, .. live.Select(p => p.Item2)]), asCall: false);
         return new TracedStep(traced, optimizer, parameters);
     }
 }

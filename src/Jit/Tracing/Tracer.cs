@@ -6,12 +6,28 @@ namespace Trace.Jit;
 /// closure), which become extra graph inputs so that they stay live, and tensors a factory made during the trace
 /// (<c>Tensor.Ones([t, t])</c>, <c>Tensor.Arange(t)</c>) that still hold what it made, which become that factory's node. Non-tensor arguments become
 /// <c>prim::Constant</c>/<c>prim::ListConstruct</c> nodes; reads of tensor values into .NET become
-/// <c>prim::ValueGuard</c> nodes.
+/// <c>prim::ValueGuard</c> nodes. State written in place is tracked: each written tensor's values before its first write
+/// are kept (<see cref="Mutated"/>), and a captured tensor that existed before the trace and is written to becomes a
+/// live input too (the replay must update the real buffer, as eager does); captured tensors only read are frozen as
+/// constants and listed in <see cref="CapturedConstants"/> so that calls can notice when one changes afterwards.
 /// </summary>
 internal sealed class Tracer : IOpObserver
 {
     private readonly Dictionary<Tensor, Value> _env = new(ReferenceEqualityComparer.Instance);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, object> _factories = [];
+    private readonly HashSet<Tensor> _written = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Node, Tensor> _frozen = [];
+    private readonly long _firstSerial = Storage.NextSerial;
+
+    /// <summary>Each tensor written in place during the trace, as it was before its first write, in write order.</summary>
+    public List<TensorState> Mutated { get; } = [];
+
+    /// <summary>
+    /// Tensors that existed before the trace, are read by it and were frozen into constants, with their storage versions
+    /// now: a version that moves later means the constant no longer matches what eager code would read.
+    /// </summary>
+    public IEnumerable<(Tensor Source, int Version)> CapturedConstants() =>
+        _frozen.Where(f => Graph.Nodes.Contains(f.Key)).Select(f => (f.Value, f.Value.Storage.Version));
 
     public Graph Graph { get; } = new();
 
@@ -28,6 +44,9 @@ internal sealed class Tracer : IOpObserver
 
     public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay)
     {
+        // An op on numbers alone (a backward rule's `exponent - 1`) depends on nothing the graph computes: left
+        // unrecorded, its result becomes a constant where it is used.
+        if (replay is null && inputs.Count > 0 && inputs.All(t => t is null || t.IsWrappedNumber)) return;
         var args = new List<Value>();
         foreach (var t in inputs) args.Add(t is null ? Graph.AppendConstant(null) : ValueOf(t));
         foreach (var a in op.Attributes) args.Add(Attribute(a));
@@ -41,8 +60,23 @@ internal sealed class Tracer : IOpObserver
     /// <summary>Remembers how a factory made <paramref name="tensor"/>, for when the trace uses it.</summary>
     public void OnCreate(Tensor tensor, OpCall factory) => _factories.AddOrUpdate(tensor, factory);
 
-    /// <summary>Binds the target before it changes, so that a tensor unknown to the trace is captured with its old values.</summary>
-    public void OnMutating(Tensor tensor) => ValueOf(tensor);
+    /// <summary>
+    /// Saves the target before its first write and binds it. Writes to captured state that existed before the trace
+    /// (through views too) turn its frozen constant into a live input, so that replays write the real tensor; a tensor the
+    /// traced code created itself stays a constant, copied afresh for each run.
+    /// </summary>
+    public void OnMutating(Tensor tensor)
+    {
+        if (_written.Add(tensor)) Mutated.Add(TensorState.Of(tensor));
+        var v = ValueOf(tensor);
+        while (v.Node is { } n && n.Kind != "prim::Constant" && PassUtil.MayAliasFirstInput(n) && n.Inputs.Count > 0) v = n.Inputs[0];
+        if (v.Node is not { Kind: "prim::Constant" } constant || !_frozen.Remove(constant, out var source)) return;
+        LiftedInputs.Add(source);
+        var input = Graph.AddInput($"captured.{LiftedInputs.Count - 1}", TensorType.Of(source));
+        Graph.ReplaceAllUses(constant.Output, input);
+        Graph.Remove(constant);
+        foreach (var t in _env.Where(e => e.Value == constant.Output).Select(e => e.Key).ToList()) _env[t] = input;
+    }
 
     public void OnRead(Tensor tensor, string api)
     {
@@ -83,6 +117,7 @@ internal sealed class Tracer : IOpObserver
             Tensor frozen;
             using (Dispatch.Internal()) frozen = t.Detach().Clone();
             v = Graph.AppendConstant(frozen);
+            if (t.Storage.Serial < _firstSerial) _frozen[v.Node!] = t;
         }
         _env[t] = v;
         return v;

@@ -1,0 +1,40 @@
+using Trace.Nn;
+
+namespace Trace.Jit;
+
+/// <summary>
+/// The training flags of every module in a traced model's tree: forward code branches on them in .NET (dropout,
+/// running statistics), so they are part of each specialization's key. The module list is collected again only
+/// when some module's registrations change.
+/// </summary>
+internal sealed class ModuleModes(Module? root)
+{
+    private (string Name, Module Module)[] _modules = [];
+    private int _version = -1;
+
+    /// <summary>Each module's name (<c>1.0</c>; the root is its type name), in the order of <see cref="Current"/>.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            Refresh();
+            return [.. _modules.Select(m => m.Name.Length == 0 ? m.Module.GetType().Name : $"{m.Name} ({m.Module.GetType().Name})")];
+        }
+    }
+
+    /// <summary>Whether each module is in training mode now.</summary>
+    public bool[] Current()
+    {
+        Refresh();
+        var modes = new bool[_modules.Length];
+        for (int i = 0; i < modes.Length; i++) modes[i] = _modules[i].Module.IsTraining;
+        return modes;
+    }
+
+    private void Refresh()
+    {
+        if (root is null || _version == Module.StructureVersion) return;
+        _modules = [.. root.NamedModules()];
+        _version = Module.StructureVersion;
+    }
+}
