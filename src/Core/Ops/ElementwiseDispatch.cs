@@ -38,7 +38,7 @@ internal static class ElementwiseDispatch
         var y = b.To(dt);
         if (k == BinaryKind.Pow && dt.IsIntegral() && y.Lt(0L).Any().Item<int>() != 0)
             throw new ArgumentException($"{op}: integers to negative integer powers are not allowed (dtype {dt.TorchName()}).");
-        var r = into ?? new Tensor(shape, dt, a.Device);
+        var r = into ?? new Tensor(shape, dt, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [r.StorageOffset, x.StorageOffset, y.StorageOffset];
         switch (dt)
@@ -103,7 +103,7 @@ internal static class ElementwiseDispatch
             throw new ArgumentException($"{op}: not supported for bool tensors (shape {Shapes.Format(a._shape)}).");
         if (floating && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         var x = a.To(dt);
-        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device);
+        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
         int[][] st = [r._strides, x._strides];
         int[] off = [0, x.StorageOffset];
         var s = r._shape;
@@ -180,7 +180,7 @@ internal static class ElementwiseDispatch
         var shape = Shapes.Broadcast(a._shape, b._shape, op);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, DType.Bool, a.Device);
+        var r = new Tensor(shape, DType.Bool, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [0, x.StorageOffset, y.StorageOffset];
         var o = r.Data<bool>();
@@ -226,7 +226,7 @@ internal static class ElementwiseDispatch
         var c = cond.To(DType.Bool);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, dt, a.Device);
+        var r = new Tensor(shape, dt, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(c, shape), Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [0, c.StorageOffset, x.StorageOffset, y.StorageOffset];
         var cd = c.Data<bool>();

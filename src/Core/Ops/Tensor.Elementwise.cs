@@ -173,7 +173,7 @@ public sealed partial class Tensor
         using (Dispatch.Internal())
         {
             var (g, xc) = (Detach().Contiguous(), x.Detach().Contiguous());
-            r = new Tensor((int[])_shape.Clone(), DType, Device);
+            r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
             int n = r.Numel;
             if (DType == DType.Float32)
                 Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(

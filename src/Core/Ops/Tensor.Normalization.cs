@@ -52,7 +52,7 @@ public sealed partial class Tensor
             var rows = (Dim == 0 ? x.Detach().Reshape(1) : x.Detach().Transpose(d, -1)).Contiguous();
             int len = rows.Dim == 0 ? 1 : rows.Size(-1);
             int n = len == 0 ? 0 : rows.Numel / len;
-            var r = new Tensor(rows._shape, rows.DType, Device);
+            var r = new Tensor(rows._shape, rows.DType, Device, op: op);
             if (r.DType == DType.Float32) Kernels.SoftmaxKernels.Rows(rows.Data<float>(), rows.StorageOffset, r.Data<float>(), n, len, log);
             else Kernels.SoftmaxKernels.Rows(rows.Data<double>(), rows.StorageOffset, r.Data<double>(), n, len, log);
             y = Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
@@ -99,9 +99,9 @@ public sealed partial class Tensor
         {
             var x = Detach().Contiguous();
             var (w, b) = (weight?.Detach().Contiguous(), bias?.Detach().Contiguous());
-            y = new Tensor((int[])_shape.Clone(), DType, Device);
-            mean = new Tensor(statShape, DType, Device);
-            rstd = new Tensor((int[])statShape.Clone(), DType, Device);
+            y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
+            mean = new Tensor(statShape, DType, Device, op: "aten::layer_norm");
+            rstd = new Tensor((int[])statShape.Clone(), DType, Device, op: "aten::layer_norm");
             if (DType == DType.Float32)
                 Kernels.LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, w?.Data<float>(), b?.Data<float>(), y.Data<float>(),
                     mean.Data<float>(), rstd.Data<float>(), rows, len, (float)eps);

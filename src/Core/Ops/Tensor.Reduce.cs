@@ -151,7 +151,7 @@ public sealed partial class Tensor
         if (dt == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) dt = DType.Int32;
         if (!dt.IsFloatingPoint() && k is ReduceKind.Sum or ReduceKind.Prod) dt = DType.Int64;
         var x = To(dt);
-        var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device);
+        var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device, op: op);
         switch (dt)
         {
             case DType.Float32: ReduceT(k, x, mask, r.Data<float>()); break;
@@ -198,8 +198,8 @@ public sealed partial class Tensor
             rows = (Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach()).To(dt).Permute(perm).Contiguous();
         int n = rows.Numel / len;
         int[] outShape = Dim == 0 ? [] : keepdim ? _shape.Select((s, i) => i == d ? 1 : s).ToArray() : _shape.Where((_, i) => i != d).ToArray();
-        var values = new Tensor(outShape, dt, Device);
-        var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device);
+        var values = new Tensor(outShape, dt, Device, op: op);
+        var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
         var idx = indices.Data<long>();
         switch (dt)
         {
