@@ -137,6 +137,26 @@ public static partial class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Erf(Vector512<double> x) => ErfCore(new D512(x)).V;
 
+    /// <summary>
+    /// exp(x) for x &lt;= 0 (the arguments x − max of a softmax) with the in-house float64 kernel: exp(0) is exactly 1,
+    /// exp(-inf) is +0, NaN gives NaN, results below exp(-700) are flushed to +0. About 1 ulp of float64, so rounding
+    /// it to float is correctly rounded but in rare near-halfway cases; identical in every lane width and the scalar form.
+    /// </summary>
+    /// <param name="x">The argument (&lt;= 0).</param>
+    /// <returns>exp(x).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ExpNonPositive(double x) => ExpD(new D128(Vector128.Create(x))).V.ToScalar();
+
+    /// <summary>Lane-wise <see cref="ExpNonPositive(double)"/>.</summary>
+    /// <param name="x">The arguments (&lt;= 0).</param>
+    /// <returns>exp(x) per lane.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> ExpNonPositive(Vector256<double> x) => ExpD(new D256(x)).V;
+
+    /// <inheritdoc cref="ExpNonPositive(Vector256{double})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> ExpNonPositive(Vector512<double> x) => ExpD(new D512(x)).V;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T ErfCore<T>(T x) where T : struct, ISimd<T> => ErfT(x);
 

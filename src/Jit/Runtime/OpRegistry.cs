@@ -51,6 +51,8 @@ public static class OpRegistry
         ["aten::min"] = a => a.T(0).Min(a.I(1), a.B(2)).Values,
         ["aten::argmax"] = a => a.T(0).Argmax(a.I(1), a.B(2)),
         ["aten::argmin"] = a => a.T(0).Argmin(a.I(1), a.B(2)),
+        ["aten::var"] = a => a.T(0).Var(a.Ints(1), a.I(2), a.B(3)),
+        ["aten::std"] = a => a.T(0).Std(a.Ints(1), a.I(2), a.B(3)),
         ["aten::softmax"] = a => a.T(0).Softmax(a.I(1)),
         ["aten::log_softmax"] = a => a.T(0).LogSoftmax(a.I(1)),
         ["aten::layer_norm"] = a => a.T(0).LayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4)),
