@@ -107,8 +107,8 @@ public sealed partial class Tensor
             Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta, epilogue);
         }
         var y = r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
-        // Relu's gradient mask comes from the output (max(v, 0) > 0 exactly where v > 0).
-        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Gt(0.0), g, 0.0) : g => g;
+        // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
+        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
         Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
         Func<Tensor, Tensor>?[] rules =
         [

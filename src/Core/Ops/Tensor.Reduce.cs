@@ -97,10 +97,21 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: cannot perform reduction function on a tensor with no elements (shape {Shapes.Format(_shape)}) because the operation does not have an identity; specify a dim.");
         var mask = DimMask(dims, op);
         var r = Reduce(k, mask, keepdim, op);
+        if (op is "aten::max" or "aten::min")
+        {
+            // max()/min() of everything: PyTorch's evenly_distribute_backward — the gradient is split evenly among the
+            // elements equal to the result, or among the NaNs when the result is NaN.
+            return Dispatch.Record(new OpCall(op), r, this, g =>
+            {
+                var hit = Where(r.Ne(r), Ne(this), Eq(r)).To(DType);
+                return g.Div(hit.Sum()).Mul(hit);
+            }, this, r);
+        }
+        // amax/amin: PyTorch's scale_grad_by_count — split among the elements equal to the result (NaN rows get NaN).
         return Dispatch.Record(new OpCall(k == ReduceKind.Max ? "aten::amax" : "aten::amin", MaskDims(mask), keepdim), r, this, g =>
         {
             var hit = Eq(r.ExpandReduced(_shape, mask, keepdim)).To(DType);
-            return g.ExpandReduced(_shape, mask, keepdim).Mul(hit).Div(hit.Sum(dims, keepdim: true));
+            return g.ExpandReduced(_shape, mask, keepdim).Div(hit.Sum(dims, keepdim: true)).Mul(hit);
         }, this, r);
     }
 
