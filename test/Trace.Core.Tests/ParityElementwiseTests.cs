@@ -80,6 +80,8 @@ public class ParityElementwiseTests
         ["clamp"] = (x => x.Clamp(-0.5, 0.7), x => ClampMax(ClampMin(x, -0.5), 0.7), x => x >= -0.5 && x <= 0.7 ? 1 : 0),
         ["clamp_min_zero"] = (x => x.Clamp(min: 0), x => ClampMin(x, 0), x => x >= 0 ? 1 : 0),
         ["clamp_max_zero"] = (x => x.Clamp(max: 0), x => ClampMax(x, 0), x => x <= 0 ? 1 : 0),
+        // A NaN bound fills NaN (PyTorch's clamp_out); the gradient, where(x <= NaN), is 0.
+        ["clamp_nan_bound"] = (x => x.Clamp(max: double.NaN), _ => double.NaN, _ => 0),
         ["pow_3"] = (x => x.Pow(3.0), x => Math.Pow(x, 3), x => 3 * Math.Pow(x, 2)),
         ["pow_0"] = (x => x.Pow(0.0), x => Math.Pow(x, 0), _ => 0),   // pow_backward: zeros for a zero exponent
         ["pow_minus_1"] = (x => x.Pow(-1.0), x => Math.Pow(x, -1), x => -Math.Pow(x, -2)),

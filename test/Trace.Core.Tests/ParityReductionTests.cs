@@ -194,4 +194,40 @@ public class ParityReductionTests
             Warnings.Raised -= Collect;
         }
     }
+
+    [TestMethod]
+    public void ComparisonsAtNaNAndSignedZeros()
+    {
+        var a = Tensor.From(new[] { double.NaN, 0.0, -0.0, double.PositiveInfinity, 1 });
+        var b = Tensor.From(new[] { double.NaN, -0.0, 0.0, double.PositiveInfinity, double.NaN });
+        CollectionAssert.AreEqual(new[] { false, true, true, true, false }, a.Eq(b).ToArray<bool>(), "eq");
+        CollectionAssert.AreEqual(new[] { true, false, false, false, true }, a.Ne(b).ToArray<bool>(), "ne");
+        CollectionAssert.AreEqual(new[] { false, false, false, false, false }, a.Lt(b).ToArray<bool>(), "lt");
+        CollectionAssert.AreEqual(new[] { false, true, true, true, false }, a.Le(b).ToArray<bool>(), "le");
+        CollectionAssert.AreEqual(new[] { false, true, true, true, false }, a.Ge(b).ToArray<bool>(), "ge");
+        CollectionAssert.AreEqual(new[] { true, false, false, true, true }, a.To(DType.Bool).ToArray<bool>(), "NaN is true, ±0 false");
+    }
+
+    [TestMethod]
+    public void MatmulPropagatesNaNAndInfTimesZero()
+    {
+        // No zero-skipping anywhere: 0·NaN and 0·inf are NaN, in the small and in the packed (large) kernels.
+        foreach (var dt in Floats)
+            foreach (int n in new[] { 2, 64, 300 })
+            {
+                var a = Tensor.Zeros([n, n], dt);
+                var b = Tensor.Ones([n, n], dt);
+                var bd = b.Clone();
+                using (Autograd.NoGrad())
+                {
+                    bd.Narrow(0, 1, 1).Narrow(1, 0, 1).Fill_(double.NaN);
+                    bd.Narrow(0, 0, 1).Narrow(1, 1, 1).Fill_(double.PositiveInfinity);
+                }
+                var r = a.Matmul(bd).ToArray<double>();
+                Assert.IsTrue(double.IsNaN(r[0]) && double.IsNaN(r[1]), $"0·NaN and 0·inf in column 0 and 1, n={n} {dt}");
+                Assert.IsTrue(r.Skip(2).Take(n - 2).All(v => v == 0), $"other columns stay 0, n={n} {dt}");
+                var lin = Tensor.Linear(Tensor.Zeros([3, n], dt), bd.T).ToArray<double>();
+                Assert.IsTrue(double.IsNaN(lin[0]) && double.IsNaN(lin[1]), $"linear n={n} {dt}");
+            }
+    }
 }
