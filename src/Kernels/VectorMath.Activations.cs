@@ -10,9 +10,6 @@ public static partial class VectorMath
     private const double GeluBeta = 0.79788456080286535588;       // sqrt(2/pi), PyTorch kBeta
     private const double GeluKappa = 0.044715;                    // PyTorch kKappa
 
-    /// <summary>Largest finite float; also used for double, where any x below -FloatMax already has gelu(x) = -0.</summary>
-    private const double FloatMax = float.MaxValue;
-
     /// <summary>Splits x*x = hi + lo exactly (lo forced to 0 where hi overflows or is NaN, to keep inf - inf out).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T SquareSplit<T>(T x, out T lo) where T : struct, ISimd<T>
@@ -60,8 +57,8 @@ public static partial class VectorMath
     private static T GeluT<T>(T x) where T : struct, ISimd<T>
     {
         T cdf = NormalCdf(x, out _, out _);
-        // Clamping -inf to -max makes gelu(-inf) = -0 (the limit) instead of -inf * 0 = NaN; NaN still propagates via cdf.
-        return T.MaxNative(x, T.C(-FloatMax)) * cdf;
+        // As PyTorch's x·Φ(x): gelu(-inf) = -inf·0 = NaN, while finite x far below 0 give -0.
+        return x * cdf;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -69,8 +66,8 @@ public static partial class VectorMath
     {
         T cdf = NormalCdf(x, out T h, out T l);
         T pdf = T.Exp(-h, -l) * T.C(InvSqrt2Pi);
-        T xc = T.MinNative(T.MaxNative(x, T.C(-FloatMax)), T.C(FloatMax));
-        return T.Fma(xc, pdf, cdf);
+        // As PyTorch's cdf + x·pdf: NaN at ±inf (inf·0); finite x whose pdf underflows give cdf.
+        return T.Fma(x, pdf, cdf);
     }
 
     /// <summary>2u = 2 sqrt(2/pi) (x + 0.044715 x^3), the doubled tanh argument of the tanh-approximated GELU.</summary>
@@ -83,7 +80,7 @@ public static partial class VectorMath
     {
         // 0.5 x (1 + tanh u) = x sigmoid(2u): same function, but accurate for negative x.
         T s = SigmoidCore(GeluTanhArg2(x), out _, out _);
-        return T.MaxNative(x, T.C(-FloatMax)) * s;
+        return x * s;   // NaN at -inf, as PyTorch's 0.5·x·(1 + tanh u)
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -95,6 +92,7 @@ public static partial class VectorMath
         // |x| > 1e10 already has e = 0; clamping keeps the polynomial finite there (no inf * 0).
         T xc = T.MinNative(T.MaxNative(x, T.C(-1e10)), T.C(1e10));
         T du = T.Fma(xc * xc, T.C(3 * GeluBeta * GeluKappa), T.C(GeluBeta));
-        return T.Fma(xc * du, T.C(2.0) * e * q * q, s);
+        // ±inf give NaN as in PyTorch (inf·0 in its formula); NaN lanes fail the comparison and stay NaN.
+        return T.Select(T.LessThan(T.Abs(x), T.C(double.PositiveInfinity)), T.Fma(xc * du, T.C(2.0) * e * q * q, s), T.C(double.NaN));
     }
 }

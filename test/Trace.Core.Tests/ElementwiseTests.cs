@@ -214,7 +214,9 @@ public class ElementwiseTests
         Assert.AreEqual(DType.Float32, (i64 / i64).DType);
         Assert.AreEqual(DType.Bool, (f32 < i64).DType);
         Assert.AreEqual(DType.Float32, i64.Pow(0.5).DType);
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => Tensor.From(new[] { true }) + Tensor.From(new[] { false }));
+        // bool ⊕ bool stays bool (add is logical or); bool − bool is PyTorch's error.
+        Assert.AreEqual(DType.Bool, (Tensor.From(new[] { true }) + Tensor.From(new[] { false })).DType);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => Tensor.From(new[] { true }) - Tensor.From(new[] { false }));
         StringAssert.Contains(ex.Message, "bool");
     }
 

@@ -104,20 +104,21 @@ public sealed class VectorMathTests
     /// <summary>1 + tanh(u) without cancellation for u &lt; 0 (e^u / cosh u).</summary>
     private static double OnePlusTanh(double u) => u >= 0 ? 1 + Math.Tanh(u) : Math.Exp(u) / Math.Cosh(u);
 
-    private static double RefGelu(double x) => double.IsNegativeInfinity(x) ? -0.0 : x * RefPhi(x);
+    /// <summary>PyTorch's x·Φ(x): NaN at -inf (-inf·0).</summary>
+    private static double RefGelu(double x) => double.IsNegativeInfinity(x) ? double.NaN : x * RefPhi(x);
 
     private static double GeluTanhU(double x) => Beta * (x + Kappa * x * x * x);
 
     private static double RefGeluTanh(double x) =>
-        double.IsNegativeInfinity(x) ? -0.0 : 0.5 * x * OnePlusTanh(GeluTanhU(x));
+        double.IsNegativeInfinity(x) ? double.NaN : 0.5 * x * OnePlusTanh(GeluTanhU(x));
 
     private static double RefGeluGrad(double x) =>
-        double.IsNaN(x) ? x : Math.Abs(x) > 40 ? (x > 0 ? 1 : 0) : RefPhi(x) + x * RefPhiDensity(x);
+        double.IsNaN(x) || double.IsInfinity(x) ? double.NaN : Math.Abs(x) > 40 ? (x > 0 ? 1 : 0) : RefPhi(x) + x * RefPhiDensity(x);
 
     private static double RefGeluTanhGrad(double x)
     {
         if (double.IsNaN(x)) return x;
-        if (double.IsInfinity(x)) return x > 0 ? 1 : 0;
+        if (double.IsInfinity(x)) return double.NaN;   // PyTorch's formula: inf·0
         double u = GeluTanhU(x), c = Math.Cosh(u);
         if (double.IsInfinity(c)) return 0.5 * OnePlusTanh(u);
         double sech2 = 1 / (c * c);
@@ -326,18 +327,21 @@ public sealed class VectorMathTests
         float sf = VectorMath.Sigmoid(-100f);
         Assert.IsTrue(sf >= 0 && sf < 1e-38f, $"sigmoidf(-100) = {sf}");
         Same(inf, VectorMath.Gelu(inf), "gelu(inf)");
-        Same(-0.0, VectorMath.Gelu(-inf), "gelu(-inf)");
+        Same(double.NaN, VectorMath.Gelu(-inf), "gelu(-inf) is NaN, as PyTorch's -inf·0");
         Same(-0.0, VectorMath.Gelu(-0.0), "gelu(-0)");
         Same(-0.0, VectorMath.Gelu(-1e30f), "geluf(-1e30)");
         Same(1e30f, VectorMath.Gelu(1e30f), "geluf(1e30)");
         Same(inf, VectorMath.GeluTanh(inf), "geluTanh(inf)");
-        Same(-0.0, VectorMath.GeluTanh(-inf), "geluTanh(-inf)");
-        Same(-0.0, VectorMath.GeluTanh((float)-inf), "geluTanhf(-inf)");
+        Same(double.NaN, VectorMath.GeluTanh(-inf), "geluTanh(-inf)");
+        Same(double.NaN, VectorMath.GeluTanh((float)-inf), "geluTanhf(-inf)");
+        Same(-0.0, VectorMath.GeluTanh(-1e30), "geluTanh(-1e30)");
         Same(1e30, VectorMath.GeluTanh(1e30), "geluTanh(1e30)");
-        Same(1, VectorMath.GeluGrad(inf), "geluGrad(inf)");
-        Same(0, VectorMath.GeluGrad(-inf), "geluGrad(-inf)");
-        Same(1, VectorMath.GeluTanhGrad(inf), "geluTanhGrad(inf)");
-        Same(0, VectorMath.GeluTanhGrad(-inf), "geluTanhGrad(-inf)");
+        Same(double.NaN, VectorMath.GeluGrad(inf), "geluGrad(inf)");
+        Same(double.NaN, VectorMath.GeluGrad(-inf), "geluGrad(-inf)");
+        Same(double.NaN, VectorMath.GeluTanhGrad(inf), "geluTanhGrad(inf)");
+        Same(double.NaN, VectorMath.GeluTanhGrad(-inf), "geluTanhGrad(-inf)");
+        Same(1, VectorMath.GeluGrad(1e30), "geluGrad(1e30)");
+        Same(1, VectorMath.GeluTanhGrad(1e30f), "geluTanhGradf(1e30)");
         Same(0.5, VectorMath.GeluGrad(0.0), "geluGrad(0)");
         Same(0.5, VectorMath.GeluTanhGrad(0f), "geluTanhGradf(0)");
     }

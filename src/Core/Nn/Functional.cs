@@ -39,11 +39,18 @@ public static class Functional
         return x.Mul(keep.To(x.DType)).Mul(1 / (1 - p));
     }
 
-    /// <summary>Mean squared error; input and target must have the same shape.</summary>
+    /// <summary>
+    /// Mean squared error. As in PyTorch, a target of another shape is broadcast against the input, with a warning
+    /// (once per pair of shapes), since that is rarely what was meant; shapes that do not broadcast are an error.
+    /// </summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         if (!input.Shape.SequenceEqual(target.Shape))
-            throw new ArgumentException($"mse_loss: input shape {Shapes.Format(input.Shape)} and target shape {Shapes.Format(target.Shape)} must match.");
+        {
+            Shapes.Broadcast(input.Shape, target.Shape, "mse_loss");
+            Warnings.Warn($"mse_loss: using a target size {Shapes.Format(target.Shape)} that is different to the input size {Shapes.Format(input.Shape)}. " +
+                "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.");
+        }
         return Reduce(input.Sub(target).Square(), reduction);
     }
 

@@ -2,7 +2,7 @@ using Trace.Kernels;
 
 namespace Trace;
 
-internal enum BinaryKind { Add, Sub, Mul, Div, Maximum, Minimum, Pow }
+internal enum BinaryKind { Add, Sub, Mul, Div, Maximum, Minimum, Pow, ClampMin, ClampMax }
 
 internal enum UnaryKind { Neg, Abs, Relu, Square, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Gelu, GeluTanh, Erf }
 
@@ -22,9 +22,8 @@ internal static class ElementwiseDispatch
     {
         SameDevice(a, b, op);
         var dt = DTypes.ResultType(a, b);
-        if (dt == DType.Bool)
-            throw new ArgumentException($"{op}: not supported for bool tensors (shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}); use the logical ops or convert with .To(DType.Int64).");
         if (k == BinaryKind.Div && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
+        if (dt == DType.Bool) return BinaryBool(k, a, b, op, into);
         var shape = Shapes.Broadcast(a._shape, b._shape, op);
         if (into is not null)
         {
@@ -38,7 +37,7 @@ internal static class ElementwiseDispatch
         var y = b.To(dt);
         if (k == BinaryKind.Pow && dt.IsIntegral() && y.Lt(0L).Any().Item<int>() != 0)
             throw new ArgumentException($"{op}: integers to negative integer powers are not allowed (dtype {dt.TorchName()}).");
-        var r = into ?? new Tensor(shape, dt, a.Device);
+        var r = into ?? new Tensor(shape, dt, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [r.StorageOffset, x.StorageOffset, y.StorageOffset];
         switch (dt)
@@ -51,6 +50,27 @@ internal static class ElementwiseDispatch
         return r;
     }
 
+    /// <summary>
+    /// Bool ⊕ bool stays bool, as in PyTorch: add and maximum are logical or, mul and minimum logical and; subtraction
+    /// and the rest are errors (PyTorch's messages).
+    /// </summary>
+    private static Tensor BinaryBool(BinaryKind k, Tensor a, Tensor b, string op, Tensor? into)
+    {
+        var logical = k switch
+        {
+            BinaryKind.Add or BinaryKind.Maximum => CompareKind.Or,
+            BinaryKind.Mul or BinaryKind.Minimum => CompareKind.And,
+            BinaryKind.Sub => throw new ArgumentException($"{op}: subtraction, the `-` operator, with two bool tensors is not supported (shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}); use the `^` or LogicalXor() operator instead."),
+            _ => throw new ArgumentException($"{op}: not supported for bool tensors (shapes {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)}); use the logical ops or convert with .To(DType.Int64)."),
+        };
+        var r = Compare(logical, a, b, op);
+        if (into is null) return r;
+        if (!r._shape.AsSpan().SequenceEqual(into._shape))
+            throw new ArgumentException($"{op}: output with shape {Shapes.Format(into._shape)} doesn't match the broadcast shape {Shapes.Format(r._shape)}.");
+        Tensor.CopyStrided(into, r, op);
+        return into;
+    }
+
     private static void BinaryF32(BinaryKind k, int[] s, int[][] st, int[] off, float[] r, float[] a, float[] b)
     {
         switch (k)
@@ -61,6 +81,8 @@ internal static class ElementwiseDispatch
             case BinaryKind.Div: StridedLoop.Run(s, st, off, new BinaryRows<float, DivOp<float>>(r, a, b)); break;
             case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<float, MaxOp<float>>(r, a, b)); break;
             case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<float, MinOp<float>>(r, a, b)); break;
+            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<float, ClampMinOp<float>>(r, a, b)); break;
+            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<float, ClampMaxOp<float>>(r, a, b)); break;
             default: StridedLoop.Run(s, st, off, new BinaryRows<float, PowOp<float>>(r, a, b), ParallelRange.ElementwiseGrain / 16); break;
         }
     }
@@ -75,6 +97,8 @@ internal static class ElementwiseDispatch
             case BinaryKind.Div: StridedLoop.Run(s, st, off, new BinaryRows<double, DivOp<double>>(r, a, b)); break;
             case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<double, MaxOp<double>>(r, a, b)); break;
             case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<double, MinOp<double>>(r, a, b)); break;
+            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<double, ClampMinOp<double>>(r, a, b)); break;
+            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<double, ClampMaxOp<double>>(r, a, b)); break;
             default: StridedLoop.Run(s, st, off, new BinaryRows<double, PowOp<double>>(r, a, b), ParallelRange.ElementwiseGrain / 16); break;
         }
     }
@@ -89,6 +113,8 @@ internal static class ElementwiseDispatch
             case BinaryKind.Mul: StridedLoop.Run(s, st, off, new BinaryRows<T, MulOp<T>>(r, a, b)); break;
             case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<T, MaxOp<T>>(r, a, b)); break;
             case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<T, MinOp<T>>(r, a, b)); break;
+            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<T, ClampMinOp<T>>(r, a, b)); break;
+            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<T, ClampMaxOp<T>>(r, a, b)); break;
             case BinaryKind.Pow: StridedLoop.Run(s, st, off, new BinaryRows<T, IntPowOp<T>>(r, a, b)); break;
             default: throw new InvalidOperationException($"binary op {k} has no integer kernel.");
         }
@@ -99,11 +125,13 @@ internal static class ElementwiseDispatch
         a.RequireCpu(op);
         bool floating = k >= UnaryKind.Exp;
         var dt = a.DType;
+        if (dt == DType.Bool && k == UnaryKind.Neg)
+            throw new ArgumentException($"{op}: negation, the `-` operator, on a bool tensor is not supported (shape {Shapes.Format(a._shape)}); to invert a mask use the `!` operator or LogicalNot().");
         if (dt == DType.Bool && !floating)
             throw new ArgumentException($"{op}: not supported for bool tensors (shape {Shapes.Format(a._shape)}).");
         if (floating && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         var x = a.To(dt);
-        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device);
+        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
         int[][] st = [r._strides, x._strides];
         int[] off = [0, x.StorageOffset];
         var s = r._shape;
@@ -180,7 +208,7 @@ internal static class ElementwiseDispatch
         var shape = Shapes.Broadcast(a._shape, b._shape, op);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, DType.Bool, a.Device);
+        var r = new Tensor(shape, DType.Bool, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [0, x.StorageOffset, y.StorageOffset];
         var o = r.Data<bool>();
@@ -226,7 +254,7 @@ internal static class ElementwiseDispatch
         var c = cond.To(DType.Bool);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, dt, a.Device);
+        var r = new Tensor(shape, dt, a.Device, op: op);
         int[][] st = [r._strides, Shapes.BroadcastStrides(c, shape), Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
         int[] off = [0, c.StorageOffset, x.StorageOffset, y.StorageOffset];
         var cd = c.Data<bool>();

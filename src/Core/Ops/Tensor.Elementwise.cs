@@ -57,7 +57,8 @@ public sealed partial class Tensor
         Tensor r;
         using (Dispatch.Internal()) r = ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
         return Dispatch.Record("aten::pow", r,
-            this, g => g.Mul(exponent).Mul(Pow(exponent.Sub(1.0))).SumTo(this),
+            // d/da a^b = b·a^(b−1), defined as 0 where b == 0 (PyTorch's pow_backward_self: 0·inf would be NaN at a = 0).
+            this, g => Where(exponent.Eq(0.0), 0.0, g.Mul(exponent).Mul(Pow(exponent.Sub(1.0)))).SumTo(this),
             // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as PyTorch does).
             exponent, g => g.Mul(Where(Eq(0.0).LogicalAnd(exponent.Ge(0.0)), 0.0, r.Mul(Log()))).SumTo(exponent),
             this, exponent, r);
@@ -70,18 +71,21 @@ public sealed partial class Tensor
         : Pow(WrapScalar(exponent, ScalarKind.Integer));
     /// <summary>Elementwise maximum (NaN propagates).</summary>
     public Tensor Maximum(Tensor other) => Dispatch.Record("aten::maximum", ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
-        this, g => g.Mul(TieWeights(this, other, this.Gt(other))).SumTo(this),
-        other, g => g.Mul(TieWeights(this, other, other.Gt(this))).SumTo(other), this, other);
+        this, g => g.Mul(GradientShare(this, other, this.Lt(other))).SumTo(this),
+        other, g => g.Mul(GradientShare(this, other, this.Gt(other))).SumTo(other), this, other);
     /// <summary>Elementwise minimum (NaN propagates).</summary>
     public Tensor Minimum(Tensor other) => Dispatch.Record("aten::minimum", ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
-        this, g => g.Mul(TieWeights(this, other, this.Lt(other))).SumTo(this),
-        other, g => g.Mul(TieWeights(this, other, other.Lt(this))).SumTo(other), this, other);
+        this, g => g.Mul(GradientShare(this, other, this.Gt(other))).SumTo(this),
+        other, g => g.Mul(GradientShare(this, other, this.Lt(other))).SumTo(other), this, other);
 
-    /// <summary>1 where this side wins, 0.5 on ties (the gradient is split), 0 elsewhere.</summary>
-    private static Tensor TieWeights(Tensor a, Tensor b, Tensor wins)
+    /// <summary>
+    /// PyTorch's maximum/minimum backward, where(a == b, 1/2, 1) masked to 0 where this side <paramref name="loses"/>:
+    /// ties split the gradient, and where either side is NaN (no comparison holds) both sides get all of it.
+    /// </summary>
+    private static Tensor GradientShare(Tensor a, Tensor b, Tensor loses)
     {
         var dt = DTypes.ResultType(a, b);
-        return wins.To(dt).Add(a.Eq(b).To(dt).Mul(0.5));
+        return 1.0 - loses.To(dt).Add(a.Eq(b).To(dt).Mul(0.5));   // the two masks never overlap
     }
 
     /// <summary>Clamps into [min, max]; either bound may be omitted. With min &gt; max every element becomes max.</summary>
@@ -90,8 +94,14 @@ public sealed partial class Tensor
         if (min is null && max is null) throw new ArgumentException("aten::clamp: at least one of 'min' or 'max' must not be None.");
         var kind = IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer;
         var r = this;
-        if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.Maximum, r, WrapScalar(lo, kind), "aten::clamp");
-        if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.Minimum, r, r.WrapScalar(hi, kind), "aten::clamp");
+        // PyTorch's clamp kernels: lo where lo > x, then hi where hi < that (NaN and -0 pass through); a NaN bound fills NaN.
+        if (IsFloatingPoint && (double.IsNaN(min ?? 0) || double.IsNaN(max ?? 0)))
+            r = Full((int[])_shape.Clone(), double.NaN, DType, Device);
+        else
+        {
+            if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.ClampMin, r, WrapScalar(lo, kind), "aten::clamp");
+            if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.ClampMax, r, r.WrapScalar(hi, kind), "aten::clamp");
+        }
         // The gradient passes where the input is inside [min, max] (boundaries included), as in PyTorch.
         return Dispatch.Record(new OpCall("aten::clamp", min, max), r, this, g =>
         {
@@ -140,11 +150,14 @@ public sealed partial class Tensor
         var r = ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid");
         return Dispatch.Record("aten::sigmoid", r, this, g => g.Mul(r).Mul(1.0 - r), r);
     }
-    /// <summary>max(x, 0) (gradient 0 at 0, as in PyTorch).</summary>
+    /// <summary>
+    /// max(x, 0) as PyTorch's clamp_min(x, 0): NaN stays NaN and -0 stays -0. Gradient as PyTorch's
+    /// threshold_backward(g, result, 0): 0 where the result is &lt;= 0, g elsewhere (so g passes at NaN).
+    /// </summary>
     public Tensor Relu()
     {
         var r = ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu");
-        return Dispatch.Record("aten::relu", r, this, g => Where(r.Gt(0.0), g, 0.0), r);
+        return Dispatch.Record("aten::relu", r, this, g => Where(r.Le(0.0), 0.0, g), r);
     }
     /// <summary>Error function.</summary>
     public Tensor Erf() => Dispatch.Record("aten::erf", ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
@@ -173,7 +186,7 @@ public sealed partial class Tensor
         using (Dispatch.Internal())
         {
             var (g, xc) = (Detach().Contiguous(), x.Detach().Contiguous());
-            r = new Tensor((int[])_shape.Clone(), DType, Device);
+            r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
             int n = r.Numel;
             if (DType == DType.Float32)
                 Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(

@@ -18,7 +18,7 @@ public sealed partial class Tensor
         for (int i = 0; i < Dim; i++)
             if (i != d && index._shape[i] > _shape[i])
                 throw new ArgumentException($"{op}: size of index {Shapes.Format(index._shape)} does not fit input {Shapes.Format(_shape)} at dimension {i} (except dimension {d}).");
-        var r = new Tensor((int[])index._shape.Clone(), DType, Device);
+        var r = new Tensor((int[])index._shape.Clone(), DType, Device, op: op);
         Tensor idx;
         using (Dispatch.Internal()) idx = index.Contiguous();
         var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
@@ -93,7 +93,7 @@ public sealed partial class Tensor
                 throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
         var shape = (int[])src._shape.Clone();
         shape[d] = iv.Length;
-        var r = new Tensor(shape, DType, Device);
+        var r = new Tensor(shape, DType, Device, op: op);
         if (src.IsContiguous)
         {
             // Blocks of `inner` contiguous elements: one span copy per (outer, index) pair.

@@ -89,7 +89,7 @@ public sealed partial class Tensor
         Tensor x2;
         using (Dispatch.Internal()) x2 = input.Detach().Reshape(-1, inF);
         int m = x2._shape[0];
-        var r = new Tensor([m, outF], input.DType, input.Device);
+        var r = new Tensor([m, outF], input.DType, input.Device, op: op);
         float beta = 0;
         using (Dispatch.Internal())
         {
@@ -107,8 +107,8 @@ public sealed partial class Tensor
             Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta, epilogue);
         }
         var y = r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
-        // Relu's gradient mask comes from the output (max(v, 0) > 0 exactly where v > 0).
-        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Gt(0.0), g, 0.0) : g => g;
+        // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
+        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
         Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
         Func<Tensor, Tensor>?[] rules =
         [
@@ -133,9 +133,7 @@ public sealed partial class Tensor
     {
         CheckGemmDTypes(op, a, b);
         var dt = a.DType;
-        if (dt.IsIntegral())
-            return BatchedGemm(op, a.To(DType.Float64), b.To(DType.Float64), batch, m, n, k).To(dt);
-        var r = new Tensor([.. batch, m, n], dt, a.Device);
+        var r = new Tensor([.. batch, m, n], dt, a.Device, op: op);
         int nb = batch.Length;
         // Collapse the batch dims of a, b and r into as few strided dims as possible.
         var (dims, st) = StridedLoop.Coalesce(batch, [a._strides[..nb], b._strides[..nb], r._strides[..nb]]);
@@ -153,7 +151,13 @@ public sealed partial class Tensor
                 rem /= dims[d];
                 ao += i * st[0][d]; bo += i * st[1][d]; ro += i * st[2][d];
             }
-            if (dt == DType.Float32)
+            if (dt == DType.Int64)
+                IntegerBatch(inner, m, n, k, a.Data<long>(), ao, innerSt[0], a._strides[nb], a._strides[nb + 1],
+                    b.Data<long>(), bo, innerSt[1], b._strides[nb], b._strides[nb + 1], r.Data<long>(), ro, innerSt[2]);
+            else if (dt == DType.Int32)
+                IntegerBatch(inner, m, n, k, a.Data<int>(), ao, innerSt[0], a._strides[nb], a._strides[nb + 1],
+                    b.Data<int>(), bo, innerSt[1], b._strides[nb], b._strides[nb + 1], r.Data<int>(), ro, innerSt[2]);
+            else if (dt == DType.Float32)
                 Kernels.Gemm.SgemmBatched(inner, m, n, k, 1f, a.Data<float>().AsSpan(ao), innerSt[0], a._strides[nb], a._strides[nb + 1],
                     b.Data<float>().AsSpan(bo), innerSt[1], b._strides[nb], b._strides[nb + 1], 0f, r.Data<float>().AsSpan(ro), innerSt[2], n);
             else
@@ -161,6 +165,18 @@ public sealed partial class Tensor
                     b.Data<double>().AsSpan(bo), innerSt[1], b._strides[nb], b._strides[nb + 1], 0.0, r.Data<double>().AsSpan(ro), innerSt[2], n);
         }
         return r;
+    }
+
+    /// <summary>
+    /// <paramref name="batch"/> exact integer products (<see cref="Kernels.IntegerGemm"/>), problem i's operands at i times
+    /// their batch strides from the given offsets, its m×n output contiguous at <paramref name="ro"/> + i·<paramref name="rBatch"/>.
+    /// </summary>
+    private static void IntegerBatch<T>(int batch, int m, int n, int k, T[] a, int ao, int aBatch, int ars, int acs,
+        T[] b, int bo, int bBatch, int brs, int bcs, T[] r, int ro, int rBatch) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        for (int i = 0; i < batch; i++)
+            Kernels.IntegerGemm.Run<T>(m, n, k, a.AsSpan(ao + i * aBatch), ars, acs, b.AsSpan(bo + i * bBatch), brs, bcs,
+                r.AsSpan(ro + i * rBatch), n, accumulate: false);
     }
 
     /// <summary>r (contiguous m×n) = a·b + beta·r for 2-D strided a, b.</summary>
@@ -173,7 +189,18 @@ public sealed partial class Tensor
         else if (a.DType == DType.Float64)
             Kernels.Gemm.Dgemm(m, n, k, 1.0, a.Data<double>().AsSpan(a.StorageOffset), a._strides[0], a._strides[1],
                 b.Data<double>().AsSpan(b.StorageOffset), b._strides[0], b._strides[1], beta, r.Data<double>(), n, epilogue);
+        else if (a.DType == DType.Int64)
+            IntegerGemm2D(a.Data<long>(), a, b.Data<long>(), b, r.Data<long>(), m, n, k, beta != 0, epilogue);
         else
-            throw new ArgumentException($"{op}: dtype {a.DType.TorchName()} is not supported; expected float32 or float64.");
+            IntegerGemm2D(a.Data<int>(), a, b.Data<int>(), b, r.Data<int>(), m, n, k, beta != 0, epilogue);
+    }
+
+    private static void IntegerGemm2D<T>(T[] ad, Tensor a, T[] bd, Tensor b, T[] rd, int m, int n, int k, bool accumulate,
+        Kernels.GemmEpilogue epilogue) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        Kernels.IntegerGemm.Run<T>(m, n, k, ad.AsSpan(a.StorageOffset), a._strides[0], a._strides[1],
+            bd.AsSpan(b.StorageOffset), b._strides[0], b._strides[1], rd, n, accumulate);
+        if (epilogue == Kernels.GemmEpilogue.Relu)
+            for (int i = 0; i < m * n; i++) if (rd[i] < T.Zero) rd[i] = T.Zero;
     }
 }

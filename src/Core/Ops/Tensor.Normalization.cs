@@ -2,20 +2,59 @@ namespace Trace;
 
 public sealed partial class Tensor
 {
-    /// <summary>Variance over dims with Bessel's correction by default (<paramref name="correction"/> = 1).</summary>
-    public Tensor Var(int[]? dims = null, int correction = 1, bool keepdim = false)
-    {
-        RequireFloating("aten::var");
-        dims ??= AllDims();
-        var mask = DimMask(dims, "aten::var");
-        long n = 1;
-        for (int d = 0; d < Dim; d++) if (mask[d]) n *= _shape[d];
-        var centered = Sub(Mean(dims, keepdim: true));
-        return centered.Square().Sum(dims, keepdim).Div(Math.Max(0, n - correction));
-    }
+    /// <summary>
+    /// Variance over dims (all dims when null or empty) with Bessel's correction by default (<paramref name="correction"/> = 1),
+    /// divided by max(0, n − correction) as in PyTorch. Computed per output in float64, two-pass (see
+    /// <see cref="Kernels.MomentKernels"/>): large offsets and magnitudes whose squares overflow float32 keep their variance.
+    /// </summary>
+    public Tensor Var(int[]? dims = null, int correction = 1, bool keepdim = false) => Moment(dims, correction, keepdim, std: false);
 
-    /// <summary>Standard deviation: sqrt of <see cref="Var"/>.</summary>
-    public Tensor Std(int[]? dims = null, int correction = 1, bool keepdim = false) => Var(dims, correction, keepdim).Sqrt();
+    /// <summary>
+    /// Standard deviation: the square root of <see cref="Var"/>, taken in float64 before rounding. Its gradient at a
+    /// zero deviation (a constant row) is 0, as PyTorch's std_backward masks it.
+    /// </summary>
+    public Tensor Std(int[]? dims = null, int correction = 1, bool keepdim = false) => Moment(dims, correction, keepdim, std: true);
+
+    /// <summary>
+    /// aten::var / aten::std: the reduced dims are moved last and made contiguous, rows go through
+    /// <see cref="Kernels.MomentKernels.VarRows(float[], int, int, int, double, float[], bool)"/>. Backward, as PyTorch's
+    /// var_backward and std_backward: 2/(n − correction)·g·(x − mean) (for a full reduction without degrees of freedom,
+    /// g·(NaN where x = mean, else inf)); std first turns g into g/(2·std), 0 where std = 0.
+    /// </summary>
+    private Tensor Moment(int[]? dims, int correction, bool keepdim, bool std)
+    {
+        string op = std ? "aten::std" : "aten::var";
+        RequireFloating(op);
+        RequireCpu(op);
+        bool all = dims is null || dims.Length == 0;
+        var mask = DimMask(dims ?? [], op);
+        var reduced = MaskDims(mask);
+        long n = 1;
+        foreach (int d in reduced) n *= _shape[d];
+        Tensor r;
+        using (Dispatch.Internal())
+        {
+            var perm = Enumerable.Range(0, Dim).Where(d => !mask[d]).Concat(reduced).ToArray();
+            var rows = (Dim == 0 ? Detach().Reshape(1) : Detach().Permute(perm)).Contiguous();
+            r = new Tensor(ReducedShape(mask, keepdim: false), DType, Device, op: op);
+            int len = (int)n, count = r.Numel;
+            if (DType == DType.Float32)
+                Kernels.MomentKernels.VarRows(rows.Data<float>(), rows.StorageOffset, count, len, correction, r.Data<float>(), std);
+            else
+                Kernels.MomentKernels.VarRows(rows.Data<double>(), rows.StorageOffset, count, len, correction, r.Data<double>(), std);
+            if (keepdim) r = r.AsStrided(ReducedShape(mask, keepdim: true), Shapes.ContiguousStrides(ReducedShape(mask, keepdim: true)), 0);
+        }
+        double dof = n - correction;
+        Tensor VarBackward(Tensor g)
+        {
+            var centered = Sub(Mean(reduced, keepdim: true));
+            var gx = g.ExpandReduced(_shape, mask, keepdim);
+            if (all && dof <= 0) return gx.Mul(Where(centered.Eq(0.0), double.NaN, centered.Mul(0.0).Add(double.PositiveInfinity)));
+            return gx.Mul(centered).Mul(2.0 / dof);
+        }
+        Func<Tensor, Tensor> rule = std ? g => VarBackward(g.Div(r.Mul(2.0)).MaskedFill(r.Eq(0.0), 0)) : VarBackward;
+        return Dispatch.Record(new OpCall(op, all ? Array.Empty<int>() : reduced, correction, keepdim), r, this, rule, this, r);
+    }
 
     /// <summary>log(sum(exp(x))) over dims, computed stably by subtracting the max.</summary>
     public Tensor LogSumExp(int[] dims, bool keepdim = false)
@@ -52,7 +91,7 @@ public sealed partial class Tensor
             var rows = (Dim == 0 ? x.Detach().Reshape(1) : x.Detach().Transpose(d, -1)).Contiguous();
             int len = rows.Dim == 0 ? 1 : rows.Size(-1);
             int n = len == 0 ? 0 : rows.Numel / len;
-            var r = new Tensor(rows._shape, rows.DType, Device);
+            var r = new Tensor(rows._shape, rows.DType, Device, op: op);
             if (r.DType == DType.Float32) Kernels.SoftmaxKernels.Rows(rows.Data<float>(), rows.StorageOffset, r.Data<float>(), n, len, log);
             else Kernels.SoftmaxKernels.Rows(rows.Data<double>(), rows.StorageOffset, r.Data<double>(), n, len, log);
             y = Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
@@ -99,9 +138,9 @@ public sealed partial class Tensor
         {
             var x = Detach().Contiguous();
             var (w, b) = (weight?.Detach().Contiguous(), bias?.Detach().Contiguous());
-            y = new Tensor((int[])_shape.Clone(), DType, Device);
-            mean = new Tensor(statShape, DType, Device);
-            rstd = new Tensor((int[])statShape.Clone(), DType, Device);
+            y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
+            mean = new Tensor(statShape, DType, Device, op: "aten::layer_norm");
+            rstd = new Tensor((int[])statShape.Clone(), DType, Device, op: "aten::layer_norm");
             if (DType == DType.Float32)
                 Kernels.LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, w?.Data<float>(), b?.Data<float>(), y.Data<float>(),
                     mean.Data<float>(), rstd.Data<float>(), rows, len, (float)eps);

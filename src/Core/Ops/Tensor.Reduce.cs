@@ -97,10 +97,21 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: cannot perform reduction function on a tensor with no elements (shape {Shapes.Format(_shape)}) because the operation does not have an identity; specify a dim.");
         var mask = DimMask(dims, op);
         var r = Reduce(k, mask, keepdim, op);
+        if (op is "aten::max" or "aten::min")
+        {
+            // max()/min() of everything: PyTorch's evenly_distribute_backward — the gradient is split evenly among the
+            // elements equal to the result, or among the NaNs when the result is NaN.
+            return Dispatch.Record(new OpCall(op), r, this, g =>
+            {
+                var hit = Where(r.Ne(r), Ne(this), Eq(r)).To(DType);
+                return g.Div(hit.Sum()).Mul(hit);
+            }, this, r);
+        }
+        // amax/amin: PyTorch's scale_grad_by_count — split among the elements equal to the result (NaN rows get NaN).
         return Dispatch.Record(new OpCall(k == ReduceKind.Max ? "aten::amax" : "aten::amin", MaskDims(mask), keepdim), r, this, g =>
         {
             var hit = Eq(r.ExpandReduced(_shape, mask, keepdim)).To(DType);
-            return g.ExpandReduced(_shape, mask, keepdim).Mul(hit).Div(hit.Sum(dims, keepdim: true));
+            return g.ExpandReduced(_shape, mask, keepdim).Div(hit.Sum(dims, keepdim: true)).Mul(hit);
         }, this, r);
     }
 
@@ -151,7 +162,7 @@ public sealed partial class Tensor
         if (dt == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) dt = DType.Int32;
         if (!dt.IsFloatingPoint() && k is ReduceKind.Sum or ReduceKind.Prod) dt = DType.Int64;
         var x = To(dt);
-        var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device);
+        var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device, op: op);
         switch (dt)
         {
             case DType.Float32: ReduceT(k, x, mask, r.Data<float>()); break;
@@ -198,8 +209,8 @@ public sealed partial class Tensor
             rows = (Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach()).To(dt).Permute(perm).Contiguous();
         int n = rows.Numel / len;
         int[] outShape = Dim == 0 ? [] : keepdim ? _shape.Select((s, i) => i == d ? 1 : s).ToArray() : _shape.Where((_, i) => i != d).ToArray();
-        var values = new Tensor(outShape, dt, Device);
-        var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device);
+        var values = new Tensor(outShape, dt, Device, op: op);
+        var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
         var idx = indices.Data<long>();
         switch (dt)
         {

@@ -6,28 +6,79 @@ public static class Shapes
     /// <summary>Formats a shape like PyTorch's error messages: <c>(64, 1000)</c>.</summary>
     public static string Format(IReadOnlyList<int> shape) => "(" + string.Join(", ", shape) + (shape.Count == 1 ? ",)" : ")");
 
-    /// <summary>Product of sizes; throws when negative or beyond 2^31-1 elements.</summary>
+    /// <summary>Product of sizes; throws, naming <paramref name="op"/>, when a size is negative or the product is beyond <see cref="MaxElements"/>.</summary>
     public static int Numel(ReadOnlySpan<int> shape, string op)
     {
+        foreach (int s in shape)
+            if (s < 0) throw new ArgumentException($"{op}: negative dimension {s} in shape {Format(shape.ToArray())}.");
+        if (shape.Contains(0)) return 0;
+        long n = 1;
+        foreach (int s in shape)
+            if ((n *= s) > MaxElements)
+                throw new ArgumentException($"{op}: shape {Format(shape.ToArray())} has {Product(shape)} elements, more than the {MaxElements} a Trace tensor can hold.");
+        return (int)n;
+    }
+
+    /// <summary>
+    /// The most elements a tensor (or a view) can have: every element offset and count is an <c>int</c>, and
+    /// buffers are .NET arrays (<see cref="Array.MaxLength"/>).
+    /// </summary>
+    public static int MaxElements => Array.MaxLength;
+
+    /// <summary>
+    /// The element count of a tensor about to be allocated by <paramref name="op"/>: throws, naming the op, the
+    /// shape, the dtype and the bytes, when a dim is negative or the count is more than a buffer can hold.
+    /// </summary>
+    internal static int AllocationNumel(ReadOnlySpan<int> shape, DType dtype, string op)
+    {
+        foreach (int s in shape)
+            if (s < 0) throw new ArgumentException($"{op}: negative dimension {s} in shape {Format(shape.ToArray())}.");
+        if (shape.Contains(0)) return 0;
         long n = 1;
         foreach (int s in shape)
         {
-            if (s < 0) throw new ArgumentException($"{op}: negative dimension {s} in shape {Format(shape.ToArray())}.");
-            n *= s;
-            if (n > int.MaxValue) throw new ArgumentException($"{op}: shape {Format(shape.ToArray())} has more than {int.MaxValue} elements, the most a Trace tensor can hold.");
+            if ((n *= s) <= MaxElements) continue;
+            var count = Product(shape);
+            throw new ArgumentException($"{op}: cannot allocate a {dtype.TorchName()} tensor of shape {Format(shape.ToArray())}: " +
+                $"{count} elements ({count * dtype.ElementSize()} bytes) are more than the {MaxElements} a Trace tensor can hold.");
         }
         return (int)n;
     }
 
-    /// <summary>Row-major strides for a shape.</summary>
+    /// <summary>The exact product of the sizes (it may exceed any machine integer for absurd shapes).</summary>
+    internal static System.Numerics.BigInteger Product(ReadOnlySpan<int> shape)
+    {
+        System.Numerics.BigInteger n = 1;
+        foreach (int s in shape) n *= s;
+        return n;
+    }
+
+    /// <summary>
+    /// Throws, naming the op and the shape, when a view would have more elements than a tensor can index
+    /// (<see cref="MaxElements"/>), instead of letting counts and offsets wrap around.
+    /// </summary>
+    internal static void CheckViewNumel(ReadOnlySpan<int> shape, string op)
+    {
+        if (shape.Contains(0)) return;
+        long n = 1;
+        foreach (int s in shape)
+            if ((n *= s) > MaxElements)
+                throw new ArgumentException($"{op}: the resulting shape {Format(shape.ToArray())} has {Product(shape)} elements, more than the " +
+                    $"{MaxElements} a Trace tensor (or view) can index.");
+    }
+
+    /// <summary>
+    /// Row-major strides for a shape. They fit in <c>int</c> whenever the tensor has elements; an empty tensor's
+    /// strides, which never address memory, saturate at <see cref="int.MaxValue"/> instead of wrapping.
+    /// </summary>
     public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
         var st = new int[shape.Length];
-        int s = 1;
+        long s = 1;
         for (int d = shape.Length - 1; d >= 0; d--)
         {
-            st[d] = s;
-            s *= Math.Max(shape[d], 1);
+            st[d] = (int)Math.Min(s, int.MaxValue);
+            s = Math.Min(s * Math.Max(shape[d], 1), (long)int.MaxValue + 1);
         }
         return st;
     }

@@ -20,7 +20,7 @@ public sealed partial class Tensor
     /// <summary>A contiguous copy with its own storage.</summary>
     public Tensor Clone()
     {
-        var r = new Tensor((int[])_shape.Clone(), DType, Device);
+        var r = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::clone");
         CopyStrided(r, this, "aten::clone");
         return Dispatch.Record("aten::clone", r, this, g => g);
     }
@@ -29,7 +29,7 @@ public sealed partial class Tensor
     public Tensor To(DType dtype)
     {
         if (dtype == DType) return this;
-        var r = new Tensor((int[])_shape.Clone(), dtype, Device);
+        var r = new Tensor((int[])_shape.Clone(), dtype, Device, op: "aten::to");
         CopyStrided(r, this, "aten::to");
         return IsFloatingPoint && dtype.IsFloatingPoint()
             ? Dispatch.Record(new OpCall("aten::to", dtype), r, this, g => g.To(DType))
@@ -75,7 +75,7 @@ public sealed partial class Tensor
         if (first.Dim == 0) throw new ArgumentException("aten::cat: zero-dimensional tensor cannot be concatenated.");
         int d = Shapes.NormDim(dim, first.Dim, "aten::cat");
         DType dtype = first.DType;
-        int total = 0;
+        long total = 0;
         foreach (var t in parts)
         {
             if (t.Dim != first.Dim)
@@ -87,9 +87,11 @@ public sealed partial class Tensor
             dtype = DTypes.Promote(dtype, t.DType);
             total += t._shape[d];
         }
+        if (total > int.MaxValue)
+            throw new ArgumentException($"aten::cat: the {parts.Count} tensors have {total} elements along dimension {d} together, more than a Trace dimension can hold ({int.MaxValue}).");
         var shape = (int[])first._shape.Clone();
-        shape[d] = total;
-        var r = new Tensor(shape, dtype, first.Device);
+        shape[d] = (int)total;
+        var r = new Tensor(shape, dtype, first.Device, op: "aten::cat");
         var rules = new Func<Tensor, Tensor>?[parts.Count];
         int at = 0;
         for (int i = 0; i < parts.Count; i++)

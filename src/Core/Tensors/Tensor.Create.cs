@@ -10,11 +10,16 @@ public sealed partial class Tensor
 
     /// <summary>A zero-filled tensor of the given dtype and device.</summary>
     public static Tensor Zeros(int[] shape, DType dtype, Device? device = null) =>
-        Dispatch.Created(new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true), new OpCall("aten::zeros", (int[])shape.Clone(), dtype));
+        Dispatch.Created(Zeros(shape, dtype, device, "aten::zeros"), new OpCall("aten::zeros", (int[])shape.Clone(), dtype));
+
+    private static Tensor Zeros(int[] shape, DType dtype, Device? device, string op) =>
+        new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true, op);
 
     /// <summary>A tensor with unspecified contents (like <c>torch.empty</c>), for outputs you overwrite.</summary>
-    public static Tensor Empty(int[] shape, DType dtype = DType.Float32, Device? device = null) =>
-        new((int[])shape.Clone(), dtype, device ?? Device.Cpu);
+    public static Tensor Empty(int[] shape, DType dtype = DType.Float32, Device? device = null) => Empty(shape, dtype, device, "aten::empty");
+
+    private static Tensor Empty(int[] shape, DType dtype, Device? device, string op) =>
+        new((int[])shape.Clone(), dtype, device ?? Device.Cpu, op: op);
 
     /// <summary>A float32 tensor of ones.</summary>
     public static Tensor Ones(params int[] shape) => Full(shape, 1.0);
@@ -25,7 +30,7 @@ public sealed partial class Tensor
     /// <summary>A tensor filled with <paramref name="value"/> (float32 unless a dtype is given).</summary>
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, Device? device = null)
     {
-        var t = Empty(shape, dtype, device);
+        var t = Empty(shape, dtype, device, "aten::full");
         t.FillRaw(value);
         return Dispatch.Created(t, new OpCall("aten::full", (int[])shape.Clone(), value, dtype));
     }
@@ -46,10 +51,11 @@ public sealed partial class Tensor
     public static Tensor Arange(long start, long end, long step = 1)
     {
         if (step == 0) throw new ArgumentException("aten::arange: step must be nonzero.");
-        long n = Math.Max(0, (end - start + step + (step > 0 ? -1 : 1)) / step);
-        var t = Zeros([checked((int)n)], DType.Int64);
+        // In 128 bits: end - start and the rounding below can exceed the long range.
+        Int128 count = Int128.Max(0, ((Int128)end - start + step + (step > 0 ? -1 : 1)) / step);
+        var t = Empty([ArangeLength(count, start, end, step, DType.Int64)], DType.Int64, null, "aten::arange");
         var d = t.Data<long>();
-        for (int i = 0; i < n; i++) d[i] = start + i * step;
+        for (int i = 0; i < d.Length; i++) d[i] = start + i * step;
         return Dispatch.Created(t, new OpCall("aten::arange", start, end, step));
     }
 
@@ -57,18 +63,29 @@ public sealed partial class Tensor
     public static Tensor Arange(double start, double end, double step, DType dtype = DType.Float32)
     {
         if (step == 0 || double.IsNaN(step)) throw new ArgumentException("aten::arange: step must be nonzero.");
+        if (!double.IsFinite(start) || !double.IsFinite(end) || !double.IsFinite(step))
+            throw new ArgumentException($"aten::arange: unsupported range: {start} -> {end} (step {step}); bounds and step must be finite.");
         if ((end - start) / step < 0) throw new ArgumentException($"aten::arange: upper bound and step sign are inconsistent (start={start}, end={end}, step={step}).");
-        int n = checked((int)Math.Ceiling((end - start) / step));
-        var t = Zeros([n], dtype);
+        double count = Math.Ceiling((end - start) / step);
+        var t = Empty([ArangeLength(count >= (double)Int128.MaxValue ? Int128.MaxValue : (Int128)count, start, end, step, dtype)], dtype, null, "aten::arange");
         t.FillFrom(i => start + i * step);
         return t;
+    }
+
+    /// <summary>The length of an arange, or a clear error when it is more than a tensor can hold.</summary>
+    private static int ArangeLength(Int128 count, double start, double end, double step, DType dtype)
+    {
+        if (count > Shapes.MaxElements)
+            throw new ArgumentException($"aten::arange: start={start}, end={end}, step={step} gives {count} elements (shape ({count},), " +
+                $"{count * dtype.ElementSize()} bytes of {dtype.TorchName()}), more than the {Shapes.MaxElements} a Trace tensor can hold.");
+        return (int)count;
     }
 
     /// <summary>Identity matrix (n×m, m defaults to n).</summary>
     public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32)
     {
         int cols = m ?? n;
-        var t = Zeros([n, cols], dtype);
+        var t = Zeros([n, cols], dtype, null, "aten::eye");
         t.FillFrom(i => i / cols == i % cols ? 1.0 : 0.0);
         return t;
     }
@@ -76,7 +93,7 @@ public sealed partial class Tensor
     /// <summary>Uniform [0, 1) values from the default (or given) generator.</summary>
     public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
     {
-        var t = Empty(shape, RequireFloat(dtype, "aten::rand"));
+        var t = Empty(shape, RequireFloat(dtype, "aten::rand"), null, "aten::rand");
         var g = generator ?? Generator.Default;
         if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
         return Dispatch.Record(new OpCall("aten::rand", shape, dtype), t, [], [], ReplayWith(generator, () => Rand(shape, dtype, generator)), []);
@@ -88,7 +105,7 @@ public sealed partial class Tensor
     /// <summary>Standard normal values from the default (or given) generator.</summary>
     public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
     {
-        var t = Empty(shape, RequireFloat(dtype, "aten::randn"));
+        var t = Empty(shape, RequireFloat(dtype, "aten::randn"), null, "aten::randn");
         var g = generator ?? Generator.Default;
         if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
         return Dispatch.Record(new OpCall("aten::randn", shape, dtype), t, [], [], ReplayWith(generator, () => Randn(shape, dtype, generator)), []);
@@ -100,7 +117,7 @@ public sealed partial class Tensor
     /// <summary>Integers uniform in [low, high) as int64.</summary>
     public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
     {
-        var t = Empty(shape, DType.Int64);
+        var t = Empty(shape, DType.Int64, null, "aten::randint");
         (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
         return Dispatch.Record(new OpCall("aten::randint", low, high, shape), t, [], [], ReplayWith(generator, () => Randint(low, high, shape, generator)), []);
     }
@@ -138,16 +155,23 @@ public sealed partial class Tensor
             throw new ArgumentException($"Tensor.From: arrays of {elem.Name} are not supported; use float, double, long, int or bool.");
         var shape = new int[data.Rank];
         for (int d = 0; d < data.Rank; d++) shape[d] = data.GetLength(d);
-        var t = Zeros(shape, dtype);
-        int bytes = t.Numel * dtype.ElementSize();
-        Array dst = dtype switch
+        var t = Empty(shape, dtype, null, "Tensor.From");
+        switch (dtype)
         {
-            DType.Float32 => t.Data<float>(), DType.Float64 => t.Data<double>(), DType.Int64 => t.Data<long>(),
-            DType.Int32 => t.Data<int>(), _ => t.Data<bool>(),
-        };
-        Buffer.BlockCopy(data, 0, dst, 0, bytes);
+            case DType.Float32: CopyElements(data, t.Data<float>()); break;
+            case DType.Float64: CopyElements(data, t.Data<double>()); break;
+            case DType.Int64: CopyElements(data, t.Data<long>()); break;
+            case DType.Int32: CopyElements(data, t.Data<int>()); break;
+            default: CopyElements(data, t.Data<bool>()); break;
+        }
         return t;
     }
+
+    /// <summary>Copies the elements of an array of any rank (row-major, as .NET stores them) into <paramref name="dst"/>.</summary>
+    private static void CopyElements<T>(Array data, T[] dst) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+            ref System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), dst.Length)
+            .CopyTo(dst);
 
     /// <summary>Copies a .NET array into a 1-D tensor.</summary>
     public static Tensor From<T>(T[] data) where T : unmanaged

@@ -122,7 +122,7 @@ public sealed partial class Tensor
         var shape = _shape.ToList();
         var st = _strides.ToList();
         shape.Insert(d, 1);
-        st.Insert(d, d < Dim ? _strides[d] * _shape[d] : 1);
+        st.Insert(d, d < Dim ? (int)Math.Clamp((long)_strides[d] * _shape[d], int.MinValue, int.MaxValue) : 1);   // any stride is valid for a size-1 dim
         return Dispatch.Record(new OpCall("aten::unsqueeze", d), AsStrided(shape.ToArray(), st.ToArray(), StorageOffset), this, g => g.Reshape(_shape));
     }
 
@@ -144,6 +144,7 @@ public sealed partial class Tensor
             shape[i] = want;
             st[i] = d < 0 || cur != want ? 0 : _strides[d];
         }
+        Shapes.CheckViewNumel(shape, "aten::expand");
         return Dispatch.Record(new OpCall("aten::expand", shape), AsStrided(shape, st, StorageOffset), this, g => g.SumTo(this));
     }
 
@@ -156,7 +157,7 @@ public sealed partial class Tensor
         int d = Shapes.NormDim(dim, Dim, "aten::narrow");
         if (Dim == 0) throw new ArgumentException("aten::narrow: cannot be applied to a 0-dim tensor.");
         if (start < 0) start += _shape[d];
-        if (start < 0 || length < 0 || start + length > _shape[d])
+        if (start < 0 || length < 0 || (long)start + length > _shape[d])
             throw new ArgumentOutOfRangeException(nameof(start), $"aten::narrow: start ({start}) + length ({length}) exceeds dimension size ({_shape[d]}) of dim {d} in shape {Shapes.Format(_shape)}.");
         var shape = (int[])_shape.Clone();
         shape[d] = length;
@@ -176,11 +177,12 @@ public sealed partial class Tensor
         if (step <= 0) throw new ArgumentException($"aten::slice: step must be positive, got {step}.");
         int n = _shape[d];
         int s = Clamp(start ?? 0, n), e = Clamp(end ?? n, n);
-        int len = e > s ? (e - s + step - 1) / step : 0;
+        int len = e > s ? (int)(((long)e - s + step - 1) / step) : 0;
         var shape = (int[])_shape.Clone();
         var st = (int[])_strides.Clone();
         shape[d] = len;
-        st[d] = _strides[d] * step;
+        // With two or more elements the new stride reaches inside the storage; a single element keeps its stride.
+        st[d] = len > 1 ? _strides[d] * step : _strides[d];
         return Dispatch.Record(new OpCall("aten::slice", d, s, e, step), AsStrided(shape, st, StorageOffset + (len > 0 ? s * _strides[d] : 0)),
             this, g => g.SliceBackward(_shape, d, s, step));
 
@@ -208,8 +210,8 @@ public sealed partial class Tensor
         if (splitSize <= 0) throw new ArgumentException($"aten::split: split_size must be positive, got {splitSize}.");
         int n = _shape[d];
         var parts = new List<Tensor>();
-        for (int s = 0; s < n || (n == 0 && parts.Count == 0); s += splitSize)
-            parts.Add(Narrow(d, s, Math.Min(splitSize, n - s)));
+        for (long s = 0; s < n || (n == 0 && parts.Count == 0); s += splitSize)
+            parts.Add(Narrow(d, (int)s, (int)Math.Min(splitSize, n - s)));
         return parts.ToArray();
     }
 
@@ -217,7 +219,7 @@ public sealed partial class Tensor
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
         int d = Shapes.NormDim(dim, Dim, "aten::split_with_sizes");
-        if (sizes.Sum() != _shape[d] || sizes.Any(s => s < 0))
+        if (sizes.Sum(s => (long)s) != _shape[d] || sizes.Any(s => s < 0))
             throw new ArgumentException($"aten::split_with_sizes: split sizes [{string.Join(", ", sizes)}] must be non-negative and sum to the size of dim {d} ({_shape[d]}) of shape {Shapes.Format(_shape)}.");
         var parts = new Tensor[sizes.Length];
         for (int i = 0, s = 0; i < sizes.Length; s += sizes[i], i++) parts[i] = Narrow(d, s, sizes[i]);
@@ -229,7 +231,7 @@ public sealed partial class Tensor
     {
         if (chunks <= 0) throw new ArgumentException($"aten::chunk: number of chunks must be positive, got {chunks}.");
         int d = Shapes.NormDim(dim, Dim, "aten::chunk");
-        int size = (_shape[d] + chunks - 1) / chunks;
+        int size = (int)(((long)_shape[d] + chunks - 1) / chunks);
         return Split(Math.Max(size, 1), d);
     }
 
@@ -273,7 +275,7 @@ public sealed partial class Tensor
             {
                 while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1))
                 {
-                    st[viewD] = (int)(viewNumel * chunkBase);
+                    st[viewD] = (int)Math.Clamp(viewNumel * chunkBase, int.MinValue, int.MaxValue);   // only a size-1 dim can exceed int
                     viewNumel *= newShape[viewD];
                     viewD--;
                 }

@@ -20,9 +20,26 @@ public sealed partial class Tensor
         StorageOffset = offset;
     }
 
-    /// <summary>Allocates a contiguous tensor whose contents the caller overwrites entirely (not zeroed).</summary>
-    internal Tensor(int[] shape, DType dtype, Device device, bool zeroed = false)
-        : this(Storage.Allocate(dtype, Shapes.Numel(shape, "empty"), device, zeroed), shape, Shapes.ContiguousStrides(shape), 0) { }
+    /// <summary>
+    /// Allocates a contiguous tensor whose contents the caller overwrites entirely (not zeroed) for the op named
+    /// <paramref name="op"/>, which a too-large shape or an allocation failure names with the shape and the bytes.
+    /// </summary>
+    internal Tensor(int[] shape, DType dtype, Device device, bool zeroed = false, string op = "aten::empty")
+        : this(AllocateStorage(shape, dtype, device, zeroed, op), shape, Shapes.ContiguousStrides(shape), 0) { }
+
+    private static Storage AllocateStorage(int[] shape, DType dtype, Device device, bool zeroed, string op)
+    {
+        int n = Shapes.AllocationNumel(shape, dtype, op);
+        try
+        {
+            return Storage.Allocate(dtype, n, device, zeroed);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new InvalidOperationException($"{op}: not enough memory for a {dtype.TorchName()} tensor of shape {Shapes.Format(shape)} " +
+                $"({(long)n * dtype.ElementSize()} bytes).", e);
+        }
+    }
 
     /// <summary>The buffer this tensor views.</summary>
     public Storage Storage { get; }

@@ -52,11 +52,11 @@ internal sealed partial class FusedKernel
                 "aten::sqrt" => MathCall(vecStatic, type, "Sqrt", Operand(a[0])),
                 "aten::exp" => MathCall(vecStatic, type, "Exp", Operand(a[0])),
                 "aten::log" => MathCall(vecStatic, type, "Log", Operand(a[0])),
-                "aten::relu" => MinMax(vecStatic, type, "Max", Operand(a[0]), constant(zero)),
-                "aten::maximum" => MinMax(vecStatic, type, "Max", Operand(a[0]), Operand(a[1])),
-                "aten::minimum" => MinMax(vecStatic, type, "Min", Operand(a[0]), Operand(a[1])),
-                "aten::clamp" => Clamp(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : constant(C(a[1])),
-                    consts.GetValueOrDefault(a[2]) is null ? null : constant(C(a[2]))),
+                "aten::relu" => KernelCall(typeof(ReluOp<>).MakeGenericType(typeof(T)), type, Operand(a[0])),
+                "aten::maximum" => KernelCall(typeof(MaxOp<>).MakeGenericType(typeof(T)), type, Operand(a[0]), Operand(a[1])),
+                "aten::minimum" => KernelCall(typeof(MinOp<>).MakeGenericType(typeof(T)), type, Operand(a[0]), Operand(a[1])),
+                "aten::clamp" => Clamp<T>(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : C(a[1]),
+                    consts.GetValueOrDefault(a[2]) is null ? null : C(a[2]), constant),
                 "aten::tanh" => VectorMathCall("Tanh", type, Operand(a[0])),
                 "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
                 "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
@@ -134,20 +134,23 @@ internal sealed partial class FusedKernel
         return Expression.Call(host.GetMethod(name, [type])!, x);
     }
 
-    private static Expression MinMax(Type? vecStatic, Type type, string name, Expression x, Expression y) =>
-        vecStatic is not null
-            ? Expression.Call(vecStatic.GetMethods().First(m => m.Name == name && m.IsGenericMethodDefinition).MakeGenericMethod(type.GetGenericArguments()[0]), x, y)
-            : Expression.Call(type.GetMethod(name, BindingFlags.Public | BindingFlags.Static, [type, type])!, x, y);
-
-    private static Expression Clamp(Type? vecStatic, Type type, Expression x, Expression? lo, Expression? hi)
+    /// <summary>The eager clamp: <see cref="ClampMinOp{T}"/> then <see cref="ClampMaxOp{T}"/>, and NaN everywhere for a NaN bound.</summary>
+    private static Expression Clamp<T>(Type? vecStatic, Type type, Expression x, T? lo, T? hi, Func<T, Expression> constant) where T : unmanaged
     {
-        if (lo is not null) x = MinMax(vecStatic, type, "Max", x, vecStatic is null ? lo : Broadcast(vecStatic, type, lo));
-        if (hi is not null) x = MinMax(vecStatic, type, "Min", x, vecStatic is null ? hi : Broadcast(vecStatic, type, hi));
+        static bool IsNaN(T? v) => (object?)v switch { float f => float.IsNaN(f), double d => double.IsNaN(d), _ => false };
+        if (IsNaN(lo) || IsNaN(hi)) return constant((T)Convert.ChangeType(double.NaN, typeof(T), CultureInfo.InvariantCulture));
+        if (lo is { } l) x = KernelCall(typeof(ClampMinOp<>).MakeGenericType(typeof(T)), type, x, Broadcast(vecStatic, type, constant(l)));
+        if (hi is { } h) x = KernelCall(typeof(ClampMaxOp<>).MakeGenericType(typeof(T)), type, x, Broadcast(vecStatic, type, constant(h)));
         return x;
     }
 
-    private static Expression Broadcast(Type vecStatic, Type type, Expression scalar) =>
-        scalar.Type == type ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
+    /// <summary>A call of an eager kernel struct's <c>Apply</c> for values of <paramref name="type"/> (T or a vector of T), so fused and eager agree bit for bit.</summary>
+    private static Expression KernelCall(Type kernel, Type type, params Expression[] args) =>
+        Expression.Call(kernel.GetMethod("Apply", args.Select(_ => type).ToArray())
+            ?? throw new NotSupportedException($"{kernel.Name}.Apply({type.Name})"), args);
+
+    private static Expression Broadcast(Type? vecStatic, Type type, Expression scalar) =>
+        scalar.Type == type || vecStatic is null ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
 
     private static Expression VectorMathCall(string name, Type type, Expression x) =>
         Expression.Call(typeof(VectorMath).GetMethod(name, [type]) ?? throw new NotSupportedException($"VectorMath.{name}({type.Name})"), x);

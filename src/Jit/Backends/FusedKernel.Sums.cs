@@ -8,8 +8,8 @@ internal sealed partial class FusedKernel
 {
     /// <summary>
     /// A group ending in a full sum: <c>double f(inputs, start, end)</c> sums the elementwise result over
-    /// [start, end) in blocks of 1024 elements, each accumulated in a vector of T and added to a double total
-    /// (as the eager sum does). Inputs have the summed shape or are one value.
+    /// [start, end) in blocks of 1024 elements, each accumulated in vector lanes (of double for float32) and added to a double
+    /// total (as the eager sum does). Inputs have the summed shape or are one value.
     /// </summary>
     private static FusedKernel BuildSum<T>(Graph body, Node sum) where T : unmanaged
     {
@@ -48,8 +48,8 @@ internal sealed partial class FusedKernel
 
     /// <summary>
     /// A group ending in a sum over its last <paramref name="k"/> dims: <c>f(inputs, output, rowStart, rowEnd, inner)</c>
-    /// sums each row of inner = (product of those dims) elements, in blocks of 1024 accumulated in a vector of T and
-    /// added to a double total, and stores one element per row. Inputs broadcast with the same k (full, one row
+    /// sums each row of inner = (product of those dims) elements, in blocks of 1024 accumulated in vector lanes (of double
+    /// for float32) and added to a double total, and stores one element per row. Inputs broadcast with the same k (full, one row
     /// block, one value per row, one value), as in the elementwise rows mode.
     /// </summary>
     private static FusedKernel BuildRowSum<T>(Graph body, Node sum, int k) where T : unmanaged
@@ -110,7 +110,9 @@ internal sealed partial class FusedKernel
     /// <summary>
     /// <c>while (i &lt; end) { blockEnd = min(i + 1024, end); acc = 0; vector loop: acc += v; total += Sum(acc); scalar loop: total += v; }</c>:
     /// the summed value accumulated in blocks of 1024 elements in a vector of T, each block's sum added to a double
-    /// total (as the eager sum does). <paramref name="locals"/> are the variables the caller's block must declare.
+    /// total. Float32 values are widened into two vectors of doubles (<c>accLo += WidenLower(v); accHi += WidenUpper(v)</c>),
+    /// so that, as in the eager sum, no rounding accumulates in float. <paramref name="locals"/> are the variables the
+    /// caller's block must declare.
     /// </summary>
     private static Expression BlockedSum(ParameterExpression i, Expression end, ParameterExpression total,
         List<Expression> vectorBody, List<ParameterExpression> vectorVars, List<Expression> scalarBody, List<ParameterExpression> scalarVars,
@@ -118,14 +120,26 @@ internal sealed partial class FusedKernel
     {
         const int block = 1024;
         var vecType = vectorBody[^1].Type;
+        bool widen = vecType.GetGenericArguments()[0] == typeof(float);
+        var accType = widen ? vecType.GetGenericTypeDefinition().MakeGenericType(typeof(double)) : vecType;
         var blockEnd = Expression.Variable(typeof(int), "blockEnd");
-        var acc = Expression.Variable(vecType, "acc");
-        locals = [blockEnd, acc];
+        var acc = Expression.Variable(accType, "acc");
+        var accHi = Expression.Variable(accType, "accHi");
+        var value = Expression.Variable(vecType, "value");
+        locals = [blockEnd, acc, accHi, value];
+        var accumulate = widen
+            ? new Expression[]
+            {
+                Expression.Assign(value, vectorBody[^1]),
+                Expression.Assign(acc, Expression.Add(acc, Expression.Call(vecStatic, "WidenLower", null, value))),
+                Expression.Assign(accHi, Expression.Add(accHi, Expression.Call(vecStatic, "WidenUpper", null, value))),
+            }
+            : [Expression.Assign(acc, Expression.Add(acc, vectorBody[^1]))];
         var (vecBreak, scalarBreak, blocksBreak) = (Expression.Label("vecDone"), Expression.Label("scalarDone"), Expression.Label("blocksDone"));
         var vectorLoop = Expression.Loop(
             Expression.IfThenElse(Expression.LessThanOrEqual(i, Expression.Subtract(blockEnd, Expression.Constant(width))),
                 Expression.Block(vectorVars, vectorBody.SkipLast(1)
-                    .Append(Expression.Assign(acc, Expression.Add(acc, vectorBody[^1])))
+                    .Concat(accumulate)
                     .Append(Expression.AddAssign(i, Expression.Constant(width)))),
                 Expression.Break(vecBreak)), vecBreak);
         var scalarLoop = Expression.Loop(
@@ -135,13 +149,15 @@ internal sealed partial class FusedKernel
                     .Append(Expression.PostIncrementAssign(i))),
                 Expression.Break(scalarBreak)), scalarBreak);
         var next = Expression.Add(i, Expression.Constant(block));
+        var blockSum = widen ? Expression.Add(acc, accHi) : (Expression)acc;
         return Expression.Loop(
             Expression.IfThenElse(Expression.LessThan(i, end),
                 Expression.Block(
                     Expression.Assign(blockEnd, Expression.Condition(Expression.LessThan(next, end), next, end)),
-                    Expression.Assign(acc, Expression.Default(vecType)),
+                    Expression.Assign(acc, Expression.Default(accType)),
+                    Expression.Assign(accHi, Expression.Default(accType)),
                     vectorLoop,
-                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [vecType.GetGenericArguments()[0]], acc), typeof(double))),
+                    Expression.AddAssign(total, Expression.Convert(Expression.Call(vecStatic, "Sum", [accType.GetGenericArguments()[0]], blockSum), typeof(double))),
                     scalarLoop),
                 Expression.Break(blocksBreak)), blocksBreak);
     }

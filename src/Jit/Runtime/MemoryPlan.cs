@@ -26,7 +26,7 @@ internal sealed class MemoryPlan
         "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::pow", "aten::maximum", "aten::minimum", "aten::clamp",
         "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt", "aten::rsqrt", "aten::square", "aten::tanh",
         "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu", "aten::where", "aten::masked_fill",
-        "aten::sum", "aten::prod", "aten::amax", "aten::amin", "aten::softmax", "aten::log_softmax", "aten::layer_norm",
+        "aten::sum", "aten::prod", "aten::amax", "aten::amin", "aten::var", "aten::std", "aten::softmax", "aten::log_softmax", "aten::layer_norm",
         "aten::matmul", "aten::linear", "trace::linear_relu", "trace::linear_add", "aten::clone", "aten::cat", "aten::gather", "aten::gather_backward",
         "aten::index_select", "aten::index_select_backward", "aten::slice_backward", "prim::FusionGroup",
         "aten::zeros", "aten::full", "aten::arange",

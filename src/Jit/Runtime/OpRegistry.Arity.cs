@@ -38,7 +38,7 @@ public static partial class OpRegistry
         ["aten::logical_not"] = new(1, 1),
         ["aten::where"] = new(3, 3),
         ["aten::sum"] = new(3, 3), ["aten::prod"] = new(3, 3), ["aten::amax"] = new(3, 3), ["aten::amin"] = new(3, 3),
-        ["aten::max"] = new(3, 3), ["aten::min"] = new(3, 3), ["aten::argmax"] = new(3, 3), ["aten::argmin"] = new(3, 3),
+        ["aten::max"] = new(1, 3), ["aten::min"] = new(1, 3), ["aten::var"] = new(4, 4), ["aten::std"] = new(4, 4), ["aten::argmax"] = new(3, 3), ["aten::argmin"] = new(3, 3),
         ["aten::softmax"] = new(2, 2), ["aten::log_softmax"] = new(2, 2),
         ["aten::layer_norm"] = new(5, 5),
         ["aten::any"] = new(1, 1), ["aten::all"] = new(1, 1),

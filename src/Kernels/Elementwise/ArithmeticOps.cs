@@ -123,15 +123,43 @@ public readonly struct AbsOp<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
     public static Vector256<T> Apply(Vector256<T> x) => Vector256.Abs(x);
 }
 
-/// <summary>max(x, 0); NaN stays NaN.</summary>
+/// <summary>
+/// relu = clamp_min(x, 0) as PyTorch computes it on x86 (max_ps(0, x)): 0 where 0 &gt; x, else x — so NaN stays NaN
+/// and -0 stays -0.
+/// </summary>
 public readonly struct ReluOp<T> : IUnaryOp<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
-    public static T Apply(T x) => T.Max(x, T.Zero);
+    public static T Apply(T x) => T.Zero > x ? T.Zero : x;
     /// <inheritdoc/>
-    public static Vector512<T> Apply(Vector512<T> x) => Vector512.Max(x, Vector512<T>.Zero);
+    public static Vector512<T> Apply(Vector512<T> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512<T>.Zero, x), Vector512<T>.Zero, x);
     /// <inheritdoc/>
-    public static Vector256<T> Apply(Vector256<T> x) => Vector256.Max(x, Vector256<T>.Zero);
+    public static Vector256<T> Apply(Vector256<T> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256<T>.Zero, x), Vector256<T>.Zero, x);
+}
+
+/// <summary>
+/// clamp_min(a, lo) as PyTorch's kernel: lo where lo &gt; a, else a (a NaN or a -0 at lo = 0 passes through; a NaN
+/// bound is handled by the caller, which fills NaN as PyTorch does).
+/// </summary>
+public readonly struct ClampMinOp<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T lo) => lo > a ? lo : a;
+    /// <inheritdoc/>
+    public static Vector512<T> Apply(Vector512<T> a, Vector512<T> lo) => Vector512.ConditionalSelect(Vector512.GreaterThan(lo, a), lo, a);
+    /// <inheritdoc/>
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> lo) => Vector256.ConditionalSelect(Vector256.GreaterThan(lo, a), lo, a);
+}
+
+/// <summary>clamp_max(a, hi) as PyTorch's kernel: hi where hi &lt; a, else a.</summary>
+public readonly struct ClampMaxOp<T> : IBinaryOp<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Apply(T a, T hi) => hi < a ? hi : a;
+    /// <inheritdoc/>
+    public static Vector512<T> Apply(Vector512<T> a, Vector512<T> hi) => Vector512.ConditionalSelect(Vector512.LessThan(hi, a), hi, a);
+    /// <inheritdoc/>
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> hi) => Vector256.ConditionalSelect(Vector256.LessThan(hi, a), hi, a);
 }
 
 /// <summary>x * x.</summary>

@@ -46,6 +46,15 @@ public static class Reduction
             int columnGrain = (int)Math.Max(Vector512Width, (4L * ParallelRange.ElementwiseGrain + redCount - 1) / redCount);
             ParallelRange.Run(k, columnGrain, (c0, c1) =>
             {
+                if (typeof(TOp) == typeof(SumReduce<float>))
+                {
+                    // Float sums accumulate in double (as a contiguous sum does), then round once.
+                    var acc = new double[c1 - c0];
+                    StridedLoop.Run(rDims, rSt, [offset + c0], new AccumulateWidenedRows(acc, (float[])(object)src), int.MaxValue);
+                    var d = (float[])(object)dst;
+                    for (int c = 0; c < acc.Length; c++) d[c0 + c] = (float)acc[c];
+                    return;
+                }
                 dst.AsSpan(c0, c1 - c0).Fill(TOp.Identity);
                 StridedLoop.Run(rDims, rSt, [offset + c0], new AccumulateRows<T, TOp>(dst, src, c0, c1 - c0), int.MaxValue);
             });
@@ -88,6 +97,15 @@ public static class Reduction
         }
     }
 
+    private readonly struct AccumulateWidenedRows(double[] acc, float[] src) : IRowKernel
+    {
+        public void Row(ReadOnlySpan<int> off, ReadOnlySpan<int> st, int n)
+        {
+            for (int i = 0, p = off[0]; i < n; i++, p += st[0])
+                SpanReduce.AccumulateWidened(acc, src.AsSpan(p, acc.Length));
+        }
+    }
+
     private readonly struct GeneralRows<T, TOp>(T[] dst, T[] src, int[] rDims, int[] rStrides) : IRowKernel
         where T : unmanaged where TOp : IReduceOp<T>
     {
@@ -98,10 +116,13 @@ public static class Reduction
             {
                 idx.Clear();
                 T acc = TOp.Identity;
+                double wide = 0;   // float sums accumulate in double
+                bool widen = typeof(TOp) == typeof(SumReduce<float>);
                 int q = p;
                 while (true)
                 {
-                    acc = TOp.Combine(acc, src[q]);
+                    if (widen) wide += (float)(object)src[q];
+                    else acc = TOp.Combine(acc, src[q]);
                     int d = rDims.Length - 1;
                     for (; d >= 0; d--)
                     {
@@ -113,7 +134,7 @@ public static class Reduction
                     }
                     if (d < 0) break;
                 }
-                dst[o] = acc;
+                dst[o] = widen ? (T)(object)(float)wide : acc;
             }
         }
     }

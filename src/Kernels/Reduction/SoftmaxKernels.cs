@@ -5,8 +5,12 @@ using System.Runtime.Intrinsics;
 namespace Trace.Kernels;
 
 /// <summary>
-/// Row-wise softmax and log-softmax over contiguous rows, three vectorized passes per row (max; exp and
-/// sum; scale or subtract), rows split across cores for large inputs.
+/// Row-wise softmax and log-softmax over contiguous rows, three vectorized passes per row (max; exp and sum; scale or
+/// shift), rows split across cores for large inputs. As in PyTorch every row is shifted by its max, so a row holding
+/// +inf, NaN or only -inf gives NaN. Float32 arguments x − max are formed exactly in float64 and exponentiated there
+/// (<see cref="VectorMath.ExpNonPositive(double)"/>, exp(0) exactly 1), the exps are rounded to float once, and the sum
+/// and log-softmax's (x − max) − log Σ are formed in float64 too: the largest log-softmax of a row whose other terms
+/// are negligible is exactly 0.
 /// </summary>
 public static class SoftmaxKernels
 {
@@ -32,50 +36,75 @@ public static class SoftmaxKernels
 
     private static void Row(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
-        float max = SpanReduce.Reduce<float, MaxReduce<float>>(x);
-        // A row of -inf (or a +inf max) shifts by 0, matching the composite: exp(-inf) = 0 and NaN where PyTorch has NaN.
-        float shift = float.IsInfinity(max) ? 0 : max;
-        SpanKernels.BinaryScalarRight<float, SubOp<float>>(x, shift, y);
-        if (log)
-        {
-            float sum = ExpSum(y, store: false);
-            SpanKernels.BinaryScalarRight<float, SubOp<float>>(y, MathF.Log(sum), y);
-        }
-        else
-        {
-            float sum = ExpSum(y, store: true);
-            SpanKernels.BinaryScalarRight<float, DivOp<float>>(y, sum, y);
-        }
+        double max = SpanReduce.Reduce<float, MaxReduce<float>>(x);
+        double sum = ExpSum(x, max, y, store: !log);
+        if (log) Shift(x, max, Math.Log(sum), y);
+        else SpanKernels.BinaryScalarRight<float, DivOp<float>>(y, (float)sum, y);
     }
 
     private static void Row(ReadOnlySpan<double> x, Span<double> y, bool log)
     {
         double max = SpanReduce.Reduce<double, MaxReduce<double>>(x);
-        double shift = double.IsInfinity(max) ? 0 : max;
-        SpanKernels.BinaryScalarRight<double, SubOp<double>>(x, shift, y);
-        double sum = 0;
-        for (int i = 0; i < y.Length; i++)
-        {
-            double e = Vector128.Exp(Vector128.CreateScalarUnsafe(y[i])).ToScalar();   // as the vector body, lane for lane
-            sum += e;
-            if (!log) y[i] = e;
-        }
+        SpanKernels.BinaryScalarRight<double, SubOp<double>>(x, max, y);
+        double sum = ExpSum(y, store: !log);
         if (log) SpanKernels.BinaryScalarRight<double, SubOp<double>>(y, Math.Log(sum), y);
         else SpanKernels.BinaryScalarRight<double, DivOp<double>>(y, sum, y);
     }
 
-    /// <summary>Sum of exp over the span; with <paramref name="store"/> the exps replace the values.</summary>
-    private static float ExpSum(Span<float> v, bool store)
+    /// <summary>Σ exp(x − max) in float64 (x − max formed exactly); with <paramref name="store"/> y holds the exps rounded to float.</summary>
+    private static double ExpSum(ReadOnlySpan<float> x, double max, Span<float> y, bool store)
     {
-        int n = v.Length, i = 0;
-        ref float r = ref MemoryMarshal.GetReference(v);
-        float sum = 0;
+        int n = x.Length, i = 0;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        double sum = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var acc = Vector512<float>.Zero;
+            var m = Vector512.Create(max);
+            var acc = Vector512<double>.Zero;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                var e = Vector512.Exp(Vector512.LoadUnsafe(ref r, (nuint)i));
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref rx, (nuint)i));
+                var (el, eh) = (VectorMath.ExpNonPositive(lo - m), VectorMath.ExpNonPositive(hi - m));
+                if (store) Vector512.Narrow(el, eh).StoreUnsafe(ref ry, (nuint)i);
+                acc += el + eh;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var m = Vector256.Create(max);
+            var acc = Vector256<double>.Zero;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rx, (nuint)i));
+                var (el, eh) = (VectorMath.ExpNonPositive(lo - m), VectorMath.ExpNonPositive(hi - m));
+                if (store) Vector256.Narrow(el, eh).StoreUnsafe(ref ry, (nuint)i);
+                acc += el + eh;
+            }
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < n; i++)
+        {
+            double e = VectorMath.ExpNonPositive(Unsafe.Add(ref rx, i) - max);   // as the vector body, lane for lane
+            if (store) Unsafe.Add(ref ry, i) = (float)e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>Σ exp(v) in float64 lanes; with <paramref name="store"/> the exps replace the values.</summary>
+    private static double ExpSum(Span<double> v, bool store)
+    {
+        int n = v.Length, i = 0;
+        ref double r = ref MemoryMarshal.GetReference(v);
+        double sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var acc = Vector512<double>.Zero;
+            for (; i <= n - Vector512<double>.Count; i += Vector512<double>.Count)
+            {
+                var e = VectorMath.ExpNonPositive(Vector512.LoadUnsafe(ref r, (nuint)i));
                 if (store) e.StoreUnsafe(ref r, (nuint)i);
                 acc += e;
             }
@@ -83,10 +112,10 @@ public static class SoftmaxKernels
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            var acc = Vector256<double>.Zero;
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                var e = Vector256.Exp(Vector256.LoadUnsafe(ref r, (nuint)i));
+                var e = VectorMath.ExpNonPositive(Vector256.LoadUnsafe(ref r, (nuint)i));
                 if (store) e.StoreUnsafe(ref r, (nuint)i);
                 acc += e;
             }
@@ -94,10 +123,37 @@ public static class SoftmaxKernels
         }
         for (; i < n; i++)
         {
-            float e = Vector128.Exp(Vector128.CreateScalarUnsafe(Unsafe.Add(ref r, i))).ToScalar();   // as the vector body, lane for lane
+            double e = VectorMath.ExpNonPositive(Unsafe.Add(ref r, i));   // as the vector body, lane for lane
             if (store) Unsafe.Add(ref r, i) = e;
             sum += e;
         }
         return sum;
+    }
+
+    /// <summary>y = (x − max) − logSum, formed in float64 (x − max exactly) and rounded to float once.</summary>
+    private static void Shift(ReadOnlySpan<float> x, double max, double logSum, Span<float> y)
+    {
+        int n = x.Length, i = 0;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var (m, l) = (Vector512.Create(max), Vector512.Create(logSum));
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref rx, (nuint)i));
+                Vector512.Narrow(lo - m - l, hi - m - l).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var (m, l) = (Vector256.Create(max), Vector256.Create(logSum));
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rx, (nuint)i));
+                Vector256.Narrow(lo - m - l, hi - m - l).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref ry, i) = (float)(Unsafe.Add(ref rx, i) - max - logSum);
     }
 }
