@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Trace.Jit;
 
 /// <summary>One trace of a module with dynamic dims, as traces at other sizes are compared with it.</summary>
@@ -40,7 +38,7 @@ internal sealed class SymbolicSizes
     private readonly Signature _maskedTemplate;
     private readonly Signature _template;
     private readonly IReadOnlySet<(int Input, int Dim)> _marks;
-    private readonly HashSet<string> _validated = new(StringComparer.Ordinal);
+    private readonly HashSet<long[]> _validated = new(SizesComparer.Instance);
     private readonly HashSet<long>[] _distinct;   // per symbol, the sizes traces fitted at
     private readonly bool _trust;
 
@@ -100,7 +98,7 @@ internal sealed class SymbolicSizes
     }
 
     /// <summary>Whether a call runs this specialization: its family and layout, at sizes whose trace fitted (or any, once trusted).</summary>
-    public bool Accepts(Signature call) => Bind(call) is { } values && (Trusted || _validated.Contains(Key(values)));
+    public bool Accepts(Signature call) => Bind(call) is { } values && (Trusted || _validated.Contains(values));
 
     /// <summary>True when every size is served without a trace of its own.</summary>
     public bool Trusted => _trust && _distinct.All(d => d.Count >= TrustAfter);
@@ -108,7 +106,7 @@ internal sealed class SymbolicSizes
     /// <summary>Serves the sizes <paramref name="values"/> from now on.</summary>
     public void Validate(long[] values)
     {
-        _validated.Add(Key(values));
+        _validated.Add(values);
         for (int j = 0; j < values.Length; j++) _distinct[j].Add(values[j]);
     }
 
@@ -150,5 +148,18 @@ internal sealed class SymbolicSizes
         return s with { Inputs = inputs };
     }
 
-    private static string Key(long[] values) => string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    /// <summary>Equality of size tuples by their values.</summary>
+    private sealed class SizesComparer : IEqualityComparer<long[]>
+    {
+        public static readonly SizesComparer Instance = new();
+
+        public bool Equals(long[]? x, long[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(long[] values)
+        {
+            var h = new HashCode();
+            foreach (long v in values) h.Add(v);
+            return h.ToHashCode();
+        }
+    }
 }
