@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>Where a backward graph input comes from at run time.</summary>
@@ -39,14 +41,6 @@ internal static class Partitioner
 {
     public sealed record Result(Graph Forward, Graph Backward, (BackwardSource Source, int Index)[] BackwardInputs);
 
-    /// <summary>Elementwise ops cheap enough to recompute in the backward rather than save.</summary>
-    private static readonly HashSet<string> CheapKinds =
-    [
-        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::square", "aten::relu", "aten::clamp",
-        "aten::maximum", "aten::minimum", "aten::where", "aten::masked_fill", "aten::eq", "aten::ne", "aten::lt", "aten::le",
-        "aten::gt", "aten::ge", "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",
-    ];
-
     /// <summary>How many cheap ops deep a recomputation may reach back before it saves a value instead.</summary>
     private const int RecomputeDepth = 3;
 
@@ -87,9 +81,9 @@ internal static class Partitioner
         var bwdMap = new Dictionary<Value, Value>();
         var sources = new List<(BackwardSource, int)>();
         bool Recompute(Node n, int depth) =>
-            depth < RecomputeDepth && CheapKinds.Contains(n.Kind) && n.Outputs.Count == 1 && !fwd.Outputs.Contains(fwdMap[n.Output]) &&
+            depth < RecomputeDepth && n.Has(OpTraits.Cheap) && n.Outputs.Count == 1 && !fwd.Outputs.Contains(fwdMap[n.Output]) &&
             !joint.Outputs.Take(forwardOutputs).Contains(n.Output) &&
-            n.Output.Uses.Where(forward.Contains).All(u => FusedKernel.FusibleKinds.Contains(u.Kind) || FusedKernel.TrailingSum(u) is not null);
+            n.Output.Uses.Where(forward.Contains).All(u => u.Has(OpTraits.Fusible) || FusedKernel.TrailingSum(u) is not null);
         Value Import(Value v, int depth = 0)
         {
             if (bwdMap.TryGetValue(v, out var mapped)) return mapped;

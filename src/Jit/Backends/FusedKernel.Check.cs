@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 internal sealed partial class FusedKernel
@@ -17,17 +19,23 @@ internal sealed partial class FusedKernel
         foreach (var n in body.Nodes)
         {
             if (n.Kind is "prim::Constant" or "prim::ListConstruct" || n == sum) continue;
-            if (!FusibleKinds.Contains(n.Kind)) throw new NotSupportedException($"{n.Kind} has no code generator");
-            if (OpRegistry.ArityOf(n.Kind) is { } arity && !arity.Allows(n.Inputs.Count)) throw new NotSupportedException($"{n.Kind} takes {arity} input(s), not {n.Inputs.Count}");
+            if (n.Def is not { } def || !def.Has(OpTraits.Fusible)) throw new NotSupportedException($"{n.Kind} has no code generator");
+            if (!def.Schema.AllowsInputs(n.Inputs.Count)) throw new NotSupportedException($"{n.Kind} takes {def.Schema.ArityText} input(s), not {n.Inputs.Count}");
             if (n.Outputs.Count != 1 || n.Output.TensorType is null) throw new NotSupportedException($"{n.Kind} must have one tensor output");
             for (int k = 0; k < n.Inputs.Count; k++)
             {
                 var v = n.Inputs[k];
-                bool text = (n.Kind == "aten::gelu" && k == 1) || (n.Kind == "aten::gelu_backward" && k == 2);
-                bool bound = n.Kind == "aten::clamp" && k > 0;
-                bool ok = v.Node is { Kind: "prim::Constant" } c && c.Attribute is not TensorRef
-                    ? text ? c.Attribute is string : c.Attribute is long or double or bool || (bound && c.Attribute is null)
-                    : !text && !bound && v.TensorType is not null;
+                var arg = def.Schema.Args[k];
+                bool constant = v.Node is { Kind: "prim::Constant" } c && c.Attribute is not TensorRef;
+                object? value = constant ? v.Node!.Attribute : null;
+                bool ok = arg.Kind switch
+                {
+                    // Tensor operands: a tensor of the body, or a number folded into the code (a wrapped scalar).
+                    ArgKind.Tensor => constant ? value is long or double or bool : v.TensorType is not null,
+                    ArgKind.Float => constant && (value is long or double || (arg.Nullable && value is null)),
+                    ArgKind.Str => constant && value is string,
+                    _ => false,
+                };
                 if (!ok) throw new NotSupportedException($"{n.Kind} argument {k} (%{v.Name} : {v.Type}) is not what its generator reads");
             }
         }

@@ -39,7 +39,8 @@ internal sealed partial class FusedKernel
                 continue;
             }
             var a = n.Inputs;
-            Expression r = n.Kind switch
+            // Math with a kernel struct in the op table calls the struct's Apply, the same code the eager kernel runs.
+            Expression r = n.Def?.Kernel is { } kernel ? KernelCall(Close(kernel, typeof(T)), type, [.. a.Select(Operand)]) : n.Kind switch
             {
                 "aten::add" => Expression.Add(Operand(a[0]), Operand(a[1])),
                 "aten::sub" => Expression.Subtract(Operand(a[0]), Operand(a[1])),
@@ -47,22 +48,12 @@ internal sealed partial class FusedKernel
                 "aten::div" => Expression.Divide(Operand(a[0]), Operand(a[1])),
                 "aten::neg" => Expression.Negate(Operand(a[0])),
                 "aten::square" => Expression.Multiply(Operand(a[0]), Operand(a[0])),
-                "aten::rsqrt" => Expression.Divide(constant((T)Convert.ChangeType(1, typeof(T), CultureInfo.InvariantCulture)), MathCall(vecStatic, type, "Sqrt", Operand(a[0]))),
-                "aten::abs" => MathCall(vecStatic, type, "Abs", Operand(a[0])),
-                "aten::sqrt" => MathCall(vecStatic, type, "Sqrt", Operand(a[0])),
-                "aten::exp" => MathCall(vecStatic, type, "Exp", Operand(a[0])),
-                "aten::log" => MathCall(vecStatic, type, "Log", Operand(a[0])),
-                "aten::relu" => KernelCall(typeof(ReluOp<>).MakeGenericType(typeof(T)), type, Operand(a[0])),
-                "aten::maximum" => KernelCall(typeof(MaxOp<>).MakeGenericType(typeof(T)), type, Operand(a[0]), Operand(a[1])),
-                "aten::minimum" => KernelCall(typeof(MinOp<>).MakeGenericType(typeof(T)), type, Operand(a[0]), Operand(a[1])),
                 "aten::clamp" => Clamp<T>(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : C(a[1]),
                     consts.GetValueOrDefault(a[2]) is null ? null : C(a[2]), constant),
-                "aten::tanh" => VectorMathCall("Tanh", type, Operand(a[0])),
-                "aten::sigmoid" => VectorMathCall("Sigmoid", type, Operand(a[0])),
-                "aten::erf" => VectorMathCall("Erf", type, Operand(a[0])),
-                "aten::gelu" => VectorMathCall(consts[a[1]] as string == "tanh" ? "GeluTanh" : "Gelu", type, Operand(a[0])),
+                "aten::gelu" => KernelCall(consts[a[1]] as string == "tanh" ? typeof(GeluTanhOp) : typeof(GeluOp), type, Operand(a[0])),
                 // g · GELU'(x), the same operations as the eager kernel (VectorMath.GeluBackward).
-                "aten::gelu_backward" => Expression.Multiply(Operand(a[0]), VectorMathCall(consts[a[2]] as string == "tanh" ? "GeluTanhGrad" : "GeluGrad", type, Operand(a[1]))),
+                "aten::gelu_backward" => Expression.Multiply(Operand(a[0]), Expression.Call(typeof(VectorMath).GetMethod(
+                    consts[a[2]] as string == "tanh" ? nameof(VectorMath.GeluTanhGrad) : nameof(VectorMath.GeluGrad), [type])!, Operand(a[1]))),
                 "aten::eq" => Compare(vecStatic, "Equals", Number(a[0]), Number(a[1])),
                 "aten::ne" => Not(vecStatic, Compare(vecStatic, "Equals", Number(a[0]), Number(a[1]))),
                 "aten::lt" => Compare(vecStatic, "LessThan", Number(a[0]), Number(a[1])),
@@ -75,7 +66,7 @@ internal sealed partial class FusedKernel
                 "aten::logical_or" => Logic(vecStatic, "BitwiseOr", ExpressionType.Or, Operand(a[0]), Operand(a[1])),
                 "aten::logical_xor" => Logic(vecStatic, "Xor", ExpressionType.ExclusiveOr, Operand(a[0]), Operand(a[1])),
                 "aten::logical_not" => Not(vecStatic, Operand(a[0])),
-                _ => throw new NotSupportedException($"{n.Kind} has no code generator"),
+                _ => throw new NotSupportedException($"{n.Kind} is marked fusible but has neither a kernel struct nor a structural lowering"),
             };
             var variable = Expression.Variable(r.Type, "v" + n.Output.Name);
             variables.Add(variable);
@@ -119,39 +110,24 @@ internal sealed partial class FusedKernel
             && m.GetParameters().All(p => p.ParameterType.IsGenericType))
             .MakeGenericMethod(vectorType.GetGenericArguments()[0]);
 
-    private static Expression MathCall(Type? vecStatic, Type type, string name, Expression x)
-    {
-        // Exp and log are the eager kernels' own methods (vector and scalar forms), so fused and eager agree bit for bit.
-        if (name is "Exp" or "Log")
-            return Expression.Call((name == "Exp" ? typeof(ExpOp) : typeof(LogOp)).GetMethod("Apply", [type])!, x);
-        if (vecStatic is not null)
-        {
-            var m = vecStatic.GetMethod(name, [type]) ?? vecStatic.GetMethods().First(mi => mi.Name == name && mi.IsGenericMethodDefinition && mi.GetParameters().Length == 1)
-                .MakeGenericMethod(type.GetGenericArguments()[0]);
-            return Expression.Call(m, x);
-        }
-        var host = type == typeof(float) ? typeof(MathF) : typeof(System.Math);
-        return Expression.Call(host.GetMethod(name, [type])!, x);
-    }
-
     /// <summary>The eager clamp: <see cref="ClampMinOp{T}"/> then <see cref="ClampMaxOp{T}"/>, and NaN everywhere for a NaN bound.</summary>
     private static Expression Clamp<T>(Type? vecStatic, Type type, Expression x, T? lo, T? hi, Func<T, Expression> constant) where T : unmanaged
     {
         static bool IsNaN(T? v) => (object?)v switch { float f => float.IsNaN(f), double d => double.IsNaN(d), _ => false };
         if (IsNaN(lo) || IsNaN(hi)) return constant((T)Convert.ChangeType(double.NaN, typeof(T), CultureInfo.InvariantCulture));
-        if (lo is { } l) x = KernelCall(typeof(ClampMinOp<>).MakeGenericType(typeof(T)), type, x, Broadcast(vecStatic, type, constant(l)));
-        if (hi is { } h) x = KernelCall(typeof(ClampMaxOp<>).MakeGenericType(typeof(T)), type, x, Broadcast(vecStatic, type, constant(h)));
+        if (lo is { } l) x = KernelCall(Close(typeof(ClampMinOp<>), typeof(T)), type, x, Broadcast(vecStatic, type, constant(l)));
+        if (hi is { } h) x = KernelCall(Close(typeof(ClampMaxOp<>), typeof(T)), type, x, Broadcast(vecStatic, type, constant(h)));
         return x;
     }
 
     /// <summary>A call of an eager kernel struct's <c>Apply</c> for values of <paramref name="type"/> (T or a vector of T), so fused and eager agree bit for bit.</summary>
     private static Expression KernelCall(Type kernel, Type type, params Expression[] args) =>
-        Expression.Call(kernel.GetMethod("Apply", args.Select(_ => type).ToArray())
-            ?? throw new NotSupportedException($"{kernel.Name}.Apply({type.Name})"), args);
+        Expression.Call(kernel.GetMethod(nameof(IUnaryOp<float>.Apply), args.Select(_ => type).ToArray())
+            ?? throw new NotSupportedException($"{kernel.Name} has no Apply({string.Join(", ", args.Select(_ => type.Name))})"), args);
+
+    /// <summary>An open generic kernel struct (<c>AddOp&lt;&gt;</c>) closed over the element type; a closed one as is.</summary>
+    private static Type Close(Type kernel, Type element) => kernel.IsGenericTypeDefinition ? kernel.MakeGenericType(element) : kernel;
 
     private static Expression Broadcast(Type? vecStatic, Type type, Expression scalar) =>
         scalar.Type == type || vecStatic is null ? scalar : Expression.Call(vecStatic, "Create", [scalar.Type], scalar);
-
-    private static Expression VectorMathCall(string name, Type type, Expression x) =>
-        Expression.Call(typeof(VectorMath).GetMethod(name, [type]) ?? throw new NotSupportedException($"VectorMath.{name}({type.Name})"), x);
 }

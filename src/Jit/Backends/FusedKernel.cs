@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.Intrinsics;
 using FastExpressionCompiler;
 using Trace.Kernels;
+using Trace.Ops;
 
 namespace Trace.Jit;
 
@@ -34,7 +35,7 @@ internal sealed partial class FusedKernel
         _loopShape = loopShape;
         _blockDims = blockDims;
         // Waking a second core costs tens of microseconds: only transcendental bodies split at a quarter of the grain.
-        _grain = body is not null && body.Nodes.Any(n => n.Kind is "aten::exp" or "aten::log" or "aten::tanh" or "aten::sigmoid" or "aten::erf" or "aten::gelu" or "aten::gelu_backward")
+        _grain = body is not null && body.Nodes.Any(n => n.Has(OpTraits.Transcendental))
             ? ParallelRange.ElementwiseGrain / 4 : ParallelRange.ElementwiseGrain;
     }
 
@@ -69,16 +70,6 @@ internal sealed partial class FusedKernel
 
     /// <summary>C#-like text of the generated loop body (for debugging).</summary>
     public string Source { get; }
-
-    /// <summary>Kinds the code generator knows; the fusion pass only groups these.</summary>
-    public static readonly HashSet<string> FusibleKinds =
-    [
-        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt",
-        "aten::rsqrt", "aten::square", "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu", "aten::gelu_backward",
-        "aten::maximum", "aten::minimum", "aten::clamp",
-        "aten::eq", "aten::ne", "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::where", "aten::masked_fill",
-        "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",
-    ];
 
     /// <summary>Compiles a fusion-group body, or returns null (with the reason) when it has something the generator cannot express.</summary>
     public static FusedKernel? TryCompile(Graph body, out string? reason)

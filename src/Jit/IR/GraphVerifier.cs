@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>
@@ -142,8 +144,8 @@ public static class GraphVerifier
             default:
                 if (n.Kind.StartsWith("prim::", StringComparison.Ordinal)) throw Fail(scope, $"{at} is not a primitive the executors know");
                 if (n.Outputs.Count != 1) throw Fail(scope, $"{at} has {(n.Outputs.Count == 0 ? "no outputs" : $"{n.Outputs.Count} outputs")}; an op has one output");
-                if (OpRegistry.ArityOf(n.Kind) is { } arity && !arity.Allows(n.Inputs.Count))
-                    throw Fail(scope, $"{at} takes {arity} input(s), got {n.Inputs.Count}");
+                if (n.Def is { } def && !def.Schema.AllowsInputs(n.Inputs.Count))
+                    throw Fail(scope, $"{at} takes {def.Schema.ArityText} input(s), got {n.Inputs.Count} ({def.Schema})");
                 if (!n.Kind.Contains("::", StringComparison.Ordinal)) break;
                 foreach (var o in n.Outputs)
                     if (o.Type is not TensorType) throw Fail(scope, $"{at} has output %{o.Name} of type {o.Type}; op outputs must be specialized tensor types");

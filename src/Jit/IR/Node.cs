@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>
@@ -45,8 +47,15 @@ public sealed class Node
     /// <summary>The single output (most nodes have one).</summary>
     public Value Output => Outputs.Count == 1 ? Outputs[0] : throw new InvalidOperationException($"IR: {Kind} has {Outputs.Count} outputs, not one.");
 
+    /// <summary>The op's entry in <see cref="OpTable"/>, or null for prim:: nodes and custom functions.</summary>
+    public OpDef? Def => _def ??= OpTable.Find(Kind);
+    private OpDef? _def;
+
+    /// <summary>True when the op's table entry has all of <paramref name="traits"/> (false for ops the table does not know).</summary>
+    public bool Has(OpTraits traits) => Def?.Has(traits) == true;
+
     /// <summary>True for ops whose result differs between runs with the same inputs (random ops).</summary>
-    public bool IsNondeterministic => Kind is "aten::rand" or "aten::randn" or "aten::randint";
+    public bool IsNondeterministic => Has(OpTraits.Random);
 
     /// <summary>True for nodes that must stay even when their outputs are unused (guards).</summary>
     public bool HasSideEffects => Kind == "prim::ValueGuard";

@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 // Constant propagation: evaluates op nodes whose inputs are all constants, once, at compile time, and
@@ -50,7 +52,7 @@ public sealed class ConstantPropagation : IGraphPass
 
     private static bool Foldable(Node n, HashSet<Value> mutated) =>
         n.Kind.Contains("::", StringComparison.Ordinal) && !n.Kind.StartsWith("prim::", StringComparison.Ordinal) &&
-        OpRegistry.Contains(n.Kind) && n.Replay is null && !n.IsNondeterministic && !n.HasSideEffects &&
+        n.Def is not null && n.Replay is null && !n.IsNondeterministic && !n.HasSideEffects &&
         !PassUtil.IsInPlace(n) && n.Outputs.Count == 1 && n.Output.Type is TensorType { IsSymbolic: false } t && Numel(t.Shape) <= MaxElements &&
         !mutated.Contains(n.Output) && n.Inputs.All(v => !mutated.Contains(v) && IsConstantArgument(v));
 
@@ -66,7 +68,7 @@ public sealed class ConstantPropagation : IGraphPass
         {
             using var hidden = Dispatch.Internal();
             using var noGrad = Autograd.NoGrad();
-            var result = OpRegistry.Execute(n.Kind, args);
+            var result = OpExecutors.Execute(n.Kind, args);
             var expected = (TensorType)n.Output.Type;
             if (result.DType != expected.DType || !result.Shape.SequenceEqual(expected.Shape) || result.Numel > MaxElements) return null;
             // A view would share storage with an input constant; a fresh contiguous copy stands on its own.

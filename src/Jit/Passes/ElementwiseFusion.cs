@@ -1,3 +1,4 @@
+using Trace.Ops;
 namespace Trace.Jit;
 
 // Groups chains of elementwise ops into prim::FusionGroup nodes whose body becomes one compiled loop
@@ -79,7 +80,7 @@ public sealed class ElementwiseFusion : IGraphPass
     /// constant scalars (a size-dependent number, <c>prim::SymFloat</c>, is not a constant of the loop).
     /// </summary>
     private static bool Fusible(Node n) =>
-        FusedKernel.FusibleKinds.Contains(n.Kind) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
+        n.Has(OpTraits.Fusible) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
         n.Inputs.All(v => (v.Type is ScalarType && !(v.Node is { } p && SymbolicScalar.Is(p))) || (v.TensorType is { } it && (it.DType.IsFloatingPoint() || it.DType == DType.Bool)
             && FusionLayout.BlockDims([it.Shape], t.Shape) is not null));
 

@@ -1,22 +1,15 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>Small queries shared by the passes.</summary>
 internal static class PassUtil
 {
-    /// <summary>An in-place op (<c>aten::add_</c>, not a dunder like <c>aten::__and__</c>): it mutates its first input and returns it.</summary>
-    public static bool IsInPlace(Node n) =>
-        n.Kind.EndsWith('_') && !n.Kind.EndsWith("__", StringComparison.Ordinal) && n.Kind.Contains("::", StringComparison.Ordinal);
-
-    /// <summary>Ops whose output may share storage with their first input (views, and ops that may return their input).</summary>
-    private static readonly HashSet<string> ViewKinds =
-    [
-        "aten::view", "aten::reshape", "aten::transpose", "aten::permute", "aten::squeeze", "aten::unsqueeze",
-        "aten::expand", "aten::narrow", "aten::slice", "aten::select", "aten::detach", "aten::alias", "aten::t",
-        "aten::to", "aten::contiguous", "aten::expand_as", "aten::view_as", "aten::reshape_as", "aten::unflatten", "aten::flatten",
-    ];
+    /// <summary>An in-place op (<c>aten::add_</c>): it mutates its first input and returns it.</summary>
+    public static bool IsInPlace(Node n) => n.Has(OpTraits.InPlace);
 
     /// <summary>True when writing to the output of <paramref name="n"/> may write to its first input (views and in-place ops).</summary>
-    public static bool MayAliasFirstInput(Node n) => IsInPlace(n) || ViewKinds.Contains(n.Kind);
+    public static bool MayAliasFirstInput(Node n) => IsInPlace(n) || n.Has(OpTraits.View);
 
     /// <summary>
     /// The graph input an in-place node writes to (its first input, followed up through views and earlier in-place
@@ -33,6 +26,9 @@ internal static class PassUtil
         }
         return v;
     }
+
+    /// <summary>True when <paramref name="n"/> always makes a new tensor no input aliases (fusion groups do too): a memory plan may place it.</summary>
+    public static bool IsFresh(Node n) => n.Kind == "prim::FusionGroup" || n.Has(OpTraits.FreshOutput);
 
     /// <summary>A value produced by <c>prim::Constant</c>.</summary>
     public static bool IsConstant(Value v) => v.Node is { Kind: "prim::Constant" };

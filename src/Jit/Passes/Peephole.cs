@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 // Peephole: local algebraic simplifications that are exact (the result is the same tensor, bit for bit).

@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>
@@ -48,7 +50,7 @@ internal sealed class GraphProgram
                 "prim::FusionGroup" => new Step(n, StepKind.FusionGroup, args, output, null, null),
                 "prim::ValueGuard" => new Step(n, StepKind.Guard, args, output, null, null),
                 SymbolicScalar.IntKind or SymbolicScalar.FloatKind => new Step(n, StepKind.Size, args, output, SymbolicScalar.Expression(n), null),
-                _ => new Step(n, StepKind.Op, args, output, null, n.Replay is { } replay ? a => replay([.. a.Select(x => x as Tensor)]) : OpRegistry.Resolve(n.Kind)),
+                _ => new Step(n, StepKind.Op, args, output, null, n.Replay is { } replay ? a => replay([.. a.Select(x => x as Tensor)]) : OpExecutors.Resolve(n.Kind)),
             };
             steps.Add(step);
         }
@@ -59,7 +61,7 @@ internal sealed class GraphProgram
         // An output can be written into a caller's buffer when a fresh op produces it and it is returned once.
         _outputOfStep = Enumerable.Repeat(-1, _steps.Length).ToArray();
         for (int i = 0; i < graph.Outputs.Count; i++)
-            if (graph.Outputs[i].Node is { } p && MemoryPlan.FreshKinds.Contains(p.Kind) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
+            if (graph.Outputs[i].Node is { } p && PassUtil.IsFresh(p) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
                 _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
         _binder = SymbolBinder.For(graph);

@@ -1,7 +1,7 @@
 namespace Trace.Jit;
 
 /// <summary>
-/// Executes any graph with the eager kernels (through <see cref="OpRegistry"/>). It is the reference
+/// Executes any graph with the eager kernels (through <see cref="Trace.Ops.OpTable"/>). It is the reference
 /// that compiled backends are tested against. Eager ops record autograd as usual, so gradients flow
 /// through interpreted calls.
 /// </summary>

@@ -20,18 +20,6 @@ namespace Trace.Jit;
 /// </summary>
 internal sealed class MemoryPlan
 {
-    /// <summary>Ops whose output is always a new tensor (never a view of, or the same tensor as, an input).</summary>
-    internal static readonly HashSet<string> FreshKinds =
-    [
-        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::pow", "aten::maximum", "aten::minimum", "aten::clamp",
-        "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt", "aten::rsqrt", "aten::square", "aten::tanh",
-        "aten::sigmoid", "aten::relu", "aten::erf", "aten::gelu", "aten::where", "aten::masked_fill",
-        "aten::sum", "aten::prod", "aten::amax", "aten::amin", "aten::var", "aten::std", "aten::softmax", "aten::log_softmax", "aten::layer_norm",
-        "aten::matmul", "aten::linear", "trace::linear_relu", "trace::linear_add", "aten::clone", "aten::cat", "aten::gather", "aten::gather_backward",
-        "aten::index_select", "aten::index_select_backward", "aten::slice_backward", "prim::FusionGroup",
-        "aten::zeros", "aten::full", "aten::arange",
-    ];
-
     private readonly int[] _slotOf;          // per node: its slot, or -1
     private readonly Array?[] _buffers;      // per slot: the array, once adopted
     private int _busy;
@@ -63,7 +51,7 @@ internal sealed class MemoryPlan
         {
             if (n.Outputs.Count != 1 || n.Output.TensorType is null) continue;
             var set = new HashSet<Node>();
-            if (FreshKinds.Contains(n.Kind)) set.Add(n);
+            if (PassUtil.IsFresh(n)) set.Add(n);
             else
                 foreach (var i in n.Inputs)
                     if (roots.TryGetValue(i, out var r)) set.UnionWith(r);
@@ -81,7 +69,7 @@ internal sealed class MemoryPlan
         var slotFreeAfter = new List<int>();
         foreach (var n in g.Nodes)
         {
-            if (!FreshKinds.Contains(n.Kind) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
+            if (!PassUtil.IsFresh(n) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
             int at = index[n];
             int end = lastUse.GetValueOrDefault(n, at);
             var key = SymbolicDims.AnySymbolic(t.Shape) ? (t.DType, -1L, SymbolicDims.Numel(t.Shape)) : (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b), 0);

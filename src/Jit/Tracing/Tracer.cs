@@ -1,3 +1,5 @@
+using Trace.Ops;
+
 namespace Trace.Jit;
 
 /// <summary>
@@ -133,7 +135,7 @@ internal sealed class Tracer : IOpObserver
             _ => a,
         }).ToArray();
         using var _ = Dispatch.Internal();
-        return PassUtil.SameTensor(t, OpRegistry.Execute(factory.Name, args));
+        return PassUtil.SameTensor(t, OpExecutors.Execute(factory.Name, args));
     }
 
     private Value Attribute(object? a) => a switch

@@ -1,0 +1,20 @@
+using static Trace.Ops.OpTraits;
+
+namespace Trace.Ops;
+
+public static partial class OpTable
+{
+    private static IEnumerable<OpDef> IndexingOps() =>
+    [
+        // Node inputs: the tensors, then the dim.
+        Def("aten::cat(Tensor[] tensors, int dim) -> Tensor", FreshOutput, a => Tensor.Cat(a.Tensors(0, a.Count - 1), a.I(a.Count - 1))),
+        Def("aten::gather(Tensor self, Tensor index, int dim) -> Tensor", FreshOutput, a => a.T(0).Gather(a.I(2), a.T(1))),
+        Def("aten::gather_backward(Tensor grad, Tensor index, int[] self_sizes, int dim) -> Tensor", FreshOutput,
+            a => a.T(0).GatherBackward(a.Ints(2), a.I(3), a.T(1))),
+        Def("aten::index_select(Tensor self, Tensor index, int dim) -> Tensor", FreshOutput, a => a.T(0).IndexSelect(a.I(2), a.T(1))),
+        Def("aten::index_select_backward(Tensor grad, Tensor index, int[] self_sizes, int dim) -> Tensor", FreshOutput,
+            a => a.T(0).IndexSelectBackward(a.Ints(2), a.I(3), a.T(1).ToArray<long>(), a.T(1))),
+        Def("aten::slice_backward(Tensor grad, int[] input_sizes, int dim, int start, int step) -> Tensor", FreshOutput,
+            a => a.T(0).SliceBackward(a.Ints(1), a.I(2), a.I(3), a.I(4))),
+    ];
+}

@@ -1,0 +1,19 @@
+using Trace.Ops;
+
+namespace Trace.Jit;
+
+/// <summary>Runs IR nodes through the eager ops: the op table's <see cref="OpDef.Eval"/>, looked up once per node.</summary>
+internal static class OpExecutors
+{
+    /// <summary>The executor of <paramref name="kind"/> (one that throws when the table has no such op, so that a graph fails only if it reaches it).</summary>
+    public static Func<object?[], Tensor> Resolve(string kind)
+    {
+        if (OpTable.Find(kind) is not { } def)
+            return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
+        var (eval, label) = (def.Eval, "JIT: " + kind);
+        return args => eval(new OpArgs(label, args))[0];
+    }
+
+    /// <summary>Executes <paramref name="kind"/> once on resolved arguments.</summary>
+    public static Tensor Execute(string kind, object?[] args) => Resolve(kind)(args);
+}
