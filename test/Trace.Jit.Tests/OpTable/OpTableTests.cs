@@ -1,0 +1,132 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using Trace.Ops;
+
+namespace Trace.Jit.Tests;
+
+/// <summary>
+/// Walks the op table: every op is well formed, differentiable ops pass gradcheck through their table entry, and every
+/// op marked fusible compiles into a fused loop in float32 and float64 that agrees with the eager op.
+/// </summary>
+[TestClass]
+public class OpTableTests
+{
+    public static IEnumerable<object[]> AllOps() => OpTable.All.Select(d => new object[] { d.Name });
+
+    public static IEnumerable<object[]> FusibleOps() => OpTable.All.Where(d => d.Has(OpTraits.Fusible)).Select(d => new object[] { d.Name });
+
+    [TestMethod]
+    public void TraitsAreConsistent()
+    {
+        foreach (var d in OpTable.All)
+        {
+            Assert.IsFalse(d.Has(OpTraits.FreshOutput) && (d.Has(OpTraits.View) || d.Has(OpTraits.InPlace)), $"{d}: a fresh output cannot alias an input");
+            Assert.IsFalse(d.Has(OpTraits.Fusible) && !d.Has(OpTraits.Elementwise), $"{d}: only elementwise ops fuse");
+            Assert.IsFalse(d.Has(OpTraits.Cheap) && !d.Has(OpTraits.Elementwise), $"{d}: only elementwise ops are recomputed");
+            Assert.IsFalse(d.Has(OpTraits.Random) && !d.Has(OpTraits.Factory), $"{d}: random ops are factories");
+            Assert.IsTrue(d.Kernel is null || d.Has(OpTraits.Fusible), $"{d}: a kernel struct is a fused lowering");
+            Assert.IsTrue(d.Schema.MinInputs >= 1 && d.Schema.Outputs >= 1, $"{d}");
+            Assert.IsTrue(d.Has(OpTraits.InPlace) == d.Name.EndsWith('_'), $"{d}: in-place ops are named with a trailing underscore");
+        }
+    }
+
+    [TestMethod]
+    public void EveryDifferentiableOpHasAGradcheckCase()
+    {
+        var missing = OpTable.All.Where(d => !d.Has(OpTraits.NonDifferentiable) && !OpSamples.Cases.ContainsKey(d.Name)).Select(d => d.Name).ToList();
+        Assert.AreEqual(0, missing.Count, "ops with neither a gradcheck sample (OpSamples) nor the NonDifferentiable trait: " + string.Join(", ", missing));
+        var stale = OpSamples.Cases.Keys.Where(k => OpTable.Find(k) is null).ToList();
+        Assert.AreEqual(0, stale.Count, "samples for ops the table does not have: " + string.Join(", ", stale));
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(AllOps))]
+    public void GradcheckThroughTheTableEntry(string name)
+    {
+        var def = OpTable.Get(name);
+        if (!OpSamples.Cases.TryGetValue(name, out var sample))
+        {
+            Assert.IsTrue(def.Has(OpTraits.NonDifferentiable), $"{name} needs a sample");
+            return;
+        }
+        var args = sample(new Generator((ulong)name.GetHashCode(StringComparison.Ordinal) & 0xffff));
+        Assert.IsTrue(def.Schema.AllowsInputs(args.Length), $"the sample of {def} has {args.Length} arguments");
+        var tensors = Enumerable.Range(0, args.Length).Where(i => args[i] is Tensor { IsFloatingPoint: true }).ToArray();
+        Assert.IsTrue(tensors.Length > 0, name);
+        var inputs = tensors.Select(i => ((Tensor)args[i]!).Detach().Contiguous().RequiresGrad_()).ToArray();
+        Tensor F(Tensor[] xs)
+        {
+            var call = (object?[])args.Clone();
+            for (int k = 0; k < tensors.Length; k++) call[tensors[k]] = xs[k];
+            return def.Eval(new OpArgs(name, call))[0];
+        }
+        Assert.IsTrue(Autograd.GradCheck(F, inputs), name);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(FusibleOps))]
+    public void FusibleOpsCompileAndMatchEager(string name)
+    {
+        var def = OpTable.Get(name);
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var (text, inputs) = OneNodeGroup(def, dtype);
+            var body = Parser.Parse(text);
+            var kernel = FusedKernel.TryCompile(body, out var reason);
+            Assert.IsNotNull(kernel, $"{name} ({dtype.TorchName()}) did not compile: {reason}\n{text}");
+            var fused = kernel.Run(inputs, null);
+            var eager = Interpreter.Run(body, inputs)[0];
+            if (eager.DType == DType.Bool) eager = eager.To(dtype);
+            Assert.IsTrue(fused.AllClose(eager, rtol: 0, atol: 0), $"{name} ({dtype.TorchName()}): fused {fused} != eager {eager}");
+        }
+    }
+
+    /// <summary>
+    /// A body of one node of <paramref name="def"/> over 37 elements (a vector body and a scalar tail): tensor arguments
+    /// become inputs (bool where the op reads a mask or a condition), others constants. Comparisons return a bool, which
+    /// so that the group still returns a floating tensor.
+    /// </summary>
+    private static (string Text, Tensor[] Inputs) OneNodeGroup(OpDef def, DType dtype)
+    {
+        var t = dtype == DType.Float32 ? "Float(37, strides=[1], requires_grad=0, device=cpu)" : "Double(37, strides=[1], requires_grad=0, device=cpu)";
+        const string mask = "Bool(37, strides=[1], requires_grad=0, device=cpu)";
+        var g = new Generator(3);
+        var inputs = new List<Tensor>();
+        var parameters = new List<string>();
+        var lines = new List<string>();
+        var args = new List<string>();
+        bool logical = def.Name.StartsWith("aten::logical_", StringComparison.Ordinal);
+        for (int i = 0; i < def.Schema.Args.Count; i++)
+        {
+            var a = def.Schema.Args[i];
+            if (a.Kind == ArgKind.Tensor)
+            {
+                bool isMask = logical || a.Name is "mask" or "condition";
+                var x = isMask ? Tensor.Rand([37], generator: g).Gt(0.5) : Tensor.Randn([37], dtype, g).Mul(2.0);
+                if (def.Name is "aten::log" or "aten::sqrt" or "aten::rsqrt") x = x.Abs().Add(0.1);
+                inputs.Add(x);
+                parameters.Add($"%{a.Name} : {(isMask ? mask : t)}");
+                args.Add("%" + a.Name);
+                continue;
+            }
+            string value = a.Kind switch
+            {
+                ArgKind.Str => "\"tanh\"",
+                ArgKind.Float => i == 1 ? "-0.5" : "0.75",
+                _ => throw new AssertFailedException($"{def}: no constant for argument {a}"),
+            };
+            lines.Add($"  %c{i} : {(a.Kind == ArgKind.Str ? "str" : "float")} = prim::Constant[value={value}]()");
+            args.Add($"%c{i}");
+        }
+        bool boolOut = def.Has(OpTraits.NonDifferentiable);
+        lines.Add($"  %r : {(boolOut ? mask : t)} = {def.Name}({string.Join(", ", args)})");
+        if (boolOut)
+        {
+            inputs.Add(Tensor.Randn([37], dtype, g));
+            parameters.Add($"%fill : {t}");
+            lines.Add("  %one : float = prim::Constant[value=1.]()");
+            lines.Add($"  %o : {t} = aten::where(%r, %one, %fill)");
+        }
+        var text = $"graph({string.Join(", ", parameters)}):\n{string.Join("\n", lines)}\n  return (%{(boolOut ? "o" : "r")})\n";
+        return (text, [.. inputs]);
+    }
+}
