@@ -23,6 +23,9 @@ public static class Functional
     /// <summary>GELU.</summary>
     public static Tensor Gelu(Tensor x, GeluApproximation approximate = GeluApproximation.None) => x.Gelu(approximate);
 
+    /// <summary>SiLU (swish), x·σ(x).</summary>
+    public static Tensor Silu(Tensor x) => x.Silu();
+
     /// <summary>Softmax along a dim.</summary>
     public static Tensor Softmax(Tensor x, int dim) => x.Softmax(dim);
 

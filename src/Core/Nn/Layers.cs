@@ -53,6 +53,13 @@ public sealed class GELU(GeluApproximation approximate = GeluApproximation.None)
     protected override string ExtraRepr() => Approximate == GeluApproximation.Tanh ? "approximate='tanh'" : "approximate='none'";
 }
 
+/// <summary>SiLU (swish), x·σ(x).</summary>
+public sealed class SiLU : Module
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => input.Silu();
+}
+
 /// <summary>tanh(x).</summary>
 public sealed class Tanh : Module
 {

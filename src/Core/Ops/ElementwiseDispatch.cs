@@ -199,6 +199,24 @@ internal static class ElementwiseDispatch
         UnaryNumber(k, s, st, off, r, x);
     }
 
+    /// <summary>
+    /// A floating unary op given by its kernel struct (the op table names it; no enum entry): integer and bool inputs
+    /// are promoted to the default float dtype, as PyTorch's unary float ops do.
+    /// </summary>
+    public static Tensor UnaryFloating<TOp>(Tensor a, string op) where TOp : IUnaryOp<float>, IUnaryOp<double>
+    {
+        a.RequireCpu(op);
+        var dt = a.DType.IsFloatingPoint() ? a.DType : DTypes.DefaultFloat;
+        var x = a.To(dt);
+        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
+        int[][] st = [r._strides, x._strides];
+        int[] off = [0, x.StorageOffset];
+        int grain = ParallelRange.ElementwiseGrain / 4;
+        if (dt == DType.Float32) StridedLoop.Run(r._shape, st, off, new UnaryRows<float, TOp>(r.Data<float>(), x.Data<float>()), grain);
+        else StridedLoop.Run(r._shape, st, off, new UnaryRows<double, TOp>(r.Data<double>(), x.Data<double>()), grain);
+        return r;
+    }
+
     public static Tensor Compare(CompareKind k, Tensor a, Tensor b, string op)
     {
         SameDevice(a, b, op);

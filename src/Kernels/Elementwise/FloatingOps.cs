@@ -175,3 +175,72 @@ public readonly struct ErfOp : IUnaryOp<float>, IUnaryOp<double>
     /// <inheritdoc/>
     public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Erf(x);
 }
+
+/// <summary>
+/// SiLU (swish) x·σ(x), PyTorch's <c>silu</c>. Float32 and float64, on <see cref="VectorMath.Sigmoid(float)"/> (relative-accurate on both
+/// sides, so large negative x give tiny negative results rather than -0); NaN at -inf, as -inf·0.
+/// </summary>
+public readonly struct SiluOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => x * VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static double Apply(double x) => x * VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x) => x * VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x) => x * VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x) => x * VectorMath.Sigmoid(x);
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x) => x * VectorMath.Sigmoid(x);
+}
+
+/// <summary>
+/// log(1 + x), accurate for tiny x (PyTorch's <c>log1p</c>): with u = 1 + x rounded, log(u)·x/(u − 1) cancels the rounding of u
+/// (Goldberg's correction), and x itself where u rounds to 1. Float is computed in double and rounded once, like
+/// <see cref="LogOp"/>; scalars run the vector algorithm on one lane. log1p(-1) = -inf, below -1 NaN, log1p(inf) = inf.
+/// </summary>
+public readonly struct Log1pOp : IUnaryOp<float>, IUnaryOp<double>
+{
+    /// <inheritdoc/>
+    public static float Apply(float x) => (float)Apply(Vector128.CreateScalarUnsafe((double)x)).ToScalar();
+    /// <inheritdoc/>
+    public static double Apply(double x) => Apply(Vector128.CreateScalarUnsafe(x)).ToScalar();
+    /// <inheritdoc/>
+    public static Vector512<float> Apply(Vector512<float> x)
+    {
+        var (lo, hi) = Vector512.Widen(x);
+        return Vector512.Narrow(Apply(lo), Apply(hi));
+    }
+    /// <inheritdoc/>
+    public static Vector256<float> Apply(Vector256<float> x)
+    {
+        var (lo, hi) = Vector256.Widen(x);
+        return Vector256.Narrow(Apply(lo), Apply(hi));
+    }
+    /// <inheritdoc/>
+    public static Vector512<double> Apply(Vector512<double> x)
+    {
+        var u = Vector512<double>.One + x;
+        var corrected = Vector512.Log(u) * (x / (u - Vector512<double>.One));
+        var r = Vector512.ConditionalSelect(Vector512.Equals(u, Vector512<double>.One), x, corrected);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(double.PositiveInfinity)), x, r);
+    }
+    /// <inheritdoc/>
+    public static Vector256<double> Apply(Vector256<double> x)
+    {
+        var u = Vector256<double>.One + x;
+        var corrected = Vector256.Log(u) * (x / (u - Vector256<double>.One));
+        var r = Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<double>.One), x, corrected);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, Vector256.Create(double.PositiveInfinity)), x, r);
+    }
+
+    private static Vector128<double> Apply(Vector128<double> x)
+    {
+        var u = Vector128<double>.One + x;
+        var corrected = Vector128.Log(u) * (x / (u - Vector128<double>.One));
+        var r = Vector128.ConditionalSelect(Vector128.Equals(u, Vector128<double>.One), x, corrected);
+        return Vector128.ConditionalSelect(Vector128.Equals(x, Vector128.Create(double.PositiveInfinity)), x, r);
+    }
+}

@@ -45,6 +45,8 @@ internal static class OpSamples
         ["aten::tanh"] = g => [N(g, 4)],
         ["aten::sigmoid"] = g => [N(g, 4)],
         ["aten::erf"] = g => [N(g, 4)],
+        ["aten::silu"] = g => [N(g, 5)],
+        ["aten::log1p"] = g => [P(g, 4)],
         ["aten::gelu"] = g => [N(g, 5), "tanh"],
         ["aten::gelu_backward"] = g => [N(g, 5), N(g, 5), "none"],
         ["aten::where"] = g => [Tensor.From(new[] { true, false, true, false }), N(g, 4), N(g, 4)],

@@ -80,6 +80,18 @@ public class OpTableTests
         }
     }
 
+    [TestMethod]
+    public void OpsAddedThroughTheTableAloneTraceFuseAndMatchEager()
+    {
+        var x = Tensor.Rand([3, 1000], generator: new Generator(12)).Sub(0.3);
+        var traced = Jit.Trace((Tensor t) => t.Silu().Log1p().Mul(2.0).Add(t), x);
+        var group = traced.Graph.Nodes.SingleOrDefault(n => n.Kind == "prim::FusionGroup");
+        Assert.IsNotNull(group, traced.Graph.ToString());
+        CollectionAssert.IsSubsetOf(new[] { "aten::silu", "aten::log1p" }, group.Subgraph!.Nodes.Select(n => n.Kind).ToList(), traced.Graph.ToString());
+        var fresh = Tensor.Randn([3, 1000], generator: new Generator(13)).Abs();
+        CollectionAssert.AreEqual(fresh.Silu().Log1p().Mul(2.0).Add(fresh).ToArray<float>(), traced.Call(fresh)[0].ToArray<float>());
+    }
+
     /// <summary>
     /// A body of one node of <paramref name="def"/> over 37 elements (a vector body and a scalar tail): tensor arguments
     /// become inputs (bool where the op reads a mask or a condition), others constants. Comparisons return a bool, which
@@ -102,7 +114,7 @@ public class OpTableTests
             {
                 bool isMask = logical || a.Name is "mask" or "condition";
                 var x = isMask ? Tensor.Rand([37], generator: g).Gt(0.5) : Tensor.Randn([37], dtype, g).Mul(2.0);
-                if (def.Name is "aten::log" or "aten::sqrt" or "aten::rsqrt") x = x.Abs().Add(0.1);
+                if (def.Name is "aten::log" or "aten::sqrt" or "aten::rsqrt" or "aten::log1p") x = x.Abs().Add(0.1);
                 inputs.Add(x);
                 parameters.Add($"%{a.Name} : {(isMask ? mask : t)}");
                 args.Add("%" + a.Name);

@@ -30,6 +30,8 @@ public static partial class OpTable
         Def("aten::tanh(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Tanh(), typeof(TanhOp)),
         Def("aten::sigmoid(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Sigmoid(), typeof(SigmoidOp)),
         Def("aten::erf(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Erf(), typeof(ErfOp)),
+        Def("aten::silu(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Silu(), typeof(SiluOp)),
+        Def("aten::log1p(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Log1p(), typeof(Log1pOp)),
         Def("aten::gelu(Tensor self, str approximate) -> Tensor", Pointwise | Transcendental, a => a.T(0).Gelu(Approximation(a, 1))),
         Def("aten::gelu_backward(Tensor grad_output, Tensor self, str approximate) -> Tensor", Pointwise | Transcendental,
             a => a.T(0).GeluBackward(a.T(1), Approximation(a, 2))),
