@@ -144,14 +144,35 @@ public static class GraphVerifier
             default:
                 if (n.Kind.StartsWith("prim::", StringComparison.Ordinal)) throw Fail(scope, $"{at} is not a primitive the executors know");
                 if (n.Outputs.Count != 1) throw Fail(scope, $"{at} has {(n.Outputs.Count == 0 ? "no outputs" : $"{n.Outputs.Count} outputs")}; an op has one output");
-                if (n.Def is { } def && !def.Schema.AllowsInputs(n.Inputs.Count))
-                    throw Fail(scope, $"{at} takes {def.Schema.ArityText} input(s), got {n.Inputs.Count} ({def.Schema})");
+                if (n.Def is { } def)
+                {
+                    if (!def.Schema.AllowsInputs(n.Inputs.Count))
+                        throw Fail(scope, $"{at} takes {def.Schema.ArityText} input(s), got {n.Inputs.Count} ({def.Schema})");
+                    for (int k = 0; k < n.Inputs.Count; k++)
+                        if (def.Schema.ArgAt(k, n.Inputs.Count) is var arg && !Fits(arg, n.Inputs[k].Type))
+                            throw Fail(scope, $"{at} argument {k} is %{n.Inputs[k].Name} of type {n.Inputs[k].Type}, but {def.Name} expects {arg}");
+                }
                 if (!n.Kind.Contains("::", StringComparison.Ordinal)) break;
                 foreach (var o in n.Outputs)
                     if (o.Type is not TensorType) throw Fail(scope, $"{at} has output %{o.Name} of type {o.Type}; op outputs must be specialized tensor types");
                 break;
         }
     }
+
+    /// <summary>
+    /// True when a value of type <paramref name="t"/> can bind to <paramref name="a"/>: None only where the schema allows it, a
+    /// number where a Tensor is expected (it becomes a wrapped 0-dim tensor), an int where a float is.
+    /// </summary>
+    private static bool Fits(OpArg a, JitType t) => t.Equals(JitType.None) ? a.Nullable : a.Kind switch
+    {
+        ArgKind.Tensor => IsTensor(t) || t.Equals(JitType.Int) || t.Equals(JitType.Float) || t.Equals(JitType.Bool),
+        ArgKind.TensorList => IsTensor(t),
+        ArgKind.Int or ArgKind.ScalarType => t.Equals(JitType.Int),
+        ArgKind.IntList => t.Equals(JitType.IntList),
+        ArgKind.Float => t.Equals(JitType.Float) || t.Equals(JitType.Int),
+        ArgKind.Bool => t.Equals(JitType.Bool),
+        _ => t.Equals(JitType.Str),
+    };
 
     /// <summary>A fusion group: a body (linted too; groups do not nest) taking the node's input types and returning its one output type.</summary>
     private static void CheckFusionGroup(Graph g, Node n, string at, string scope)

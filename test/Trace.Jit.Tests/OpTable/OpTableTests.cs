@@ -81,6 +81,31 @@ public class OpTableTests
     }
 
     [TestMethod]
+    public void SchemasParseAndPrintBack()
+    {
+        foreach (var d in OpTable.All)
+            Assert.AreEqual(d.Schema.ToString(), OpSchema.Parse(d.Schema.ToString()).ToString(), d.Name);
+        var cat = OpTable.Get("aten::cat").Schema;
+        Assert.AreEqual(ArgKind.TensorList, cat.ArgAt(2, 4).Kind);
+        Assert.AreEqual("dim", cat.ArgAt(3, 4).Name);
+        Assert.IsTrue(OpTable.Get("aten::linear").Schema.AllowsInputs(2) && !OpTable.Get("aten::linear").Schema.AllowsInputs(4));
+        Assert.ThrowsExactly<FormatException>(() => OpSchema.Parse("aten::bad(Tensor self, widget w) -> Tensor"));
+        Assert.ThrowsExactly<FormatException>(() => OpSchema.Parse("aten::bad(Tensor self, int a=None, int b) -> Tensor"));
+        Assert.ThrowsExactly<FormatException>(() => OpSchema.Parse("aten::bad Tensor self"));
+    }
+
+    [TestMethod]
+    public void TheVerifierChecksArgumentKindsAgainstTheSchema()
+    {
+        const string t = "Float(3, strides=[1], requires_grad=0, device=cpu)";
+        var ok = Parser.Parse($"graph(%x : {t}):\n  %d : int[] = prim::Constant[value=[0]]()\n  %k : bool = prim::Constant[value=0]()\n  %s : Float(requires_grad=0, device=cpu) = aten::sum(%x, %d, %k)\n  return (%s)\n");
+        GraphVerifier.Lint(ok);
+        var swapped = Parser.Parse($"graph(%x : {t}):\n  %d : int[] = prim::Constant[value=[0]]()\n  %k : bool = prim::Constant[value=0]()\n  %s : Float(requires_grad=0, device=cpu) = aten::sum(%x, %k, %d)\n  return (%s)\n");
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => GraphVerifier.Lint(swapped));
+        StringAssert.Contains(e.Message, "argument 1 is %k of type bool, but aten::sum expects int[] dim");
+    }
+
+    [TestMethod]
     public void OpsAddedThroughTheTableAloneTraceFuseAndMatchEager()
     {
         var x = Tensor.Rand([3, 1000], generator: new Generator(12)).Sub(0.3);

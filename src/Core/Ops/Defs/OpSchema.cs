@@ -65,6 +65,17 @@ public sealed class OpSchema
     /// <summary>True when a call with <paramref name="inputs"/> node inputs fits the schema.</summary>
     public bool AllowsInputs(int inputs) => inputs >= MinInputs && (MaxInputs is not int max || inputs <= max);
 
+    /// <summary>
+    /// The argument that node input <paramref name="input"/> of a call with <paramref name="inputs"/> inputs binds to: a
+    /// leading <c>Tensor[]</c> takes every input but those the arguments after it take.
+    /// </summary>
+    public OpArg ArgAt(int input, int inputs)
+    {
+        if (Args.Count > 0 && Args[0].Kind == ArgKind.TensorList)
+            return input < inputs - (Args.Count - 1) ? Args[0] : Args[input - (inputs - Args.Count)];
+        return Args[input];
+    }
+
     /// <summary>The allowed input counts in words: <c>2</c>, <c>2 or 3</c>, <c>1 to 3</c>, <c>at least 2</c>.</summary>
     public string ArityText => MaxInputs switch
     {
