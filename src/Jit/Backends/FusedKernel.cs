@@ -80,6 +80,9 @@ internal sealed partial class FusedKernel
         "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not",
     ];
 
+    /// <summary>True when the code generator has a lowering for ops of <paramref name="kind"/> (what <see cref="CpuBackend.CanFuse"/> asks).</summary>
+    internal static bool CanLower(string kind) => FusibleKinds.Contains(kind);
+
     /// <summary>Compiles a fusion-group body, or returns null (with the reason) when it has something the generator cannot express.</summary>
     public static FusedKernel? TryCompile(Graph body, out string? reason)
     {
