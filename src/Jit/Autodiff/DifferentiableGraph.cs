@@ -5,23 +5,23 @@ namespace Trace.Jit;
 /// saved for backward) and the backward graph (the gradients of the call's inputs that require grad). Both
 /// come from one joint graph, recorded by tracing the model's forward and then the autograd engine running
 /// the ops' own backward rules — the rules the eager tape uses — and split by <see cref="Partitioner"/>;
-/// the usual passes and fusion then run on each half.
+/// the usual passes and fusion then run on each half (the phases of <see cref="PassPipeline"/>).
 /// </summary>
 public sealed class DifferentiableGraph
 {
-    internal DifferentiableGraph(Graph forward, Graph backward, (BackwardSource Source, int Index)[] backwardInputs, int[] gradInputs)
+    internal DifferentiableGraph(Graph forward, Graph backward, (BackwardSource Source, int Index)[] backwardInputs, int[] gradInputs, IBackend backend)
     {
         Forward = forward;
         Backward = backward;
         BackwardInputs = backwardInputs;
         GradInputs = gradInputs;
-        ForwardProgram = new GraphProgram(forward, planMemory: true);
-        BackwardProgram = new GraphProgram(backward, planMemory: true);
+        ForwardProgram = backend.Compile(forward);
+        BackwardProgram = backend.Compile(backward);
     }
 
-    internal GraphProgram ForwardProgram { get; }
+    internal IExecutable ForwardProgram { get; }
 
-    internal GraphProgram BackwardProgram { get; }
+    internal IExecutable BackwardProgram { get; }
 
     /// <summary>The forward graph: the output first, then the values saved for backward.</summary>
     public Graph Forward { get; }
@@ -77,24 +77,15 @@ public sealed class DifferentiableGraph
 
     /// <summary>
     /// Optimizes a joint graph recorded by <see cref="TraceBackward"/> and splits it into the forward and
-    /// backward graphs (it may be symbolic: the sizes of dynamic dims); null, with the reason, when it cannot be split.
+    /// backward graphs (it may be symbolic: the sizes of dynamic dims), compiled by the options' backend
+    /// (<see cref="PassPipeline.Training"/> runs the phases); null, with the reason, when it cannot be split.
     /// </summary>
     internal static DifferentiableGraph? Build(Graph joint, int[] gradInputs, TraceOptions options, out string? reason)
     {
-        reason = null;
-        var cleaned = options.Optimize ? PassPipeline.Optimize(joint.Clone(), verify: Jit.SelfCheck) : joint.Clone();
-        Partitioner.Result parts;
-        try
-        {
-            parts = Partitioner.Split(cleaned, forwardOutputs: 1);
-        }
-        catch (NotSupportedException e)
-        {
-            reason = e.Message;
-            return null;
-        }
-        Graph Finish(Graph g) => options.Optimize ? PassPipeline.Optimize(g, verify: Jit.SelfCheck, fuse: options.Fuse) : g;
-        return new DifferentiableGraph(Finish(parts.Forward), Finish(parts.Backward), parts.BackwardInputs, gradInputs);
+        var backend = options.Backend ?? CpuBackend.Instance;
+        return PassPipeline.Training(joint, backend, options, out reason) is { } parts
+            ? new DifferentiableGraph(parts.Forward, parts.Backward, parts.BackwardInputs, gradInputs, backend)
+            : null;
     }
 
     /// <summary>Runs the forward graph; when gradients are needed, its output's grad_fn runs the backward graph.</summary>

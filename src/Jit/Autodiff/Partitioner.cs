@@ -48,8 +48,12 @@ internal static class Partitioner
     /// Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient, or the
     /// backward reads a call input from before the forward wrote to it in place.
     /// </summary>
-    public static Result Split(Graph joint, int forwardOutputs)
+    /// <param name="joint">The joint graph.</param>
+    /// <param name="forwardOutputs">How many of its outputs are the forward's.</param>
+    /// <param name="backend">The backend the halves run on (default <see cref="CpuBackend"/>): a value is recomputed only where it can fuse the forward uses.</param>
+    public static Result Split(Graph joint, int forwardOutputs, IBackend? backend = null)
     {
+        backend ??= CpuBackend.Instance;
         int callInputs = joint.Inputs.Count - 1;
         var gradInput = joint.Inputs[callInputs];
 
@@ -83,7 +87,7 @@ internal static class Partitioner
         bool Recompute(Node n, int depth) =>
             depth < RecomputeDepth && n.Has(OpTraits.Cheap) && n.Outputs.Count == 1 && !fwd.Outputs.Contains(fwdMap[n.Output]) &&
             !joint.Outputs.Take(forwardOutputs).Contains(n.Output) &&
-            n.Output.Uses.Where(forward.Contains).All(u => u.Has(OpTraits.Fusible) || FusedKernel.TrailingSum(u) is not null);
+            n.Output.Uses.Where(forward.Contains).All(u => backend.CanFuse(u) || backend.CanFuseReduction(u));
         Value Import(Value v, int depth = 0)
         {
             if (bwdMap.TryGetValue(v, out var mapped)) return mapped;

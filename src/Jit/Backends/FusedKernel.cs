@@ -71,6 +71,9 @@ internal sealed partial class FusedKernel
     /// <summary>C#-like text of the generated loop body (for debugging).</summary>
     public string Source { get; }
 
+    /// <summary>True when the code generator has a lowering for ops of <paramref name="kind"/> (what <see cref="CpuBackend.CanFuse"/> asks): the op table marks them fusible.</summary>
+    internal static bool CanLower(string kind) => OpTable.Has(kind, OpTraits.Fusible);
+
     /// <summary>Compiles a fusion-group body, or returns null (with the reason) when it has something the generator cannot express.</summary>
     public static FusedKernel? TryCompile(Graph body, out string? reason)
     {

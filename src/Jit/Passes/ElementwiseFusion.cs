@@ -2,7 +2,8 @@ using Trace.Ops;
 namespace Trace.Jit;
 
 // Groups chains of elementwise ops into prim::FusionGroup nodes whose body becomes one compiled loop
-// (FusedKernel). Run after the cleanup passes (constants folded, duplicates merged) and before a final DCE.
+// (FusedKernel on the CPU backend). Which ops may join, and whether a trailing sum may end a group, is the backend's
+// answer (IBackend.CanFuse, IBackend.CanFuseReduction); the layout rules below are the fused loop's. Run after the cleanup passes (constants folded, duplicates merged) and before a final DCE.
 // A group has one floating output; its floating values share one dtype, and comparisons, where, masked_fill and
 // logical ops join with bool masks. Every tensor it reads has the group's shape or broadcasts as one block of
 // trailing dims (a bias; a (T, T) mask over (B, H, T, T)), one value per block (a row max) or one value (see
@@ -26,8 +27,14 @@ namespace Trace.Jit;
 //     return (%5)
 
 /// <summary>Fuses elementwise chains into <c>prim::FusionGroup</c> nodes.</summary>
-public sealed class ElementwiseFusion : IGraphPass
+/// <param name="backend">The backend whose fused code runs the groups: it says which nodes may join one.</param>
+public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
 {
+    /// <summary>Fuses for the <see cref="CpuBackend"/>.</summary>
+    public ElementwiseFusion() : this(CpuBackend.Instance) { }
+
+    private readonly IBackend _backend = backend ?? throw new ArgumentNullException(nameof(backend));
+
     /// <inheritdoc/>
     public string Name => "fuse";
 
@@ -79,8 +86,8 @@ public sealed class ElementwiseFusion : IGraphPass
     /// An elementwise op the code generator knows, on floating or bool tensors that broadcast to its output and on
     /// constant scalars (a size-dependent number, <c>prim::SymFloat</c>, is not a constant of the loop).
     /// </summary>
-    private static bool Fusible(Node n) =>
-        n.Has(OpTraits.Fusible) && n.Outputs.Count == 1 && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
+    private bool Fusible(Node n) =>
+        n.Outputs.Count == 1 && _backend.CanFuse(n) && n.Output.TensorType is { } t && (t.DType.IsFloatingPoint() || t.DType == DType.Bool) &&
         n.Inputs.All(v => (v.Type is ScalarType && !(v.Node is { } p && SymbolicScalar.Is(p))) || (v.TensorType is { } it && (it.DType.IsFloatingPoint() || it.DType == DType.Bool)
             && FusionLayout.BlockDims([it.Shape], t.Shape) is not null));
 
@@ -106,11 +113,11 @@ public sealed class ElementwiseFusion : IGraphPass
     /// <summary>A constant list of int constants (a sum's dims), copied into the body like a scalar constant.</summary>
     private static bool IsConstantList(Node n) => n.Kind == "prim::ListConstruct" && n.Inputs.All(v => v.Node is { } c && IsScalarConstant(c));
 
-    private static bool IsSumSeed(Node n) =>
-        FusedKernel.TrailingSum(n) is not null && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType!.DType == t.DType;
+    private bool IsSumSeed(Node n) =>
+        n.Outputs.Count == 1 && _backend.CanFuseReduction(n) && FusedKernel.TrailingSum(n) is not null && n.Output.TensorType is { } t && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType!.DType == t.DType;
 
     /// <summary>The shape of the group's elementwise members: the seed's output, or a sum seed's input.</summary>
-    private static int[] GroupShape(Node seed) => (IsSumSeed(seed) ? seed.Inputs[0] : seed.Output).TensorType!.Shape;
+    private int[] GroupShape(Node seed) => (IsSumSeed(seed) ? seed.Inputs[0] : seed.Output).TensorType!.Shape;
 
     private static void Replace(Graph g, HashSet<Node> group, Node seed)
     {

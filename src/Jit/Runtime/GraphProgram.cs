@@ -5,13 +5,18 @@ namespace Trace.Jit;
 /// <summary>
 /// A graph prepared for repeated runs: values numbered into slots of an array, each node's executor, argument
 /// slots and constant resolved once, int lists built once, and (optionally) a <see cref="MemoryPlan"/>.
+/// It is the executable of both backends: <see cref="CpuBackend"/> plans memory and runs fusion groups compiled,
+/// <see cref="ReferenceBackend"/> does neither; the backend supplies how a fusion group runs (<see cref="FusionGroupRunner"/>).
 /// Specializations keep one per graph; <see cref="Interpreter.Run(Graph, IReadOnlyList{Tensor})"/> prepares one per call.
 /// The graph must not change after preparation. A symbolic graph (sizes that depend on dynamic dims) binds its size
 /// symbols at each call (<see cref="SymbolBinder"/>) and evaluates its <c>prim::SymInt</c>/<c>prim::SymFloat</c> nodes
 /// and its fusion groups' sizes from them.
 /// </summary>
-internal sealed class GraphProgram
+internal sealed class GraphProgram : IExecutable
 {
+    /// <summary>Runs a fusion group (whose body's input types the inputs were checked against) and returns its one output.</summary>
+    internal delegate Tensor FusionGroupRunner(Node group, Tensor[] inputs, long[]? symbols);
+
     private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op, Size }
 
     private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute);
@@ -24,10 +29,21 @@ internal sealed class GraphProgram
     private readonly int[] _outputOfStep;   // per step: the graph output it produces as a fresh tensor, or -1
     private readonly SymbolBinder? _binder;  // null for a graph without symbolic sizes
     private readonly bool _checkShapes;      // symbolic graphs: every op's output has the sizes its type evaluates to
+    private readonly FusionGroupRunner _runFusionGroup;
+    private readonly bool _acceptsOutputBuffers;
 
-    public GraphProgram(Graph graph, bool planMemory)
+    /// <summary>Prepares <paramref name="graph"/> as the CPU backend runs it (fusion groups compiled), with or without a memory plan.</summary>
+    public GraphProgram(Graph graph, bool planMemory) : this(graph, planMemory, CpuBackend.RunFusionGroup) { }
+
+    /// <summary>
+    /// Prepares <paramref name="graph"/>; <paramref name="runFusionGroup"/> runs its fusion groups, and with
+    /// <paramref name="acceptsOutputBuffers"/> false a caller's output buffers are ignored.
+    /// </summary>
+    public GraphProgram(Graph graph, bool planMemory, FusionGroupRunner runFusionGroup, bool acceptsOutputBuffers = true)
     {
         _graph = graph;
+        _runFusionGroup = runFusionGroup;
+        _acceptsOutputBuffers = acceptsOutputBuffers;
         var slot = new Dictionary<Value, int>();
         foreach (var v in graph.Inputs) slot[v] = slot.Count;
         var steps = new List<Step>(graph.Nodes.Count);
@@ -68,6 +84,9 @@ internal sealed class GraphProgram
         _checkShapes = _binder is not null;
     }
 
+    /// <summary>The graph it runs.</summary>
+    public Graph Graph => _graph;
+
     /// <summary>True when the graph's sizes depend on size symbols bound at each call.</summary>
     public bool IsSymbolic => _binder is not null;
 
@@ -94,7 +113,7 @@ internal sealed class GraphProgram
         bool planned = plan is not null && !(Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) && plan.TryEnter();
         try
         {
-            return RunSteps(inputs, planned ? plan : null, outputBuffers, bound);
+            return RunSteps(inputs, planned ? plan : null, _acceptsOutputBuffers ? outputBuffers : null, bound);
         }
         finally
         {
@@ -175,23 +194,13 @@ internal sealed class GraphProgram
         return result;
     }
 
-    /// <summary>
-    /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
-    /// compiled) its body is interpreted op by op, which records autograd as usual.
-    /// </summary>
-    private static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
+    /// <summary>A fusion group's inputs are checked against its body's types, then the backend runs it.</summary>
+    private Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
     {
-        var body = n.Subgraph!;
-        // The compiled loop runs over the declared shape in the declared dtype: an intermediate whose declared type
+        // A compiled loop runs over the declared shape in the declared dtype: an intermediate whose declared type
         // differs from what the op produced (a hand-edited graph) must not be cut or converted.
-        InputTypes.Check(body, inputs, "prim::FusionGroup body", symbols);
-        bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
-        if (!needsGrad)
-        {
-            n.Compiled ??= FusedKernel.TryCompile(body, out _) ?? FusedKernel.Unavailable;
-            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols);
-        }
-        return new GraphProgram(body, planMemory: false).Run(inputs, symbols: symbols)[0];
+        InputTypes.Check(n.Subgraph!, inputs, "prim::FusionGroup body", symbols);
+        return _runFusionGroup(n, inputs, symbols);
     }
 
     /// <summary>The output of a symbolic graph's op has the sizes its type says at this call's symbols.</summary>

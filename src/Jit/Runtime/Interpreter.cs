@@ -1,9 +1,9 @@
 namespace Trace.Jit;
 
 /// <summary>
-/// Executes any graph with the eager kernels (through <see cref="Trace.Ops.OpTable"/>). It is the reference
-/// that compiled backends are tested against. Eager ops record autograd as usual, so gradients flow
-/// through interpreted calls.
+/// Executes any graph with the eager kernels (through <see cref="Trace.Ops.OpTable"/>), node by node: the
+/// <see cref="ReferenceBackend"/>, which compiled backends are tested against. It never fuses, and a fusion group
+/// runs its body op by op. Eager ops record autograd as usual, so gradients flow through interpreted calls.
 /// </summary>
 public static class Interpreter
 {
@@ -13,7 +13,7 @@ public static class Interpreter
     public static Tensor[] Run(Graph graph, IReadOnlyList<Tensor> inputs)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        return new GraphProgram(graph, planMemory: false).Run(inputs);
+        return ReferenceBackend.Instance.Compile(graph).Run(inputs);
     }
 }
 

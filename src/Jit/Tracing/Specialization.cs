@@ -28,8 +28,8 @@ public sealed partial class TracedModule
         /// <summary>Whether a call with <paramref name="signature"/> runs this specialization.</summary>
         public bool Accepts(Signature signature) => Dynamic?.Symbolic is { } sym ? sym.Accepts(signature) : Signature.Equals(signature);
 
-        /// <summary><see cref="Graph"/> prepared for runs, with its memory plan (when it is not differentiable).</summary>
-        internal GraphProgram? Program { get; } = Diff is null ? new GraphProgram(Graph, planMemory: true) : null;
+        /// <summary><see cref="Graph"/> compiled by the options' backend (when it is not differentiable).</summary>
+        internal IExecutable? Program { get; init; }
 
         /// <summary>Tensors that existed before the trace and were frozen into constants, with their versions at trace time.</summary>
         public (Tensor Source, int Version)[] Captured { get; init; } = [];

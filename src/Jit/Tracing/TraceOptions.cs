@@ -56,4 +56,10 @@ public sealed record TraceOptions
 
     /// <summary>Run the optimization passes (on by default).</summary>
     public bool Optimize { get; init; } = true;
+
+    /// <summary>
+    /// The backend that compiles and runs the traced graphs, and says what the passes may fuse (null: <see cref="CpuBackend"/>).
+    /// <see cref="ReferenceBackend"/> runs every op through its eager kernel and never fuses.
+    /// </summary>
+    public IBackend? Backend { get; init; }
 }

@@ -254,7 +254,8 @@ public sealed partial class TracedModule
             if (diff is null) raw = r.ForwardRaw;
         }
         if (Jit.SelfCheck) SelfCheck(raw);
-        var optimized = diff?.Forward ?? (Options.Optimize ? PassPipeline.Optimize(raw.Clone(), verify: Jit.SelfCheck, fuse: Options.Fuse) : raw);
+        var backend = Options.Backend ?? CpuBackend.Instance;
+        var optimized = diff?.Forward ?? PassPipeline.Inference(raw, backend, Options);
         if (diff is not null && Jit.SelfCheck)
         {
             SelfCheck(diff.Forward);
@@ -262,6 +263,7 @@ public sealed partial class TracedModule
         }
         return new Specialization(r.Signature, raw, optimized, r.Lifted, diff, eagerBackward)
         {
+            Program = diff is null ? backend.Compile(optimized) : null,
             CheckGraph = r.ForwardRaw,
             Captured = r.Captured,
             Dynamic = dynamic,

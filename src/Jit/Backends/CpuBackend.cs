@@ -1,0 +1,59 @@
+namespace Trace.Jit;
+
+/// <summary>
+/// The compiled CPU backend: graphs run as a <see cref="GraphProgram"/> with a <see cref="MemoryPlan"/>; each fusion
+/// group is compiled on first use into one vectorized loop (<see cref="FusedKernel"/>) and runs it when no gradient
+/// is needed, else (or when it does not compile) its body is interpreted op by op, recording autograd.
+/// </summary>
+public sealed class CpuBackend : IBackend
+{
+    /// <summary>The one instance (compiled kernels are cached on the fusion-group nodes, not here).</summary>
+    public static CpuBackend Instance { get; } = new();
+
+    private CpuBackend() { }
+
+    /// <inheritdoc/>
+    public string Name => "cpu";
+
+    /// <inheritdoc/>
+    public bool FusesElementwise => true;
+
+    /// <inheritdoc/>
+    public bool FusesLinearEpilogues => true;
+
+    /// <inheritdoc/>
+    public bool CanFuse(Node n)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        return FusedKernel.CanLower(n.Kind);
+    }
+
+    /// <inheritdoc/>
+    public bool CanFuseReduction(Node n)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        return FusedKernel.TrailingSum(n) is not null;
+    }
+
+    /// <inheritdoc/>
+    public IExecutable Compile(Graph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return new GraphProgram(graph, planMemory: true);
+    }
+
+    /// <summary>
+    /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
+    /// compiled) its body is interpreted op by op, which records autograd as usual.
+    /// </summary>
+    internal static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
+    {
+        bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
+        if (!needsGrad)
+        {
+            n.Compiled ??= FusedKernel.TryCompile(n.Subgraph!, out _) ?? FusedKernel.Unavailable;
+            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols);
+        }
+        return new GraphProgram(n.Subgraph!, planMemory: false).Run(inputs, symbols: symbols)[0];
+    }
+}

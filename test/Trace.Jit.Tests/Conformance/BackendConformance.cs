@@ -1,0 +1,249 @@
+using Trace.Ops;
+using CsCheck;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using Trace.Nn;
+using Trace.Optim;
+using Trace.Testing;
+
+namespace Trace.Jit.Tests;
+
+/// <summary>
+/// What every backend must do as the <see cref="ReferenceBackend"/> does: each op the registry executes, forward and
+/// backward (<see cref="OpCases"/>); graphs that passes produce (epilogues, fusion groups); the lecture models, called
+/// and trained; and random elementwise/reduction graphs (CsCheck). Each case traces the same code twice — with the
+/// reference and with <see cref="Backend"/> — and compares outputs and gradients on fresh inputs. A backend adds one
+/// subclass naming itself.
+/// </summary>
+public abstract class BackendConformance
+{
+    /// <summary>The backend under test.</summary>
+    protected abstract IBackend Backend { get; }
+
+    /// <summary>Relative tolerance: fused loops and eager kernels agree elementwise; sums may add in another order.</summary>
+    protected virtual double Rtol => 1e-9;
+
+    /// <summary>Absolute tolerance.</summary>
+    protected virtual double Atol => 1e-10;
+
+    public static IEnumerable<object[]> OpKinds() => OpCases.Cases.Keys.Select(k => new object[] { k });
+
+    public static IEnumerable<object[]> GraphNames() => GraphCases.Keys.Select(k => new object[] { k });
+
+    public static IEnumerable<object[]> ModelNames() => Models.Keys.Select(k => new object[] { k });
+
+    [TestMethod]
+    public void EveryTableOpHasACase()
+    {
+        var covered = OpCases.Cases.Keys.Concat(GraphCases.Keys).ToHashSet();
+        var missing = OpTable.All.Select(d => d.Name).Where(k => !covered.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        Assert.AreEqual(0, missing.Count, "op kinds without a conformance case: " + string.Join(", ", missing));
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(OpKinds))]
+    public void OpForwardAndBackwardMatchTheReference(string kind)
+    {
+        var c = OpCases.Cases[kind];
+        var g = new Generator((ulong)kind.GetHashCode(StringComparison.Ordinal) & 0xffff);
+        var (reference, subject) = Traced(x => c.F(x), Grad(c.Inputs(g)));
+        Assert.IsTrue(subject.RawGraph.Nodes.Any(n => n.Kind == kind), $"the case for {kind} does not record it:\n{subject.RawGraph}");
+        for (int call = 0; call < 2; call++)
+        {
+            var x = c.Inputs(g);
+            Compare(kind, reference.Call, subject.Call, x, []);
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(GraphNames))]
+    public void PassProducedGraphsMatchTheReference(string name)
+    {
+        var (build, inputs) = GraphCases[name];
+        var g = new Generator(17);
+        var graph = build(g);
+        Assert.IsTrue(graph.Nodes.Any(n => n.Kind == name), $"the graph case for {name} does not contain it:\n{graph}");
+        var reference = ReferenceBackend.Instance.Compile(graph);
+        var subject = Backend.Compile(graph);
+        for (int call = 0; call < 2; call++)
+            Compare(name, x => reference.Run(x), x => subject.Run(x), inputs(g), []);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(ModelNames))]
+    public void LectureModelsMatchTheReference(string name)
+    {
+        var (make, input) = Models[name];
+        var g = new Generator(23);
+        var model = make(g);
+        var reference = Jit.Trace(model, Grad([input(g)])[0], Options(ReferenceBackend.Instance));
+        var subject = Jit.Trace(model, Grad([input(g)])[0], Options(Backend));
+        for (int call = 0; call < 2; call++)
+            Compare(name, x => reference.Call(x), x => subject.Call(x), [input(g)], [.. model.Parameters()]);
+        // Without gradients: the compiled forward (fusion groups run as compiled loops, memory plans).
+        using (Autograd.NoGrad())
+        {
+            var x = input(g);
+            TraceAssert.AllClose(reference.Forward(x), subject.Forward(x), Rtol, Atol, $"{name} under NoGrad");
+        }
+    }
+
+    [TestMethod]
+    public void LectureTrainingStepsMatchTheReference()
+    {
+        // 04-NnSequential and 06-ParallelBlock: Adam on an MSE loss, as traced training steps.
+        foreach (var (name, make) in new (string, Func<Generator, Module>)[]
+        {
+            ("Sequential", g => new Sequential(new Linear(12, 8, generator: g), new ReLU(), new Linear(8, 3, generator: g))),
+            ("ParallelBlock", g => new Sequential(new ParallelBlock(12, 8, g), new ParallelBlock(8, 8, g), new Linear(8, 3, generator: g))),
+        })
+        {
+            var losses = new List<double>[2];
+            var finals = new Tensor[2][];
+            var backends = new IBackend[] { ReferenceBackend.Instance, Backend };
+            for (int b = 0; b < 2; b++)
+            {
+                var g = new Generator(5);
+                var model = make(g);
+                var (x, y) = (Tensor.Randn([6, 12], DType.Float32, g), Tensor.Randn([6, 3], DType.Float32, g));
+                var optimizer = new Adam(model.Parameters(), lr: 1e-2);
+                var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), optimizer, x, y, Options(backends[b]));
+                losses[b] = [.. Enumerable.Range(0, 4).Select(_ => step.Step(x, y).Item())];
+                finals[b] = [.. model.Parameters().Select(p => p.Clone())];
+            }
+            for (int s = 0; s < losses[0].Count; s++)
+                Assert.AreEqual(losses[0][s], losses[1][s], 1e-5 * Math.Abs(losses[0][s]) + 1e-6, $"{name}: loss of step {s}");
+            for (int p = 0; p < finals[0].Length; p++)
+                TraceAssert.AllClose(finals[0][p], finals[1][p], 1e-4, 1e-5, $"{name}: parameter {p} after the steps");
+        }
+    }
+
+    [TestMethod]
+    public void RandomGraphsMatchTheReference() => CheckRandomGraphs(iter: 20);
+
+    [TestMethod]
+    [TestCategory("Slow")]
+    public void ManyRandomGraphsMatchTheReference() => CheckRandomGraphs(iter: 150);
+
+    /// <summary>Random chains (float32, as models run) traced for both backends: outputs and the inputs' gradients.</summary>
+    private void CheckRandomGraphs(int iter)
+    {
+        RandomGraphs.Specs.Sample(spec =>
+        {
+            var g = new Generator((ulong)spec.GetHashCode());
+            Tensor[] Inputs() => [Tensor.Randn(spec.First, generator: g), Tensor.Randn(spec.Second, generator: g)];
+            var (reference, subject) = Traced(spec.Apply, Grad(Inputs()));
+            var x = Inputs();
+            using (Autograd.NoGrad())
+                RandomGraphs.Close(reference.Call(x)[0], subject.Call(x)[0], spec.SumBound(x), $"{spec} ({Backend.Name}, no grad)\n{subject.Graph}");
+            var (refX, subX) = (Grad(x), Grad(x));
+            var (refOut, subOut) = (reference.Call(refX)[0], subject.Call(subX)[0]);
+            RandomGraphs.Close(refOut, subOut, spec.SumBound(x), $"{spec} ({Backend.Name}, with grad)");
+            var weight = Tensor.Randn(refOut.Shape.ToArray(), generator: g);
+            refOut.Mul(weight).Sum().Backward();
+            subOut.Mul(weight).Sum().Backward();
+            for (int i = 0; i < 2; i++)
+            {
+                if (refX[i].Grad is null && subX[i].Grad is null) continue;
+                Assert.IsNotNull(refX[i].Grad, $"{spec}: input {i} has a gradient only on {Backend.Name}");
+                Assert.IsNotNull(subX[i].Grad, $"{spec}: input {i} has no gradient on {Backend.Name}");
+                // Gradients of a sum broadcast and re-add terms: bounded by the same sum bound, scaled by the weights.
+                TraceAssert.AllClose(refX[i].Grad!, subX[i].Grad!, 1e-4, 1e-4, $"{spec} ({Backend.Name}): gradient of input {i}");
+            }
+        }, iter: iter, threads: 1);
+    }
+
+    /// <summary>Options tracing for <paramref name="backend"/> (the trace check compares with eager, which is not the question here).</summary>
+    private static TraceOptions Options(IBackend backend) => new() { Backend = backend, CheckTrace = false };
+
+    private (TracedModule Reference, TracedModule Subject) Traced(Func<Tensor[], Tensor> f, Tensor[] example) =>
+        (Jit.Trace(f, example, Options(ReferenceBackend.Instance)), Jit.Trace(f, example, Options(Backend)));
+
+    /// <summary>Copies of <paramref name="xs"/>, floating ones requiring grad.</summary>
+    private static Tensor[] Grad(Tensor[] xs)
+    {
+        using var _ = Autograd.NoGrad();
+        return [.. xs.Select(t => t.IsFloatingPoint ? t.Clone().RequiresGrad_() : t.Clone())];
+    }
+
+    /// <summary>
+    /// Runs both on copies of <paramref name="inputs"/> (floating ones requiring grad), compares the outputs, then
+    /// back-propagates the same random weighting of the outputs and compares the inputs' and parameters' gradients.
+    /// </summary>
+    private void Compare(string what, Func<Tensor[], Tensor[]> reference, Func<Tensor[], Tensor[]> subject, Tensor[] inputs, IReadOnlyList<Tensor> parameters)
+    {
+        var weights = new Generator(99);
+        (Tensor[] Outputs, Tensor?[] Grads) Run(Func<Tensor[], Tensor[]> f)
+        {
+            foreach (var p in parameters) p.Grad = null;
+            var xs = Grad(inputs);
+            var outs = f(xs);
+            var loss = outs.Where(o => o.RequiresGrad)
+                .Select(o => o.Mul(Tensor.Randn(o.Shape.ToArray(), o.DType, weights)).Sum()).Aggregate((Tensor?)null, (a, b) => a is null ? b : a + b);
+            loss?.Backward();
+            Tensor?[] grads = [.. xs.Select(x => x.Grad), .. parameters.Select(p => p.Grad)];
+            foreach (var p in parameters) p.Grad = null;
+            return (outs, grads);
+        }
+        var expected = Run(reference);
+        weights = new Generator(99);
+        var actual = Run(subject);
+        Assert.AreEqual(expected.Outputs.Length, actual.Outputs.Length, $"{what}: output count");
+        for (int i = 0; i < expected.Outputs.Length; i++)
+        {
+            Assert.AreEqual(expected.Outputs[i].DType, actual.Outputs[i].DType, $"{what}: dtype of output {i}");
+            TraceAssert.AllClose(expected.Outputs[i], actual.Outputs[i], Rtol, Atol, $"{what} ({Backend.Name}): output {i}");
+        }
+        for (int i = 0; i < expected.Grads.Length; i++)
+        {
+            Assert.AreEqual(expected.Grads[i] is null, actual.Grads[i] is null, $"{what} ({Backend.Name}): gradient {i} is present on one backend only");
+            if (expected.Grads[i] is { } e) TraceAssert.AllClose(e, actual.Grads[i]!, Rtol, Atol, $"{what} ({Backend.Name}): gradient {i}");
+        }
+    }
+
+    /// <summary>
+    /// Graphs with what only passes emit, built by running the pass on a recorded graph (so they do not depend on the
+    /// backend under test): epilogues (<see cref="LinearEpilogues"/>) and fusion groups, which the reference interprets
+    /// body node by node.
+    /// </summary>
+    private static readonly Dictionary<string, (Func<Generator, Graph> Build, Func<Generator, Tensor[]> Inputs)> GraphCases = new()
+    {
+        ["trace::linear_relu"] = (g => WithPasses(x => Tensor.Linear(x[0], x[1], x[2]).Relu(), LinearInputs(g), new LinearEpilogues()), LinearInputs),
+        ["trace::linear_add"] = (g => WithPasses(x => Tensor.Linear(x[0], x[1], x[2]) + x[3], LinearInputs(g), new LinearEpilogues()), LinearInputs),
+        ["prim::FusionGroup"] = (g => WithPasses(x => (x[0] * 0.5 + x[1]).Tanh().Sigmoid() * x[0], [Tensor.Randn([5, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)],
+            new ElementwiseFusion(CpuBackend.Instance)), g => [Tensor.Randn([5, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)]),
+    };
+
+    private static Tensor[] LinearInputs(Generator g) =>
+        [Tensor.Randn([3, 4], DType.Float64, g), Tensor.Randn([5, 4], DType.Float64, g), Tensor.Randn([5], DType.Float64, g), Tensor.Randn([3, 5], DType.Float64, g)];
+
+    /// <summary>The recorded graph of <paramref name="f"/> after <paramref name="pass"/> and dce.</summary>
+    private static Graph WithPasses(Func<Tensor[], Tensor> f, Tensor[] example, IGraphPass pass)
+    {
+        var g = Jit.Trace(f, example, new TraceOptions { Optimize = false, CheckTrace = false }).RawGraph.Clone();
+        pass.Run(g);
+        new DeadCodeElimination().Run(g);
+        GraphVerifier.Lint(g);
+        return g;
+    }
+
+    /// <summary>The lecture's models (examples/ and TestModels.cs), with an input maker.</summary>
+    private static readonly Dictionary<string, (Func<Generator, Module> Make, Func<Generator, Tensor> Input)> Models = new()
+    {
+        // 04-NnSequential: Linear, ReLU, Linear.
+        ["Sequential"] = (g => new Sequential(new Linear(12, 8, generator: g), new ReLU(), new Linear(8, 3, generator: g)), g => Tensor.Randn([5, 12], generator: g)),
+        // 05-CustomModule: TwoLayerNet, linear1 → clamp(min: 0) → linear2.
+        ["TwoLayerNet"] = (g => new TwoLayerNet(12, 8, 3, g), g => Tensor.Randn([5, 12], generator: g)),
+        // 06-ParallelBlock / 07-Tracing: two ParallelBlocks and a Linear.
+        ["ParallelBlock"] = (g => new Sequential(new ParallelBlock(12, 8, g), new ParallelBlock(8, 8, g), new Linear(8, 3, generator: g)), g => Tensor.Randn([5, 12], generator: g)),
+        // Attention (nanoGPT's block): views, matmuls, a causal mask, softmax, a residual.
+        ["CausalSelfAttention"] = (g => new CausalSelfAttention(8, 2, 6, g), g => Tensor.Randn([2, 5, 8], generator: g)),
+    };
+
+    /// <summary>05-CustomModule's two-layer network.</summary>
+    private sealed class TwoLayerNet(int dIn, int h, int dOut, Generator g) : Module
+    {
+        private readonly Linear linear1 = new(dIn, h, generator: g), linear2 = new(h, dOut, generator: g);
+
+        public override Tensor Forward(Tensor x) => linear2.Forward(linear1.Forward(x).Clamp(min: 0));
+    }
+}
