@@ -47,7 +47,8 @@ public class OpTableTests
     {
         var c = OpCases.Cases[name];
         var inputs = c.Inputs(new Generator((ulong)name.Length * 131)).Select(t => t.RequiresGrad_()).ToArray();
-        Assert.IsTrue(Autograd.GradCheck(c.F, inputs), name);
+        // aten::to's case round-trips through float32: finite differences need a step far above float32's rounding.
+        Assert.IsTrue(Autograd.GradCheck(c.F, inputs, eps: name == "aten::to" ? 1e-3 : 1e-6), name);
     }
 
     [TestMethod]
