@@ -14,6 +14,7 @@ namespace Trace.Jit;
 /// (<see cref="Storage.Offered"/>).</item>
 /// <item>In a symbolic graph (dynamic dims) slots are shared by values whose element counts are the same
 /// expression; a slot's array is adopted again whenever a call's size differs from the array's.</item>
+/// <item>Of a node with several outputs, only the first is planned; see <see cref="FreshMultiOutputKinds"/>.</item>
 /// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive) and
 /// one call at a time: a concurrent or re-entrant call runs unplanned.</item>
 /// </list>
@@ -31,6 +32,14 @@ internal sealed class MemoryPlan
         "aten::index_select", "aten::index_select_backward", "aten::slice_backward", "prim::FusionGroup",
         "aten::zeros", "aten::full", "aten::arange",
     ];
+
+    /// <summary>
+    /// Ops with several outputs that are all new tensors, the first allocated first (native_layer_norm's output before
+    /// its mean and rstd, max's values before its indices). Their first output is planned like a fresh op's (the offer
+    /// goes to the op's first allocation of that size); the others alias nothing and are not planned. The outputs of
+    /// other multi-output ops are assumed to alias the node's tensor inputs.
+    /// </summary>
+    internal static readonly HashSet<string> FreshMultiOutputKinds = ["aten::native_layer_norm", "aten::max", "aten::min"];
 
     private readonly int[] _slotOf;          // per node: its slot, or -1
     private readonly Array?[] _buffers;      // per slot: the array, once adopted
@@ -61,13 +70,21 @@ internal sealed class MemoryPlan
         var escapes = new HashSet<Node>();
         foreach (var n in g.Nodes)
         {
-            if (n.Outputs.Count != 1 || n.Output.TensorType is null) continue;
+            if (n.Outputs.Count == 0) continue;
             var set = new HashSet<Node>();
-            if (FreshKinds.Contains(n.Kind)) set.Add(n);
+            if (IsFresh(n))
+            {
+                set.Add(n);
+                for (int k = 1; k < n.Outputs.Count; k++) roots[n.Outputs[k]] = [];
+            }
             else
+            {
                 foreach (var i in n.Inputs)
                     if (roots.TryGetValue(i, out var r)) set.UnionWith(r);
-            roots[n.Output] = set;
+                for (int k = 1; k < n.Outputs.Count; k++)
+                    if (n.Outputs[k].TensorType is not null) roots[n.Outputs[k]] = set;
+            }
+            if (n.Outputs[0].TensorType is not null) roots[n.Outputs[0]] = set;
         }
         foreach (var n in g.Nodes)
             foreach (var i in n.Inputs)
@@ -81,7 +98,7 @@ internal sealed class MemoryPlan
         var slotFreeAfter = new List<int>();
         foreach (var n in g.Nodes)
         {
-            if (!FreshKinds.Contains(n.Kind) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
+            if (!IsFresh(n) || n.Outputs[0].TensorType is not { } t || escapes.Contains(n)) continue;
             int at = index[n];
             int end = lastUse.GetValueOrDefault(n, at);
             var key = SymbolicDims.AnySymbolic(t.Shape) ? (t.DType, -1L, SymbolicDims.Numel(t.Shape)) : (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b), 0);
@@ -99,6 +116,9 @@ internal sealed class MemoryPlan
         }
         return slotKey.Count == 0 ? null : new MemoryPlan(slotOf, slotKey.Count);
     }
+
+    /// <summary>Whether <paramref name="n"/>'s first output is a new tensor, planned as node <paramref name="n"/>'s buffer.</summary>
+    private static bool IsFresh(Node n) => n.Outputs.Count == 1 ? FreshKinds.Contains(n.Kind) : n.Outputs.Count > 1 && FreshMultiOutputKinds.Contains(n.Kind);
 
     /// <summary>Claims the plan for one run; false when another run holds it (then run unplanned).</summary>
     public bool TryEnter() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;

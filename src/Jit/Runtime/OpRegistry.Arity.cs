@@ -59,8 +59,9 @@ public static partial class OpRegistry
     };
 
     /// <summary>The number of inputs <paramref name="kind"/> reads, or null for an op the registry cannot execute.</summary>
-    public static OpArity? ArityOf(string kind) => Arities.TryGetValue(kind, out var a) ? a : null;
+    public static OpArity? ArityOf(string kind) =>
+        Arities.TryGetValue(kind, out var a) || MultiOutputArities.TryGetValue(kind, out a) ? a : null;
 
     /// <summary>Op kinds that have an arity entry (the same set as <see cref="Kinds"/>).</summary>
-    internal static IReadOnlyCollection<string> KindsWithArity => Arities.Keys;
+    internal static IReadOnlyCollection<string> KindsWithArity => [.. Arities.Keys.Union(MultiOutputArities.Keys)];
 }

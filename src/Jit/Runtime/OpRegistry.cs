@@ -105,10 +105,10 @@ public static partial class OpRegistry
     }
 
     /// <summary>All op kinds the registry can execute.</summary>
-    public static IReadOnlyCollection<string> Kinds => Ops.Keys;
+    public static IReadOnlyCollection<string> Kinds => [.. Ops.Keys.Union(MultiOps.Keys)];
 
-    /// <summary>True if <paramref name="kind"/> has an executor.</summary>
-    public static bool Contains(string kind) => Ops.ContainsKey(kind);
+    /// <summary>True if <paramref name="kind"/> has an executor (of one output or of several).</summary>
+    public static bool Contains(string kind) => Ops.ContainsKey(kind) || MultiOps.ContainsKey(kind);
 
     /// <summary>Executes <paramref name="kind"/> on resolved arguments.</summary>
     public static Tensor Execute(string kind, object?[] args) => Resolve(kind)(args);
