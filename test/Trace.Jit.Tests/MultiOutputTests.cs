@@ -116,6 +116,25 @@ public class MultiOutputTests
     }
 
     [TestMethod]
+    public void TheMemoryPlanPlansOnlyTheFirstOutputAndPlannedRunsMatchTheInterpreter()
+    {
+        const string T = "Double(2, 3, strides=[3, 1], requires_grad=0, device=cpu)";
+        var g = Parser.Parse(LayerNormIr.Replace("  return (%y, %mean, %rstd)",
+            $"  %e : {T} = aten::exp(%y)\n  %m : {T} = aten::mul(%e, %mean)\n  %s : {T} = aten::mul(%m, %rstd)\n  return (%s)"));
+        GraphVerifier.Lint(g);
+        var plan = MemoryPlan.Build(g)!;
+        Assert.AreEqual(3, plan.PlannedValues, "y, e and m are planned; mean and rstd are not; s is returned");
+        var gen = new Generator(31);
+        var program = new GraphProgram(g, planMemory: true);
+        for (int call = 0; call < 3; call++)
+        {
+            var inputs = new[] { R(gen, 2, 3), R(gen, 3), R(gen, 3) };
+            var (y, mean, rstd) = inputs[0].NativeLayerNorm([3], inputs[1], inputs[2]);
+            TraceAssert.AllClose(y.Exp().Mul(mean).Mul(rstd), program.Run(inputs)[0], 1e-12, 1e-12, $"planned call {call}");
+        }
+    }
+
+    [TestMethod]
     [DataRow(DType.Float32)]
     [DataRow(DType.Float64)]
     public void LayerNormTracedMatchesEagerAndTheFloat64ReferenceForwardAndBackward(DType dtype)
@@ -287,6 +306,29 @@ public class MultiOutputTests
         }
         // Finite differences through both outputs of the compiled call.
         TraceAssert.GradCheck(v => { var o = traced.Call(v); return (o[0] * g0).Sum() + (o[1] * g1).Sum(); }, [R(gen, 3, 6).RequiresGrad_()]);
+    }
+
+    [TestMethod]
+    public void ATracedTwoOutputModelCalledInsideAnotherTraceIsReplayed()
+    {
+        var gen = new Generator(37);
+        var w = R(gen, 4).RequiresGrad_();
+        var inner = Jit.Trace((Tensor[] v) => new[] { v[0].Mul(w).Tanh(), v[0].Exp() }, [R(gen, 4).RequiresGrad_()]);
+        Tensor Outer(Tensor[] v)
+        {
+            var o = inner.Call(v);
+            return o[0].Sum() + o[1].Mul(3.0).Sum();
+        }
+        var outer = Jit.Trace(Outer, [R(gen, 4).RequiresGrad_()]);
+        var fresh = R(gen, 4);
+        var (xe, xt) = (fresh.Clone().RequiresGrad_(), fresh.Clone().RequiresGrad_());
+        var ye = xe.Mul(w).Tanh().Sum() + xe.Exp().Mul(3.0).Sum();
+        var yt = outer.Call(xt)[0];
+        TraceAssert.AllClose(ye, yt, 1e-12, 1e-12, "the outer trace recomputes the inner call on fresh inputs");
+        ye.Backward();
+        yt.Backward();
+        TraceAssert.AllClose(xe.Grad!, xt.Grad!, 1e-10, 1e-12, "gradient through the outer and inner traces");
+        Assert.AreEqual(2, outer.RawGraph.Nodes.Count(n => n.Kind == "trace::differentiable_graph"), outer.RawGraph.ToString());
     }
 
     [TestMethod]

@@ -59,7 +59,7 @@ internal static class CompiledCall
         }
 
         var outputs = forward[..graph.ForwardOutputs];
-        // Hidden from observers: an enclosing trace cannot replay a call of several outputs, and must not record the packing.
+        // Hidden from observers: an enclosing trace must not record the packing.
         using (Dispatch.Internal())
         {
             var token = Tensor.Zeros([1], dtype).Expand(offsets[^1]);
@@ -73,6 +73,13 @@ internal static class CompiledCall
                 outputs[i] = Dispatch.Record("prim::DifferentiableGraphOutput", o, token, g => Pack(g, offsets, segment, dtype));
             }
         }
+        // An enclosing trace records each output as a replay of the call (trace::differentiable_graph: a prim:: kind would not lint).
+        if (Dispatch.Observer is { } observer)
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                int k = i;
+                observer.OnOp(new OpCall("trace::differentiable_graph"), inputs, outputs[i], x => graph.Run([.. x.Select(t => t!)])[k]);
+            }
         return outputs;
     }
 
