@@ -51,6 +51,7 @@ public class MultiOutputTests
         var node = g.Nodes.Single(n => n.Kind == "aten::native_layer_norm");
         CollectionAssert.AreEqual(new[] { "y", "mean", "rstd" }, node.Outputs.Select(o => o.Name).ToArray());
         Assert.IsTrue(node.Outputs.All(o => o.Node == node));
+        StringAssert.Contains(CodePrinter.Print(g), "var (y, mean, rstd) = aten.native_layer_norm(x, w, b, new[] { 3 }, 1e-05);");
 
         var gen = new Generator(3);
         var (x, w, b) = (R(gen, 2, 3), R(gen, 3), R(gen, 3));
