@@ -94,7 +94,7 @@ public class SavedTensorVersionTests
         var y = x.LayerNorm([3], w, b);
         using (Autograd.NoGrad()) w.Mul_(2.0);   // an optimizer step between forward and backward
         AssertModified(() => (y * Tensor.From(new double[] { 1, -2, 3, 0.5, 1, -1 }, [2, 3])).Sum().Backward(),
-            "[torch.DoubleTensor [3]]", "aten::layer_norm", 1, 0);
+            "[torch.DoubleTensor [3]]", "aten::native_layer_norm", 1, 0);
     }
 
     [TestMethod]

@@ -156,9 +156,9 @@ public class AutodiffTests
     {
         var g = new Generator(41);
         var a = Tensor.Randn([3], generator: g).RequiresGrad_();
-        var two = Jit.Trace((Tensor[] x) => new[] { x[0] * 2.0, x[0].Exp() }, new[] { a });
+        var two = Jit.Trace((Tensor[] x) => new[] { x[0] * 2.0, x[0].Exp().To(DType.Float64) }, new[] { a });
         Assert.IsNull(two.Differentiable);
-        StringAssert.Contains(two.EagerBackwardReason, "returns 2 tensors");
+        StringAssert.Contains(two.EagerBackwardReason, "different dtypes");
         var outs = two.Call(a);
         var outs2 = two.Call(a);
         (outs2[0].Sum() + outs2[1].Sum()).Backward();
@@ -239,7 +239,7 @@ public class AutodiffTests
               return (%2, %6, %7)
 
             """);
-        var parts = Partitioner.Split(joint, forwardOutputs: 1);
+        var parts = Partitioner.Split(joint, forwardOutputs: 1, gradOutputs: 1);
         Assert.AreEqual($"""
             graph(%x : {F},
                   %w : {F}):
@@ -286,7 +286,7 @@ public class AutodiffTests
               return (%5, %8)
 
             """);
-        var parts = Partitioner.Split(joint, forwardOutputs: 1);
+        var parts = Partitioner.Split(joint, forwardOutputs: 1, gradOutputs: 1);
         Assert.AreEqual(1, parts.Forward.Outputs.Count, "nothing saved:\n" + parts.Forward);
         Assert.AreEqual($"""
             graph(%a : {F},

@@ -20,6 +20,14 @@ public interface IOpObserver
     /// </summary>
     void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay);
 
+    /// <summary>
+    /// An op with several outputs (<c>aten::native_layer_norm</c>'s output, mean and rstd; <c>aten::max</c>'s values and
+    /// indices) produced <paramref name="outputs"/>, in the op's output order, from <paramref name="inputs"/>. By default
+    /// an observer sees it as an op of its first output (the one that carries the gradient); a recording observer
+    /// overrides this to record one node with all outputs.
+    /// </summary>
+    void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor> outputs) => OnOp(op, inputs, outputs[0], null);
+
     /// <summary>A tensor's values were read back into .NET (<c>Item</c>, <c>ToArray</c>): control flow may now depend on them.</summary>
     void OnRead(Tensor tensor, string api);
 
@@ -96,6 +104,24 @@ public static class Dispatch
             output.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
         Observer?.OnOp(op, inputs, output, replay);
         return output;
+    }
+
+    /// <summary>
+    /// Reports an executed op with several outputs (<paramref name="outputs"/>, in the op's output order) and attaches its
+    /// backward rules, as the single-output form does. Only the first output is differentiable: it gets the grad_fn, and
+    /// rule i maps its gradient to input i's; the other outputs (indices, saved statistics such as layer_norm's mean and
+    /// rstd) never require grad — as PyTorch's native_layer_norm backward, which uses only the gradient of output 0.
+    /// The rules may read the other outputs (they are listed in <paramref name="saved"/> when they do); a traced backward
+    /// then reads them from the same node instead of recomputing them.
+    /// </summary>
+    internal static Tensor[] Record(OpCall op, Tensor[] outputs, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved)
+    {
+        if (outputs.Length == 0) throw new ArgumentException($"{op.Name}: an op reports at least one output.", nameof(outputs));
+        var first = outputs[0];
+        if (first.IsFloatingPoint && Array.Exists(rules, r => r is not null) && Autograd.ShouldRecord(inputs))
+            first.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
+        Observer?.OnOp(op, inputs, outputs);
+        return outputs;
     }
 
     /// <summary>One-input form.</summary>

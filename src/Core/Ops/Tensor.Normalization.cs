@@ -114,10 +114,21 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Layer normalization over the trailing dims given by <paramref name="normalizedShape"/>:
-    /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance.
+    /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance. The output of
+    /// <see cref="NativeLayerNorm"/> (recorded as <c>aten::native_layer_norm</c>).
     /// </summary>
-    public Tensor LayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    public Tensor LayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        NativeLayerNorm(normalizedShape, weight, bias, eps).Output;
+
+    /// <summary>
+    /// PyTorch's <c>native_layer_norm</c>: the layer norm's output and the statistics it normalized with — the mean and
+    /// the reciprocal standard deviation 1/sqrt(var + eps) of each normalized row, shaped as the input with the normalized
+    /// dims of size 1, in the input's dtype. One op with three outputs: only the output is differentiable, and its backward
+    /// reads the saved mean and rstd (a traced backward reads them from the forward node instead of recomputing them).
+    /// </summary>
+    public (Tensor Output, Tensor Mean, Tensor Rstd) NativeLayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
         int k = normalizedShape.Length;
         if (k == 0 || k > Dim || !_shape.AsSpan(Dim - k).SequenceEqual(normalizedShape))
             throw new ArgumentException($"aten::layer_norm: normalized_shape {Shapes.Format(normalizedShape)} does not match the trailing dims of input of shape {Shapes.Format(_shape)}.");
@@ -151,30 +162,20 @@ public sealed partial class Tensor
         var dims = Enumerable.Range(Dim - k, k).ToArray();
         var lead = Enumerable.Range(0, Dim - k).ToArray();
         // Backward with x̂ = (x − mean)·rstd: dx = rstd·(gw − mean(gw) − x̂·mean(gw·x̂)), gw = g·w; dw = Σ g·x̂; db = Σ g.
-        // While a backward is being traced, the statistics are derived again with recorded ops, so that the
-        // graph computes them from x instead of freezing this call's values as constants.
-        (Tensor Mean, Tensor Rstd) Stats()
-        {
-            if (!Dispatch.IsObserved) return (mean, rstd);
-            var mu = Mean(dims, keepdim: true);
-            return (mu, Sub(mu).Square().Mean(dims, keepdim: true).Add(eps).Rsqrt());
-        }
-        Tensor XHat()
-        {
-            var (mu, r) = Stats();
-            return Sub(mu).Mul(r);
-        }
+        // mean and rstd are this op's own outputs, so a traced backward reads them from the forward node.
+        Tensor XHat() => Sub(mean).Mul(rstd);
         Tensor SumLead(Tensor t) => lead.Length == 0 ? t : t.Sum(lead);
-        return Dispatch.Record(new OpCall("aten::layer_norm", normalizedShape, eps), y, [this, weight, bias],
+        Dispatch.Record(new OpCall("aten::native_layer_norm", normalizedShape, eps), [y, mean, rstd], [this, weight, bias],
         [
             g =>
             {
                 var gw = weight is null ? g : g.Mul(weight);
                 var xhat = XHat();
-                return gw.Sub(gw.Mean(dims, keepdim: true)).Sub(xhat.Mul(gw.Mul(xhat).Mean(dims, keepdim: true))).Mul(Stats().Rstd);
+                return gw.Sub(gw.Mean(dims, keepdim: true)).Sub(xhat.Mul(gw.Mul(xhat).Mean(dims, keepdim: true))).Mul(rstd);
             },
             g => SumLead(g.Mul(XHat())),
             g => SumLead(g),
         ], weight is null ? [this, mean, rstd] : [this, weight, mean, rstd]);
+        return (y, mean, rstd);
     }
 }

@@ -222,16 +222,21 @@ public sealed partial class Tensor
         if (DType == DType.Bool)
             using (Dispatch.Internal()) values = values.To(DType.Bool);
         var call = new OpCall(op, d, keepdim);
-        Dispatch.Record(new OpCall(max ? "aten::argmax" : "aten::argmin", d, keepdim), indices, this);
-        if (Dim == 0) return new(Dispatch.Record(call, values, this, g => g), indices);
-        Dispatch.Record(call, values, this, g =>
+        if (op is "aten::argmax" or "aten::argmin")
+        {
+            Dispatch.Record(call, indices, this);
+            return new(values, indices);
+        }
+        // aten::max.dim / aten::min.dim: one op with outputs (values, indices); only the values are differentiable.
+        Func<Tensor, Tensor> rule = Dim == 0 ? g => g : g =>
         {
             // The gradient goes to the selected index of each row: g * onehot(index) along dim.
             var at = keepdim ? indices : indices.Unsqueeze(d);
             var positions = Arange(len).View(_shape.Select((_, i) => i == d ? len : 1).ToArray());
             var gk = keepdim ? g : g.Unsqueeze(d);
             return gk.Mul(positions.Eq(at).To(g.DType));
-        }, indices);
+        };
+        Dispatch.Record(call, [values, indices], [this], [rule], indices);
         return new(values, indices);
     }
 }

@@ -11,7 +11,7 @@ internal enum BackwardSource
     /// <summary>An extra output of the forward graph, saved for backward.</summary>
     Saved,
 
-    /// <summary>The gradient flowing into the forward output.</summary>
+    /// <summary>The gradient flowing into a forward output (index: which of the joint graph's gradient placeholders).</summary>
     GradOutput,
 }
 
@@ -29,8 +29,8 @@ internal enum BackwardSource
 /// min-cut): saving it would force the forward to materialize it, while recomputing lets the forward fuse it away
 /// (mse_loss's a − b joins the squared sum) at the cost of one more fused op in the backward.</item>
 /// </list>
-/// Joint layout: inputs = the call's inputs then one gradient placeholder; outputs = the forward outputs then
-/// the gradients. Value names are kept, so the two graphs read like the joint one.
+/// Joint layout: inputs = the call's inputs then one gradient placeholder per differentiable forward output;
+/// outputs = the forward outputs then the gradients. Value names are kept, so the two graphs read like the joint one.
 /// <code>
 /// joint:    graph(%x, %w, %grad_output): %2 = aten::mul(%x, %w); %3 = aten::mul(%grad_output, %x); return (%2, %3)
 /// forward:  graph(%x, %w): %2 = aten::mul(%x, %w); return (%2)
@@ -45,17 +45,19 @@ internal static class Partitioner
     private const int RecomputeDepth = 3;
 
     /// <summary>
-    /// Splits <paramref name="joint"/>; throws <see cref="NotSupportedException"/> when a value guard reads a gradient, or the
+    /// Splits <paramref name="joint"/>, whose first <paramref name="forwardOutputs"/> outputs are the model's and whose last
+    /// <paramref name="gradOutputs"/> inputs are the gradient placeholders; throws <see cref="NotSupportedException"/> when a value guard reads a gradient, or the
     /// backward reads a call input from before the forward wrote to it in place.
     /// </summary>
-    /// <param name="joint">The joint graph.</param>
+    /// <param name="joint">The joint graph: the call's inputs, then one gradient input per differentiated output.</param>
     /// <param name="forwardOutputs">How many of its outputs are the forward's.</param>
+    /// <param name="gradOutputs">How many gradient inputs it ends with.</param>
     /// <param name="backend">The backend the halves run on (default <see cref="CpuBackend"/>): a value is recomputed only where it can fuse the forward uses.</param>
-    public static Result Split(Graph joint, int forwardOutputs, IBackend? backend = null)
+    public static Result Split(Graph joint, int forwardOutputs, int gradOutputs, IBackend? backend = null)
     {
         backend ??= CpuBackend.Instance;
-        int callInputs = joint.Inputs.Count - 1;
-        var gradInput = joint.Inputs[callInputs];
+        int callInputs = joint.Inputs.Count - gradOutputs;
+        var gradInputs = joint.Inputs.Skip(callInputs).ToList();
 
         // Forward: closure of producers of the forward outputs and of every guard.
         var forward = new HashSet<Node>();
@@ -69,7 +71,7 @@ internal static class Partitioner
         while (work.Count > 0)
         {
             var v = work.Pop();
-            if (v == gradInput)
+            if (gradInputs.Contains(v))
                 throw new NotSupportedException("JIT autodiff: a value guard or forward output depends on the output gradient.");
             if (v.Node is { } n && forward.Add(n))
                 foreach (var i in n.Inputs) work.Push(i);
@@ -97,7 +99,7 @@ internal static class Partitioner
                 Copy(producer, joint, bwd, bwdMap);
                 return bwdMap[v];
             }
-            if (v == gradInput) sources.Add((BackwardSource.GradOutput, 0));
+            if (gradInputs.IndexOf(v) is int gradient and >= 0) sources.Add((BackwardSource.GradOutput, gradient));
             else if (written.Contains(v))
                 // Eagerly this is autograd's "modified by an inplace operation" error; the tape reports it.
                 throw new NotSupportedException($"JIT autodiff: the backward reads %{v.Name} as it was before the forward wrote to it in place");

@@ -39,7 +39,8 @@ public static class CodePrinter
                     break;
                 default:
                     var op = n.Kind.Contains("::") ? n.Kind.Replace("::", ".") : n.Kind;
-                    sb.Append("    var ").Append(Identifier(n.Output)).Append(" = ").Append(op).Append('(')
+                    var target = n.Outputs.Count == 1 ? Identifier(n.Output) : "(" + string.Join(", ", n.Outputs.Select(Identifier)) + ")";
+                    sb.Append("    var ").Append(target).Append(" = ").Append(op).Append('(')
                       .Append(string.Join(", ", n.Inputs.Select(Ref))).Append(");\n");
                     break;
             }

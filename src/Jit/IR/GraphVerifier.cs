@@ -7,8 +7,9 @@ namespace Trace.Jit;
 /// before its uses), use lists that match the actual uses, defined graph outputs, constants whose value
 /// matches their type, int lists of ints, and tensor-typed op outputs — and that the executors can run it:
 /// tensor inputs and outputs, well-formed tensor types (non-negative sizes, one non-negative stride per dim),
-/// one output per node (none for a value guard, which holds the values it compares), the arity the op
-/// registry gives each op, values only on constants and guards, and fusion groups whose body (checked
+/// one output per node (none for a value guard, which holds the values it compares; three for
+/// <c>aten::native_layer_norm</c> and two for <c>aten::max</c>/<c>aten::min</c> along a dim, see
+/// <see cref="Trace.Ops.OpDef.OutputCount"/>), the arity and argument kinds of each op's schema, values only on constants and guards, and fusion groups whose body (checked
 /// the same way; groups do not nest) matches their inputs and output. Run after every pass in tests
 /// (<see cref="PassPipeline.Optimize(Graph, bool)"/> with <c>verify: true</c>).
 /// </summary>
@@ -143,7 +144,11 @@ public static class GraphVerifier
                 break;
             default:
                 if (n.Kind.StartsWith("prim::", StringComparison.Ordinal)) throw Fail(scope, $"{at} is not a primitive the executors know");
-                if (n.Outputs.Count != 1) throw Fail(scope, $"{at} has {(n.Outputs.Count == 0 ? "no outputs" : $"{n.Outputs.Count} outputs")}; an op has one output");
+                var (fewest, most) = n.Def?.OutputCount(n.Inputs.Count) ?? (1, 1);
+                if (n.Outputs.Count < fewest || n.Outputs.Count > most)
+                    throw Fail(scope, $"{at} has {(n.Outputs.Count == 0 ? "no outputs" : $"{n.Outputs.Count} outputs")}; {n.Kind} with {n.Inputs.Count} input(s) has {(fewest == most ? $"{fewest}" : $"{fewest} or {most}")}");
+                if (n.Outputs.Count > 1 && n.Replay is not null)
+                    throw Fail(scope, $"{at} has {n.Outputs.Count} outputs and a replay function; replays return one tensor");
                 if (n.Def is { } def)
                 {
                     if (!def.Schema.AllowsInputs(n.Inputs.Count))

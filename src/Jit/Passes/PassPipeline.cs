@@ -66,16 +66,17 @@ public static class PassPipeline
 
     /// <summary>
     /// The training phases: <see cref="Joint"/>, the <see cref="Partitioner"/>'s split (null, with the reason, when the
-    /// graph cannot be split), then <see cref="Forward"/> and <see cref="Backward"/> on the halves.
+    /// graph cannot be split), then <see cref="Forward"/> and <see cref="Backward"/> on the halves. The joint graph's
+    /// first <paramref name="forwardOutputs"/> outputs are the forward's; it ends with <paramref name="gradOutputs"/> gradient inputs.
     /// </summary>
-    internal static Partitioner.Result? Training(Graph joint, IBackend backend, TraceOptions options, out string? reason)
+    internal static Partitioner.Result? Training(Graph joint, int forwardOutputs, int gradOutputs, IBackend backend, TraceOptions options, out string? reason)
     {
         reason = null;
         var cleaned = Joint(joint, options);
         Partitioner.Result parts;
         try
         {
-            parts = Partitioner.Split(cleaned, forwardOutputs: 1, backend);
+            parts = Partitioner.Split(cleaned, forwardOutputs, gradOutputs, backend);
         }
         catch (NotSupportedException e)
         {

@@ -17,9 +17,15 @@ internal sealed class GraphProgram : IExecutable
     /// <summary>Runs a fusion group (whose body's input types the inputs were checked against) and returns its one output.</summary>
     internal delegate Tensor FusionGroupRunner(Node group, Tensor[] inputs, long[]? symbols);
 
-    private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op, Size }
+    private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op, MultiOp, Size }
 
-    private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute);
+    /// <summary>One node: <see cref="Output"/> is its slot (one output), <see cref="Outputs"/> its slots (a multi-output op, run by <see cref="ExecuteMany"/>).</summary>
+    private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute)
+    {
+        public int[] Outputs { get; init; } = [];
+
+        public Func<object?[], Tensor[]>? ExecuteMany { get; init; }
+    }
 
     private readonly Graph _graph;
     private readonly Step[] _steps;
@@ -54,6 +60,14 @@ internal sealed class GraphProgram : IExecutable
             CheckRunnable(n);
             int output = -1;
             if (n.Outputs.Count == 1) slot[n.Output] = output = slot.Count;
+            if (n.Outputs.Count > 1)
+            {
+                // Several outputs (native_layer_norm's output, mean and rstd): one slot each; the first may be planned.
+                var outputs = new int[n.Outputs.Count];
+                for (int k = 0; k < outputs.Length; k++) slot[n.Outputs[k]] = outputs[k] = slot.Count;
+                steps.Add(new Step(n, StepKind.MultiOp, args, -1, null, null) { Outputs = outputs, ExecuteMany = OpExecutors.ResolveMany(n.Kind) });
+                continue;
+            }
             var step = n.Kind switch
             {
                 // A constant that an in-place op writes to (directly or through a view) gets a fresh copy per run, so that runs stay independent.
@@ -77,7 +91,7 @@ internal sealed class GraphProgram : IExecutable
         // An output can be written into a caller's buffer when a fresh op produces it and it is returned once.
         _outputOfStep = Enumerable.Repeat(-1, _steps.Length).ToArray();
         for (int i = 0; i < graph.Outputs.Count; i++)
-            if (graph.Outputs[i].Node is { } p && PassUtil.IsFresh(p) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
+            if (graph.Outputs[i].Node is { Outputs.Count: 1 } p && PassUtil.IsFresh(p) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
                 _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
         _binder = SymbolBinder.For(graph);
@@ -169,6 +183,23 @@ internal sealed class GraphProgram : IExecutable
                     plan?.Adopt(index, output, groupInputs);
                     break;
                 }
+                case StepKind.MultiOp:
+                {
+                    var args = new object?[step.Args.Length];
+                    for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
+                    Offer(index, plan, outputBuffers);
+                    var outputs = step.ExecuteMany!(args);
+                    Storage.Offered = null;
+                    if (outputs.Length != step.Outputs.Length)
+                        throw new InvalidOperationException($"JIT: {step.Node.Kind} returned {outputs.Length} tensors for the node's {step.Outputs.Length} outputs.");
+                    for (int k = 0; k < outputs.Length; k++)
+                    {
+                        if (_checkShapes) CheckShape(step.Node, step.Node.Outputs[k], outputs[k], symbols);
+                        env[step.Outputs[k]] = outputs[k];
+                    }
+                    plan?.Adopt(index, outputs[0], args);
+                    break;
+                }
                 default:
                 {
                     var args = new object?[step.Args.Length];
@@ -176,7 +207,7 @@ internal sealed class GraphProgram : IExecutable
                     Offer(index, plan, outputBuffers);
                     var output = step.Execute!(args);
                     Storage.Offered = null;
-                    if (_checkShapes) CheckShape(step.Node, output, symbols);
+                    if (_checkShapes) CheckShape(step.Node, step.Node.Output, output, symbols);
                     env[step.Output] = output;
                     plan?.Adopt(index, output, args);
                     break;
@@ -203,15 +234,15 @@ internal sealed class GraphProgram : IExecutable
         return _runFusionGroup(n, inputs, symbols);
     }
 
-    /// <summary>The output of a symbolic graph's op has the sizes its type says at this call's symbols.</summary>
+    /// <summary>Output <paramref name="value"/> of a symbolic graph's op has the sizes its type says at this call's symbols.</summary>
     /// <exception cref="SymbolicShapeException">It does not: the graph's size formulas do not hold at these sizes.</exception>
-    private static void CheckShape(Node n, Tensor output, long[]? symbols)
+    private static void CheckShape(Node n, Value value, Tensor output, long[]? symbols)
     {
-        if (symbols is null || n.Outputs.Count != 1 || n.Output.TensorType is not { } t) return;
+        if (symbols is null || value.TensorType is not { } t) return;
         var shape = output.Shape;
         bool same = shape.Count == t.Shape.Length;
         for (int d = 0; same && d < shape.Count; d++) same = shape[d] == SymbolicDims.Evaluate(t.Shape[d], symbols);
-        if (!same) throw new SymbolicShapeException(n, output, symbols);
+        if (!same) throw new SymbolicShapeException(n, value, output, symbols);
     }
 
     private static Tensor CopyOf(Tensor t)
@@ -222,7 +253,8 @@ internal sealed class GraphProgram : IExecutable
 
     /// <summary>
     /// Fails preparation, naming the node, for what the steps cannot execute (a graph that passed
-    /// <see cref="GraphVerifier.Lint"/> always passes): one output per node but guards, a body per fusion
+    /// <see cref="GraphVerifier.Lint"/> always passes): one output per node but guards and the ops with several outputs
+    /// (<see cref="Trace.Ops.OpDef.OutputCount"/>; without a replay, which returns one tensor), a body per fusion
     /// group, a tensor output type for a group, a value per guard, tensor constants that exist.
     /// </summary>
     private static void CheckRunnable(Node n)
@@ -230,7 +262,9 @@ internal sealed class GraphProgram : IExecutable
         string? problem = n.Kind switch
         {
             "prim::ValueGuard" => n.Inputs.Count != 1 || n.Attribute is not double[] ? "a value guard reads one tensor and holds the values it compares" : null,
-            _ when n.Outputs.Count != 1 => $"it has {n.Outputs.Count} outputs; the executors run nodes of one output",
+            _ when n.Outputs.Count > 1 && (n.Kind.StartsWith("prim::", StringComparison.Ordinal) || n.Replay is not null || (n.Def?.OutputCount(n.Inputs.Count).Max ?? 1) < n.Outputs.Count)
+                => $"it has {n.Outputs.Count} outputs; {n.Kind} with {n.Inputs.Count} input(s) has {n.Def?.OutputCount(n.Inputs.Count).Max ?? 1} at most",
+            _ when n.Outputs.Count == 0 => "it has no outputs; the executors run nodes of one output or more",
             "prim::FusionGroup" => n.Subgraph is null ? "it has no body" : n.Output.TensorType is null ? "its output is not a specialized tensor type" : null,
             "prim::Constant" => n.Attribute is TensorRef r && (r.Index < 0 || r.Index >= n.Owner.TensorConstants.Count)
                 ? $"it refers to <Tensor:{r.Index}>, but the graph has {n.Owner.TensorConstants.Count} tensor constant(s)" : null,

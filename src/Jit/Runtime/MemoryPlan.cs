@@ -14,6 +14,7 @@ namespace Trace.Jit;
 /// (<see cref="Storage.Offered"/>).</item>
 /// <item>In a symbolic graph (dynamic dims) slots are shared by values whose element counts are the same
 /// expression; a slot's array is adopted again whenever a call's size differs from the array's.</item>
+/// <item>Of a node with several outputs, only the first is planned (a fresh op allocates its first output first: native_layer_norm's output before its mean and rstd, max's values before its indices); the others alias nothing.</item>
 /// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive) and
 /// one call at a time: a concurrent or re-entrant call runs unplanned.</item>
 /// </list>
@@ -49,13 +50,21 @@ internal sealed class MemoryPlan
         var escapes = new HashSet<Node>();
         foreach (var n in g.Nodes)
         {
-            if (n.Outputs.Count != 1 || n.Output.TensorType is null) continue;
+            if (n.Outputs.Count == 0) continue;
             var set = new HashSet<Node>();
-            if (PassUtil.IsFresh(n)) set.Add(n);
+            if (PassUtil.IsFresh(n))
+            {
+                set.Add(n);
+                for (int k = 1; k < n.Outputs.Count; k++) roots[n.Outputs[k]] = [];
+            }
             else
+            {
                 foreach (var i in n.Inputs)
                     if (roots.TryGetValue(i, out var r)) set.UnionWith(r);
-            roots[n.Output] = set;
+                for (int k = 1; k < n.Outputs.Count; k++)
+                    if (n.Outputs[k].TensorType is not null) roots[n.Outputs[k]] = set;
+            }
+            if (n.Outputs[0].TensorType is not null) roots[n.Outputs[0]] = set;
         }
         foreach (var n in g.Nodes)
             foreach (var i in n.Inputs)
@@ -69,7 +78,7 @@ internal sealed class MemoryPlan
         var slotFreeAfter = new List<int>();
         foreach (var n in g.Nodes)
         {
-            if (!PassUtil.IsFresh(n) || n.Outputs.Count != 1 || n.Output.TensorType is not { } t || escapes.Contains(n)) continue;
+            if (!PassUtil.IsFresh(n) || n.Outputs[0].TensorType is not { } t || escapes.Contains(n)) continue;
             int at = index[n];
             int end = lastUse.GetValueOrDefault(n, at);
             var key = SymbolicDims.AnySymbolic(t.Shape) ? (t.DType, -1L, SymbolicDims.Numel(t.Shape)) : (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b), 0);

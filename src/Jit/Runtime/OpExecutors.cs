@@ -14,6 +14,15 @@ internal static class OpExecutors
         return args => eval(new OpArgs(label, args))[0];
     }
 
+    /// <summary>The executor of a node with several outputs: one tensor per output, in order.</summary>
+    public static Func<object?[], Tensor[]> ResolveMany(string kind)
+    {
+        if (OpTable.Find(kind) is not { } def)
+            return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR.");
+        var (eval, label) = (def.Eval, "JIT: " + kind);
+        return args => eval(new OpArgs(label, args));
+    }
+
     /// <summary>Executes <paramref name="kind"/> once on resolved arguments.</summary>
     public static Tensor Execute(string kind, object?[] args) => Resolve(kind)(args);
 }

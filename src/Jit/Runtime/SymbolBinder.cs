@@ -78,9 +78,9 @@ internal sealed class SymbolBinder
 /// </summary>
 public sealed class SymbolicShapeException : InvalidOperationException
 {
-    internal SymbolicShapeException(Node node, Tensor output, long[] symbols) : base(
-        $"JIT: {node.Kind} produced shape {Shapes.Format(output.Shape)}, but its symbolic type {SymbolicDims.FormatShape(node.Output.TensorType!.Shape)} " +
-        $"is {Shapes.Format(SymbolicDims.Evaluate(node.Output.TensorType!.Shape, symbols))} at {string.Join(", ", symbols.Select((v, s) => $"s{s} = {v}"))}.")
+    internal SymbolicShapeException(Node node, Value value, Tensor output, long[] symbols) : base(
+        $"JIT: {node.Kind} produced shape {Shapes.Format(output.Shape)}, but its symbolic type {SymbolicDims.FormatShape(value.TensorType!.Shape)} " +
+        $"is {Shapes.Format(SymbolicDims.Evaluate(value.TensorType!.Shape, symbols))} at {string.Join(", ", symbols.Select((v, s) => $"s{s} = {v}"))}.")
     {
     }
 }

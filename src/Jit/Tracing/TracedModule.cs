@@ -212,18 +212,19 @@ public sealed partial class TracedModule
         foreach (var o in outputs) tracer.Graph.Outputs.Add(tracer.ValueOf(o));
         var raw = tracer.Graph;
         phase("record");
-        int[]? gradInputs = null;
+        int[]? gradInputs = null, gradOutputs = null;
         string? eagerBackward = null;
         var forwardRaw = raw;
         var callInputs = (IReadOnlyList<Tensor>)[.. inputs, .. parameters.Select(p => p.Tensor), .. tracer.LiftedInputs];
         if (Options.CompileBackward && !ComputesGradients && Autograd.IsEnabled && callInputs.Any(t => t.RequiresGrad))
         {
             forwardRaw = raw.Clone();
-            gradInputs = DifferentiableGraph.TraceBackward(tracer, outputs, callInputs, out eagerBackward);
+            gradInputs = DifferentiableGraph.TraceBackward(tracer, outputs, callInputs, out var differentiable, out eagerBackward);
+            gradOutputs = differentiable;
             if (gradInputs is null) raw = forwardRaw;
             phase("backward trace");
         }
-        var recording = new Recording(signature, raw, forwardRaw, [.. tracer.LiftedInputs], gradInputs, eagerBackward, [.. tracer.CapturedConstants()]);
+        var recording = new Recording(signature, raw, forwardRaw, [.. tracer.LiftedInputs], gradInputs, eagerBackward, [.. tracer.CapturedConstants()], gradOutputs);
         // A new size of a dynamic dim: served by a symbolic specialization it fits, or unified with earlier traces into one.
         if (_dynamic.TryServe(recording, inputs, parameters, tracer.Mutated, out var served, out var observed))
         {
@@ -250,7 +251,7 @@ public sealed partial class TracedModule
         string? eagerBackward = r.EagerBackward;
         if (r.GradInputs is { } gradInputs)
         {
-            diff = DifferentiableGraph.Build(raw, gradInputs, Options, out eagerBackward);
+            diff = DifferentiableGraph.Build(raw, gradInputs, r.ForwardRaw.Outputs.Count, r.GradOutputs ?? [0], Options, out eagerBackward);
             if (diff is null) raw = r.ForwardRaw;
         }
         if (Jit.SelfCheck) SelfCheck(raw);

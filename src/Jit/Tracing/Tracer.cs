@@ -44,7 +44,12 @@ internal sealed class Tracer : IOpObserver
         return v;
     }
 
-    public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay)
+    public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay) => Record(op, inputs, [output], replay);
+
+    /// <summary>An op with several outputs becomes one node with one output value per tensor, in order.</summary>
+    public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor> outputs) => Record(op, inputs, outputs, null);
+
+    private void Record(OpCall op, IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor> outputs, Func<Tensor?[], Tensor>? replay)
     {
         // An op on numbers alone (a backward rule's `exponent - 1`) depends on nothing the graph computes: left
         // unrecorded, its result becomes a constant where it is used.
@@ -52,11 +57,13 @@ internal sealed class Tracer : IOpObserver
         var args = new List<Value>();
         foreach (var t in inputs) args.Add(t is null ? Graph.AppendConstant(null) : ValueOf(t));
         foreach (var a in op.Attributes) args.Add(Attribute(a));
-        var n = Graph.Append(op.Name, args, TensorType.Of(output));
+        var types = new JitType[outputs.Count];
+        for (int i = 0; i < types.Length; i++) types[i] = TensorType.Of(outputs[i]);
+        var n = Graph.Append(op.Name, args, types);
         // Replays carry what a name cannot: a custom function's code, a random op's own generator.
         n.Replay = replay;
         // In-place ops return their first input: rebinding the tensor keeps the graph in SSA form.
-        _env[output] = n.Output;
+        for (int i = 0; i < outputs.Count; i++) _env[outputs[i]] = n.Outputs[i];
     }
 
     /// <summary>Remembers how a factory made <paramref name="tensor"/>, for when the trace uses it.</summary>

@@ -80,7 +80,7 @@ internal static class OpCases
         ["aten::std"] = Unary(a => a.Std([0], correction: 0)),
         ["aten::softmax"] = Unary(a => a.Softmax(-1)),
         ["aten::log_softmax"] = Unary(a => a.LogSoftmax(0)),
-        ["aten::layer_norm"] = new(x => x[0].LayerNorm([4], x[1], x[2]), g => [R(g, 3, 4), R(g, 4), R(g, 4)]),
+        ["aten::native_layer_norm"] = new(x => x[0].LayerNorm([4], x[1], x[2]), g => [R(g, 3, 4), R(g, 4), R(g, 4)]),
         ["aten::any"] = Unary(a => Tensor.Where(a.Gt(1.0).Any(), a, -a)),
         ["aten::all"] = Unary(a => Tensor.Where(a.Gt(-1.0).All(), a, -a)),
         ["aten::matmul"] = new(x => x[0].Matmul(x[1]), g => [R(g, 2, 3, 4), R(g, 4, 5)]),

@@ -41,13 +41,22 @@ public enum OpTraits
 /// </summary>
 public sealed class OpDef
 {
-    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel)
+    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel, Func<int, (int, int)>? outputCount = null)
     {
         Schema = schema;
         Traits = traits;
         Eval = eval;
         Kernel = kernel;
+        _outputCount = outputCount;
     }
+
+    private readonly Func<int, (int, int)>? _outputCount;
+
+    /// <summary>
+    /// How many outputs a call with <paramref name="inputs"/> node inputs has: the schema's, except for ops whose overloads
+    /// differ (<c>max(x)</c> returns one tensor, <c>max(x, dim, keepdim)</c> values and indices — or only values, as older IR holds).
+    /// </summary>
+    public (int Min, int Max) OutputCount(int inputs) => _outputCount?.Invoke(inputs) ?? (Schema.Outputs, Schema.Outputs);
 
     /// <summary>The op's qualified name, e.g. <c>aten::add</c>.</summary>
     public string Name => Schema.Name;
@@ -60,7 +69,7 @@ public sealed class OpDef
 
     /// <summary>
     /// Runs the op through the eager API on arguments in schema order (tensors, numbers, bools, strings, int lists,
-    /// or null for None) and returns its outputs. Eager ops record autograd as usual, so gradients flow through it.
+    /// or null for None) and returns its outputs (the first is the differentiable one; others are indices or statistics). Eager ops record autograd as usual, so gradients flow through it.
     /// </summary>
     public Func<OpArgs, Tensor[]> Eval { get; }
 

@@ -34,9 +34,9 @@ public static partial class OpTable
     private static OpDef Def(string schema, OpTraits traits, Func<OpArgs, Tensor> eval, Type? kernel = null) =>
         new(OpSchema.Parse(schema), traits, a => [eval(a)], kernel);
 
-    /// <summary>An entry with several outputs.</summary>
-    private static OpDef DefN(string schema, OpTraits traits, Func<OpArgs, Tensor[]> eval) =>
-        new(OpSchema.Parse(schema), traits, eval, null);
+    /// <summary>An entry with several outputs (or, with <paramref name="outputCount"/>, a count that depends on the inputs).</summary>
+    private static OpDef DefN(string schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Func<int, (int, int)>? outputCount = null) =>
+        new(OpSchema.Parse(schema), traits, eval, null, outputCount);
 
     /// <summary>A binary op over two operands, either of which may be a number.</summary>
     private static Tensor Binary(OpArgs a, Func<Tensor, Tensor, Tensor> f)

@@ -10,10 +10,11 @@ public static partial class OpTable
         Def("aten::prod(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Prod(a.Ints(1), a.B(2))),
         Def("aten::amax(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Amax(a.Ints(1), a.B(2))),
         Def("aten::amin(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Amin(a.Ints(1), a.B(2))),
-        Def("aten::max(Tensor self, int dim=None, bool keepdim=None) -> Tensor", Reduction,
-            a => a.Count == 1 ? a.T(0).Max() : a.T(0).Max(a.I(1), a.B(2)).Values),
-        Def("aten::min(Tensor self, int dim=None, bool keepdim=None) -> Tensor", Reduction,
-            a => a.Count == 1 ? a.T(0).Min() : a.T(0).Min(a.I(1), a.B(2)).Values),
+        // max(x) reduces everything to one tensor; max(x, dim, keepdim) returns (values, indices) — older IR holds its values alone.
+        DefN("aten::max(Tensor self, int dim=None, bool keepdim=None) -> (Tensor, Tensor)", Reduction | FreshOutput,
+            a => a.Count == 1 ? [a.T(0).Max()] : Pair(a.T(0).Max(a.I(1), a.B(2))), ExtremumOutputs),
+        DefN("aten::min(Tensor self, int dim=None, bool keepdim=None) -> (Tensor, Tensor)", Reduction | FreshOutput,
+            a => a.Count == 1 ? [a.T(0).Min()] : Pair(a.T(0).Min(a.I(1), a.B(2))), ExtremumOutputs),
         Def("aten::argmax(Tensor self, int dim, bool keepdim) -> Tensor", Reduction | NonDifferentiable, a => a.T(0).Argmax(a.I(1), a.B(2))),
         Def("aten::argmin(Tensor self, int dim, bool keepdim) -> Tensor", Reduction | NonDifferentiable, a => a.T(0).Argmin(a.I(1), a.B(2))),
         Def("aten::var(Tensor self, int[] dim, int correction, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Var(a.Ints(1), a.I(2), a.B(3))),
@@ -22,7 +23,16 @@ public static partial class OpTable
         Def("aten::all(Tensor self) -> Tensor", Reduction | NonDifferentiable, a => a.T(0).All()),
         Def("aten::softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).Softmax(a.I(1))),
         Def("aten::log_softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).LogSoftmax(a.I(1))),
-        Def("aten::layer_norm(Tensor input, Tensor? weight, Tensor? bias, int[] normalized_shape, float eps) -> Tensor", FreshOutput,
-            a => a.T(0).LayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4))),
+        // Layer norm with its statistics (mean, rstd: the leading dims, normalized dims of size 1), which its backward reads.
+        DefN("aten::native_layer_norm(Tensor input, Tensor? weight, Tensor? bias, int[] normalized_shape, float eps) -> (Tensor, Tensor, Tensor)", FreshOutput,
+            a =>
+            {
+                var (y, mean, rstd) = a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4));
+                return [y, mean, rstd];
+            }),
     ];
+
+    private static Tensor[] Pair(ValuesIndices r) => [r.Values, r.Indices];
+
+    private static (int, int) ExtremumOutputs(int inputs) => inputs == 1 ? (1, 1) : (1, 2);
 }
