@@ -37,6 +37,13 @@ public sealed class InputTypeTests
         return Interpreter.Run(g, inputs);
     }
 
+    /// <summary>Runs <paramref name="g"/> on the compiled CPU backend (fusion groups compiled), without gradients.</summary>
+    private static Tensor[] RunCompiled(Graph g, params Tensor[] inputs)
+    {
+        using var _ = Autograd.NoGrad();
+        return CpuBackend.Instance.Compile(g).Run(inputs);
+    }
+
     private static void AssertRejected(Graph g, Tensor?[] inputs, params string[] fragments)
     {
         using var _ = Autograd.NoGrad();
@@ -138,14 +145,26 @@ public sealed class InputTypeTests
         var (x, y) = (Tensor.From(new float[] { -1, 2, 5 }), Tensor.From(new float[] { 0, 1, 3 }));
         // A body returning its input (the generator emitted an invalid program for it).
         var identity = Group($"  %2 : {F3} = aten::relu(%0)\n  return (%0)\n");
-        CollectionAssert.AreEqual(x.ToArray<float>(), Run(identity, x, y)[0].ToArray<float>());
+        var warnings = new List<string>();
+        void Collect(string m) => warnings.Add(m);
+        Warnings.Raised += Collect;
+        try
+        {
+            CollectionAssert.AreEqual(x.ToArray<float>(), RunCompiled(identity, x, y)[0].ToArray<float>());
+        }
+        finally
+        {
+            Warnings.Raised -= Collect;
+        }
+        // The failed compile is reported, not swallowed: it names the group's ops and the reason.
+        Assert.IsTrue(warnings.Any(m => m.Contains("prim::FusionGroup (aten::relu) could not be compiled (the body returns %0", StringComparison.Ordinal)), string.Join("\n", warnings));
         // A tensor clamp bound (the generator dropped it: the result was x unclamped): the schema says float? min, and the
         // verifier, which reads the body too, rejects the graph before anything runs.
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Run(Group($"  %2 : NoneType = prim::Constant()\n  %3 : {F3} = aten::clamp(%0, %1, %2)\n  return (%3)\n"), x, y));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => RunCompiled(Group($"  %2 : NoneType = prim::Constant()\n  %3 : {F3} = aten::clamp(%0, %1, %2)\n  return (%3)\n"), x, y));
         StringAssert.Contains(e.Message, "argument 1 is %1 of type Float(3");
         StringAssert.Contains(e.Message, "aten::clamp expects float? min");
         // A string where a tensor is read (the generator failed with a raw FormatException).
-        e = Assert.ThrowsExactly<InvalidOperationException>(() => Run(Group($"  %2 : str = prim::Constant[value=\"tanh\"]()\n  %3 : {F3} = aten::mul(%2, %0)\n  return (%3)\n"), x, y));
+        e = Assert.ThrowsExactly<InvalidOperationException>(() => RunCompiled(Group($"  %2 : str = prim::Constant[value=\"tanh\"]()\n  %3 : {F3} = aten::mul(%2, %0)\n  return (%3)\n"), x, y));
         StringAssert.Contains(e.Message, "argument 0 is %2 of type str, but aten::mul expects Tensor self");
     }
 

@@ -44,14 +44,20 @@ public sealed class CpuBackend : IBackend
 
     /// <summary>
     /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
-    /// compiled) its body is interpreted op by op, which records autograd as usual.
+    /// compiled) its body is interpreted op by op, which records autograd as usual. A body that does not compile is
+    /// reported once (a <see cref="Warnings"/> message with the reason): results stay right, but the group runs slower.
     /// </summary>
     internal static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
     {
         bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
         if (!needsGrad)
         {
-            n.Compiled ??= FusedKernel.TryCompile(n.Subgraph!, out _) ?? FusedKernel.Unavailable;
+            if (n.Compiled is null)
+            {
+                n.Compiled = FusedKernel.TryCompile(n.Subgraph!, out var reason) ?? FusedKernel.Unavailable;
+                if (n.Compiled == FusedKernel.Unavailable)
+                    Warnings.Warn($"JIT: {n.Kind} ({string.Join(", ", n.Subgraph!.Nodes.Where(b => b.Def is not null).Select(b => b.Kind))}) could not be compiled ({reason}); it runs op by op.");
+            }
             if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols);
         }
         return new GraphProgram(n.Subgraph!, planMemory: false).Run(inputs, symbols: symbols)[0];
