@@ -51,26 +51,15 @@ public abstract class Function
             output = Forward(ctx, inputs);
         if (!Autograd.ShouldRecord(inputs)) return Dispatch.Record(Name, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], x => Apply(x!), []);
         var result = ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
-        // One Backward call serves all inputs' rules for a given incoming gradient. The cache is one reference,
-        // read once per rule, so that backward passes through this node on several threads never mix results.
-        Tuple<Tensor, Tensor?[]>? cache = null;
-        var rules = new Func<Tensor, Tensor>?[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
+        var rules = Autograd.SharedRules(inputs.Length, g => Backward(ctx, g), (cached, k) =>
         {
-            int k = i;
-            rules[i] = g =>
-            {
-                var hit = Volatile.Read(ref cache);
-                if (hit is null || !ReferenceEquals(hit.Item1, g)) Volatile.Write(ref cache, hit = Tuple.Create(g, Backward(ctx, g)));
-                var cached = hit.Item2;
-                if (cached.Length != inputs.Length)
-                    throw new InvalidOperationException($"{Name}.Backward returned {cached.Length} gradients, but Forward had {inputs.Length} inputs.");
-                var gi = cached[k] ?? Tensor.Zeros(inputs[k].Shape.ToArray(), inputs[k].DType);
-                if (!gi.Shape.SequenceEqual(inputs[k].Shape))
-                    throw new InvalidOperationException($"{Name}.Backward returned a gradient of shape {Shapes.Format(gi.Shape)} for input {k} of shape {Shapes.Format(inputs[k].Shape)}.");
-                return gi;
-            };
-        }
+            if (cached.Length != inputs.Length)
+                throw new InvalidOperationException($"{Name}.Backward returned {cached.Length} gradients, but Forward had {inputs.Length} inputs.");
+            var gi = cached[k] ?? Tensor.Zeros(inputs[k].Shape.ToArray(), inputs[k].DType);
+            if (!gi.Shape.SequenceEqual(inputs[k].Shape))
+                throw new InvalidOperationException($"{Name}.Backward returned a gradient of shape {Shapes.Format(gi.Shape)} for input {k} of shape {Shapes.Format(inputs[k].Shape)}.");
+            return gi;
+        });
         return Dispatch.Record(Name, result, inputs, rules, replay: x => Apply(x!), ctx.SavedTensors.ToArray());
     }
 }

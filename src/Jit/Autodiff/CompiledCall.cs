@@ -45,18 +45,7 @@ internal static class CompiledCall
         }
 
         // One backward-graph run serves all inputs' rules for a given incoming gradient (as Function does).
-        Tuple<Tensor, Tensor?[]>? cache = null;
-        var rules = new Func<Tensor, Tensor>?[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            int k = i;
-            rules[i] = g =>
-            {
-                var hit = Volatile.Read(ref cache);
-                if (hit is null || !ReferenceEquals(hit.Item1, g)) Volatile.Write(ref cache, hit = Tuple.Create(g, Backward(g)));
-                return hit.Item2[k] ?? Tensor.Zeros([.. inputs[k].Shape], inputs[k].DType);
-            };
-        }
+        var rules = Autograd.SharedRules(inputs.Length, Backward, (grads, k) => grads[k] ?? Tensor.Zeros([.. inputs[k].Shape], inputs[k].DType));
 
         var outputs = forward[..graph.ForwardOutputs];
         // Hidden from observers: an enclosing trace must not record the packing.
