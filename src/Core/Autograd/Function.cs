@@ -45,12 +45,12 @@ public abstract class Function
     public Tensor Apply(params Tensor[] inputs)
     {
         var ctx = new FunctionContext();
-        Tensor output;
-        using (Autograd.NoGrad())
-        using (Dispatch.Internal())
-            output = Forward(ctx, inputs);
-        if (!Autograd.ShouldRecord(inputs)) return Dispatch.Record(Name, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], x => Apply(x!), []);
-        var result = ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
+        bool record = Autograd.ShouldRecord(inputs);
+        Tensor Compute()
+        {
+            var output = Forward(ctx, inputs);
+            return record && ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
+        }
         // One Backward call serves all inputs' rules for a given incoming gradient. The cache is one reference,
         // read once per rule, so that backward passes through this node on several threads never mix results.
         Tuple<Tensor, Tensor?[]>? cache = null;
@@ -71,6 +71,6 @@ public abstract class Function
                 return gi;
             };
         }
-        return Dispatch.Record(Name, result, inputs, rules, replay: x => Apply(x!), ctx.SavedTensors.ToArray());
+        return Dispatch.Record(Name, Compute, inputs, _ => new(rules, ctx.SavedTensors.ToArray()), replay: x => Apply(x!));
     }
 }
