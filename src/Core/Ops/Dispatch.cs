@@ -92,6 +92,7 @@ public static class Dispatch
     /// </summary>
     internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor?[] inputs, Func<Tensor, Backward>? backward, Func<Tensor?[], Tensor>? replay = null)
     {
+        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
         var output = RunHidden(compute);
         if (backward is not null && output.IsFloatingPoint && Autograd.ShouldRecord(inputs))
         {
