@@ -172,27 +172,18 @@ public sealed partial class Tensor
     internal Tensor GeluBackward(Tensor x, GeluApproximation approximate)
     {
         const string op = "aten::gelu_backward";
-        RequireCpu(op);
-        x.RequireCpu(op);
+        ElementwiseDispatch.SameDevice(this, x, op);
+        var kernels = DeviceKernels.For(Device, op).Elementwise;
         if (!_shape.AsSpan().SequenceEqual(x._shape) || DType != x.DType || !IsFloatingPoint)
             throw new ArgumentException($"{op}: gradient {DType.TorchName()} {Shapes.Format(_shape)} and input {x.DType.TorchName()} {Shapes.Format(x._shape)} must be floating tensors of one shape and dtype.");
         bool tanh = approximate == GeluApproximation.Tanh;
-        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), () => GeluBackwardKernel(x, tanh, op), this, gg => gg.GeluBackward(x, approximate),
+        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), () =>
+        {
+            var r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
+            kernels.GeluBackward(r, Contiguous(), x.Contiguous(), tanh);
+            return r;
+        }, this, gg => gg.GeluBackward(x, approximate),
             x, gg => gg.Mul(this).Mul(tanh ? x.GeluTanhSecondDerivative() : x.GeluSecondDerivative()), this, x);
-    }
-
-    private Tensor GeluBackwardKernel(Tensor x, bool tanh, string op)
-    {
-        var (g, xc) = (Contiguous(), x.Contiguous());
-        var r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
-        int n = r.Numel;
-        if (DType == DType.Float32)
-            Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
-                g.Data<float>().AsSpan(g.StorageOffset + s, e - s), xc.Data<float>().AsSpan(xc.StorageOffset + s, e - s), r.Data<float>().AsSpan(s, e - s), tanh));
-        else
-            Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
-                g.Data<double>().AsSpan(g.StorageOffset + s, e - s), xc.Data<double>().AsSpan(xc.StorageOffset + s, e - s), r.Data<double>().AsSpan(s, e - s), tanh));
-        return r;
     }
 
     /// <summary>d²/dx² of exact GELU: φ(x)·(2 − x²), φ the standard normal density.</summary>

@@ -25,7 +25,7 @@ public sealed partial class Tensor
     {
         string op = std ? "aten::std" : "aten::var";
         RequireFloating(op);
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Rows;
         bool all = dims is null || dims.Length == 0;
         var mask = DimMask(dims ?? [], op);
         var reduced = MaskDims(mask);
@@ -37,10 +37,7 @@ public sealed partial class Tensor
             var rows = (Dim == 0 ? Reshape(1) : Permute(perm)).Contiguous();
             var r = new Tensor(ReducedShape(mask, keepdim: false), DType, Device, op: op);
             int len = (int)n, count = r.Numel;
-            if (DType == DType.Float32)
-                Kernels.MomentKernels.VarRows(rows.Data<float>(), rows.StorageOffset, count, len, correction, r.Data<float>(), std);
-            else
-                Kernels.MomentKernels.VarRows(rows.Data<double>(), rows.StorageOffset, count, len, correction, r.Data<double>(), std);
+            kernels.Variance(rows, r, count, len, correction, std);
             return keepdim ? r.AsStrided(ReducedShape(mask, keepdim: true), Shapes.ContiguousStrides(ReducedShape(mask, keepdim: true)), 0) : r;
         }
         double dof = n - correction;
@@ -81,7 +78,7 @@ public sealed partial class Tensor
     private Tensor SoftmaxOp(int dim, bool log)
     {
         string op = log ? "aten::log_softmax" : "aten::softmax";
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Rows;
         var x = IsFloatingPoint ? this : To(DTypes.DefaultFloat);
         int d = Shapes.NormDim(dim, Dim, op);
         Tensor Compute()
@@ -90,8 +87,7 @@ public sealed partial class Tensor
             int len = rows.Dim == 0 ? 1 : rows.Size(-1);
             int n = len == 0 ? 0 : rows.Numel / len;
             var r = new Tensor(rows._shape, rows.DType, Device, op: op);
-            if (r.DType == DType.Float32) Kernels.SoftmaxKernels.Rows(rows.Data<float>(), rows.StorageOffset, r.Data<float>(), n, len, log);
-            else Kernels.SoftmaxKernels.Rows(rows.Data<double>(), rows.StorageOffset, r.Data<double>(), n, len, log);
+            kernels.Softmax(rows, r, n, len, log);
             return Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
         }
         return Dispatch.Record(new OpCall(op, d), Compute, [x], y => new(g => log
@@ -123,7 +119,7 @@ public sealed partial class Tensor
             if (p is not null && !p._shape.AsSpan().SequenceEqual(normalizedShape))
                 throw new ArgumentException($"aten::layer_norm: {name} of shape {Shapes.Format(p._shape)} must have normalized_shape {Shapes.Format(normalizedShape)}.");
         RequireFloating("aten::layer_norm");
-        RequireCpu("aten::layer_norm");
+        var kernels = DeviceKernels.For(Device, "aten::layer_norm").Rows;
         foreach (var p in new[] { weight, bias })
             if (p is not null && p.DType != DType)
                 throw new ArgumentException($"aten::layer_norm: weight/bias dtype {p.DType.TorchName()} does not match input dtype {DType.TorchName()}.");
@@ -139,12 +135,7 @@ public sealed partial class Tensor
             var y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
             mean = new Tensor(statShape, DType, Device, op: "aten::layer_norm");
             rstd = new Tensor((int[])statShape.Clone(), DType, Device, op: "aten::layer_norm");
-            if (DType == DType.Float32)
-                Kernels.LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, w?.Data<float>(), b?.Data<float>(), y.Data<float>(),
-                    mean.Data<float>(), rstd.Data<float>(), rows, len, (float)eps);
-            else
-                Kernels.LayerNormKernels.Rows(x.Data<double>(), x.StorageOffset, w?.Data<double>(), b?.Data<double>(), y.Data<double>(),
-                    mean.Data<double>(), rstd.Data<double>(), rows, len, eps);
+            kernels.LayerNorm(x, w, b, y, mean, rstd, rows, len, eps);
             return y;
         }
         var dims = Enumerable.Range(Dim - k, k).ToArray();

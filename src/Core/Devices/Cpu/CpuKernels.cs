@@ -1,0 +1,24 @@
+namespace Trace;
+
+/// <summary>The CPU's kernel table: today's SIMD kernels from Trace.Kernels, called exactly as the ops called them inline.</summary>
+internal sealed class CpuKernels : IDeviceKernels
+{
+    /// <summary>The one CPU table.</summary>
+    public static CpuKernels Instance { get; } = new();
+
+    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops];
+
+    private CpuKernels() { }
+
+    /// <inheritdoc/>
+    public Device Device => Device.Cpu;
+
+    /// <inheritdoc/>
+    public IElementwiseKernels Elementwise { get; } = new CpuElementwiseKernels();
+
+    /// <inheritdoc/>
+    public IRowKernels Rows { get; } = new CpuRowKernels();
+
+    /// <inheritdoc/>
+    public bool Implements(string opName) => Served.Contains(opName);
+}
