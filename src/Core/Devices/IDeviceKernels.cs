@@ -16,6 +16,9 @@ internal interface IDeviceKernels
     /// <summary>Row kernels: softmax, layer norm, variance.</summary>
     IRowKernels Rows { get; }
 
+    /// <summary>Reductions over dims and arg-reductions along one dim.</summary>
+    IReductionKernels Reductions { get; }
+
     /// <summary>True when this table has a kernel for the op named <paramref name="opName"/> (<c>aten::add</c>).</summary>
     bool Implements(string opName);
 }

@@ -1,5 +1,3 @@
-using Trace.Kernels;
-
 namespace Trace;
 
 internal enum ReduceKind { Sum, Prod, Max, Min }
@@ -148,7 +146,7 @@ public sealed partial class Tensor
 
     internal Tensor Reduce(ReduceKind k, bool[] mask, bool keepdim, string op)
     {
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Reductions;
         if (k is ReduceKind.Max or ReduceKind.Min)
             for (int d = 0; d < Dim; d++)
                 if (mask[d] && _shape[d] == 0)
@@ -158,13 +156,7 @@ public sealed partial class Tensor
         if (!dt.IsFloatingPoint() && k is ReduceKind.Sum or ReduceKind.Prod) dt = DType.Int64;
         var x = To(dt);
         var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device, op: op);
-        switch (dt)
-        {
-            case DType.Float32: ReduceT(k, x, mask, r.Data<float>()); break;
-            case DType.Float64: ReduceT(k, x, mask, r.Data<double>()); break;
-            case DType.Int64: ReduceT(k, x, mask, r.Data<long>()); break;
-            default: ReduceT(k, x, mask, r.Data<int>()); break;
-        }
+        kernels.Reduce(k, x, mask, r);
         if (DType == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) r = r.To(DType.Bool);
         if (!keepdim) return r;
         var full = ReducedShape(mask, keepdim: true);
@@ -176,21 +168,9 @@ public sealed partial class Tensor
         ? Enumerable.Range(0, Dim).Select(d => mask[d] ? 1 : _shape[d]).ToArray()
         : Enumerable.Range(0, Dim).Where(d => !mask[d]).Select(d => _shape[d]).ToArray();
 
-    private static void ReduceT<T>(ReduceKind k, Tensor x, bool[] mask, T[] dst) where T : unmanaged, System.Numerics.INumber<T>
-    {
-        var src = x.Data<T>();
-        switch (k)
-        {
-            case ReduceKind.Sum: Reduction.Run<T, SumReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            case ReduceKind.Prod: Reduction.Run<T, ProdReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            case ReduceKind.Max: Reduction.Run<T, MaxReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            default: Reduction.Run<T, MinReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-        }
-    }
-
     private ValuesIndices ArgExtreme(int dim, bool keepdim, bool max, string op)
     {
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Reductions;
         int rank = Math.Max(Dim, 1);
         int d = Shapes.NormDim(dim, rank, op);
         int len = Dim == 0 ? 1 : _shape[d];
@@ -207,14 +187,7 @@ public sealed partial class Tensor
             int n = rows.Numel / len;
             values = new Tensor(outShape, dt, Device, op: op);
             var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
-            var idx = indices.Data<long>();
-            switch (dt)
-            {
-                case DType.Float32: ArgReduce.Rows(rows.Data<float>(), rows.StorageOffset, n, len, max, values.Data<float>(), idx); break;
-                case DType.Float64: ArgReduce.Rows(rows.Data<double>(), rows.StorageOffset, n, len, max, values.Data<double>(), idx); break;
-                case DType.Int64: ArgReduce.Rows(rows.Data<long>(), rows.StorageOffset, n, len, max, values.Data<long>(), idx); break;
-                default: ArgReduce.Rows(rows.Data<int>(), rows.StorageOffset, n, len, max, values.Data<int>(), idx); break;
-            }
+            kernels.ArgReduce(rows, n, len, max, values, indices);
             if (DType == DType.Bool) values = values.To(DType.Bool);
             return indices;
         }

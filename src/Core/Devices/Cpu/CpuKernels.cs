@@ -6,7 +6,7 @@ internal sealed class CpuKernels : IDeviceKernels
     /// <summary>The one CPU table.</summary>
     public static CpuKernels Instance { get; } = new();
 
-    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops];
+    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops];
 
     private CpuKernels() { }
 
@@ -18,6 +18,9 @@ internal sealed class CpuKernels : IDeviceKernels
 
     /// <inheritdoc/>
     public IRowKernels Rows { get; } = new CpuRowKernels();
+
+    /// <inheritdoc/>
+    public IReductionKernels Reductions { get; } = new CpuReductionKernels();
 
     /// <inheritdoc/>
     public bool Implements(string opName) => Served.Contains(opName);
