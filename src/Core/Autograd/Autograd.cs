@@ -36,6 +36,14 @@ public static partial class Autograd
         }
     }
 
+    /// <summary>Sets grad mode off (<paramref name="disabled"/>) or on without allocating a scope; returns the previous setting.</summary>
+    internal static bool SetDisabled(bool disabled)
+    {
+        bool previous = _disabled;
+        _disabled = disabled;
+        return previous;
+    }
+
     /// <summary>True if grad mode is on and any of the inputs requires grad.</summary>
     internal static bool ShouldRecord(ReadOnlySpan<Tensor?> inputs)
     {

@@ -45,12 +45,12 @@ public abstract class Function
     public Tensor Apply(params Tensor[] inputs)
     {
         var ctx = new FunctionContext();
-        Tensor output;
-        using (Autograd.NoGrad())
-        using (Dispatch.Internal())
-            output = Forward(ctx, inputs);
-        if (!Autograd.ShouldRecord(inputs)) return Dispatch.Record(Name, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], x => Apply(x!), []);
-        var result = ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
+        bool record = Autograd.ShouldRecord(inputs);
+        Tensor Compute()
+        {
+            var output = Forward(ctx, inputs);
+            return record && ReferenceEquals(output, inputs.FirstOrDefault()) ? output.Detach() : output;
+        }
         var rules = Autograd.SharedRules(inputs.Length, g => Backward(ctx, g), (cached, k) =>
         {
             if (cached.Length != inputs.Length)
@@ -60,6 +60,6 @@ public abstract class Function
                 throw new InvalidOperationException($"{Name}.Backward returned a gradient of shape {Shapes.Format(gi.Shape)} for input {k} of shape {Shapes.Format(inputs[k].Shape)}.");
             return gi;
         });
-        return Dispatch.Record(Name, result, inputs, rules, replay: x => Apply(x!), ctx.SavedTensors.ToArray());
+        return Dispatch.Record(Name, Compute, inputs, _ => new(rules, ctx.SavedTensors.ToArray()), replay: x => Apply(x!));
     }
 }

@@ -64,7 +64,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's storage, cut from the graph (does not require grad).</summary>
-    public Tensor Detach() => Dispatch.Record("aten::detach", new Tensor(Storage, _shape, _strides, StorageOffset), this);
+    public Tensor Detach() => Dispatch.Record("aten::detach", () => new Tensor(Storage, _shape, _strides, StorageOffset), this);
 
     /// <summary>Throws when an in-place op would silently break autograd on this tensor.</summary>
     internal void CheckInPlace(string op)

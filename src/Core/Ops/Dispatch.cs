@@ -65,8 +65,9 @@ public static class Dispatch
     }
 
     /// <summary>
-    /// Hides the ops and reads an op performs as part of its own implementation (the op itself is reported
-    /// once, by <see cref="Record(OpCall, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>).
+    /// Hides ops and reads from observers until disposed. Every recorded op already runs its computation inside
+    /// this scope (<see cref="Record(OpCall, Func{Tensor}, Tensor?[], Func{Tensor, Backward}?, Func{Tensor?[], Tensor}?)"/>
+    /// enters it), so ops never need it; code outside ops — the JIT's own bookkeeping, reads — enters it directly.
     /// </summary>
     internal static IDisposable Internal()
     {
@@ -86,55 +87,86 @@ public static class Dispatch
     }
 
     /// <summary>
-    /// Reports an executed op to the observer and attaches its backward rules for autograd: rule i maps the
-    /// output's gradient to input i's (null: no gradient flows to that input, e.g. an index or a mask).
-    /// Rules are written with Tensor ops, so they are themselves differentiable and traceable.
-    /// <paramref name="saved"/> lists the tensors the rules read besides the inputs without a rule (those — indices,
-    /// masks, conditions — are always saved): modifying any of them in place before backward is reported as an
-    /// error. A rule that reads an input's or output's values must list it; one that reads only shapes and dtypes
-    /// need not (SavedTensorVersionTests walks every rule's closure to check this).
+    /// Runs an op and reports it: executes <paramref name="compute"/> — the op's kernel, or the tensor ops that
+    /// implement it — inside <see cref="Internal"/> with autograd recording off, so nothing it does reaches an
+    /// observer or the autograd graph; then reports the op once to the observer and attaches its backward,
+    /// which <paramref name="backward"/> builds from the output (rule i maps the output's gradient to input
+    /// i's; null: no gradient flows to that input, e.g. an index or a mask). Rules are written with Tensor ops,
+    /// so they are themselves differentiable and traceable. The backward's saved tensors are those the rules
+    /// read besides the inputs without a rule (those — indices, masks, conditions — are always saved): modifying
+    /// any of them in place before backward is reported as an error. A rule that reads an input's or output's
+    /// values must list it; one that reads only shapes and dtypes need not (SavedTensorVersionTests walks every
+    /// rule's closure to check this). <paramref name="replay"/>, when given, re-executes the op for observers.
     /// </summary>
-    internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved) =>
-        Record(op, output, inputs, rules, null, saved);
-
-    /// <summary>As <see cref="Record(OpCall, Tensor, Tensor?[], Func{Tensor, Tensor}?[], Tensor[])"/>, with a replay function for observers.</summary>
-    internal static Tensor Record(OpCall op, Tensor output, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, Func<Tensor?[], Tensor>? replay, Tensor[] saved)
+    internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor?[] inputs, Func<Tensor, Backward>? backward, Func<Tensor?[], Tensor>? replay = null)
     {
-        if (output.IsFloatingPoint && Array.Exists(rules, r => r is not null) && Autograd.ShouldRecord(inputs))
-            output.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
+        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
+        var output = RunHidden(compute);
+        if (backward is not null && output.IsFloatingPoint && Autograd.ShouldRecord(inputs))
+        {
+            var b = backward(output);
+            if (Array.Exists(b.Rules, r => r is not null))
+                output.GradFn = new FunctionNode(op.Name, inputs, b.Rules, b.Saved);
+        }
         Observer?.OnOp(op, inputs, output, replay);
         return output;
     }
 
-    /// <summary>
-    /// Reports an executed op with several outputs (<paramref name="outputs"/>, in the op's output order) and attaches its
-    /// backward rules, as the single-output form does. Only the first output is differentiable: it gets the grad_fn, and
-    /// rule i maps its gradient to input i's; the other outputs (indices, saved statistics such as layer_norm's mean and
-    /// rstd) never require grad — as PyTorch's native_layer_norm backward, which uses only the gradient of output 0.
-    /// The rules may read the other outputs (they are listed in <paramref name="saved"/> when they do); a traced backward
-    /// then reads them from the same node instead of recomputing them.
-    /// </summary>
-    internal static Tensor[] Record(OpCall op, Tensor[] outputs, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved)
+    /// <summary>Runs <paramref name="compute"/> hidden from observers and autograd (the body of every recorded op).</summary>
+    private static T RunHidden<T>(Func<T> compute)
     {
-        if (outputs.Length == 0) throw new ArgumentException($"{op.Name}: an op reports at least one output.", nameof(outputs));
+        _internalDepth++;
+        bool gradWasDisabled = Autograd.SetDisabled(true);
+        try
+        {
+            return compute();
+        }
+        finally
+        {
+            Autograd.SetDisabled(gradWasDisabled);
+            _internalDepth--;
+        }
+    }
+
+    /// <summary>As <see cref="Record(OpCall, Func{Tensor}, Tensor?[], Func{Tensor, Backward}?, Func{Tensor?[], Tensor}?)"/>, with rules that do not read the output.</summary>
+    internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor?[] inputs, Func<Tensor, Tensor>?[] rules, params Tensor[] saved) =>
+        Record(op, compute, inputs, _ => new Backward(rules, saved));
+
+    /// <summary>
+    /// Runs and reports an op with several outputs (<paramref name="compute"/> returns them in the op's output order), as
+    /// the single-output form does. Only the first output is differentiable: it gets the grad_fn, and rule i maps its
+    /// gradient to input i's; the other outputs (indices, saved statistics such as layer_norm's mean and rstd) never
+    /// require grad — as PyTorch's native_layer_norm backward, which uses only the gradient of output 0. The rules may
+    /// read the other outputs (listed as saved when they do); a traced backward then reads them from the same node
+    /// instead of recomputing them.
+    /// </summary>
+    internal static Tensor[] Record(OpCall op, Func<Tensor[]> compute, Tensor?[] inputs, Func<Tensor[], Backward>? backward)
+    {
+        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
+        var outputs = RunHidden(compute);
+        if (outputs.Length == 0) throw new InvalidOperationException($"{op.Name}: an op reports at least one output.");
         var first = outputs[0];
-        if (first.IsFloatingPoint && Array.Exists(rules, r => r is not null) && Autograd.ShouldRecord(inputs))
-            first.GradFn = new FunctionNode(op.Name, inputs, rules, saved);
+        if (backward is not null && first.IsFloatingPoint && Autograd.ShouldRecord(inputs))
+        {
+            var b = backward(outputs);
+            if (Array.Exists(b.Rules, r => r is not null))
+                first.GradFn = new FunctionNode(op.Name, inputs, b.Rules, b.Saved);
+        }
         Observer?.OnOp(op, inputs, outputs);
         return outputs;
     }
 
     /// <summary>One-input form.</summary>
-    internal static Tensor Record(OpCall op, Tensor output, Tensor input, Func<Tensor, Tensor>? rule, params Tensor[] saved) =>
-        Record(op, output, [input], [rule], saved);
+    internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor input, Func<Tensor, Tensor>? rule, params Tensor[] saved) =>
+        Record(op, compute, [input], _ => new Backward([rule], saved));
 
     /// <summary>Two-input form.</summary>
-    internal static Tensor Record(OpCall op, Tensor output, Tensor a, Func<Tensor, Tensor>? ruleA, Tensor b, Func<Tensor, Tensor>? ruleB, params Tensor[] saved) =>
-        Record(op, output, [a, b], [ruleA, ruleB], saved);
+    internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor a, Func<Tensor, Tensor>? ruleA, Tensor b, Func<Tensor, Tensor>? ruleB, params Tensor[] saved) =>
+        Record(op, compute, [a, b], _ => new Backward([ruleA, ruleB], saved));
 
-    /// <summary>Reports a non-differentiable op (comparisons, argmax, casts to integer types...).</summary>
-    internal static Tensor Record(OpCall op, Tensor output, params Tensor?[] inputs) =>
-        Record(op, output, inputs, new Func<Tensor, Tensor>?[inputs.Length], null, []);
+    /// <summary>Runs and reports a non-differentiable op (comparisons, argmax, casts to integer types...).</summary>
+    internal static Tensor Record(OpCall op, Func<Tensor> compute, params Tensor?[] inputs) =>
+        Record(op, compute, inputs, (Func<Tensor, Backward>?)null);
 
     /// <summary>Reports a tensor made by a factory from <paramref name="factory"/>'s arguments (CPU tensors only) and returns it.</summary>
     internal static Tensor Created(Tensor t, OpCall factory)
@@ -148,4 +180,11 @@ public static class Dispatch
 
     /// <summary>Reports a read of tensor values into .NET.</summary>
     internal static void Read(Tensor t, string api) => Observer?.OnRead(t, api);
+}
+
+/// <summary>The backward of a recorded op: one rule per input (null where no gradient flows) and the tensors the rules read.</summary>
+internal readonly record struct Backward(Func<Tensor, Tensor>?[] Rules, params Tensor[] Saved)
+{
+    /// <summary>A one-input op's backward.</summary>
+    public Backward(Func<Tensor, Tensor>? rule, params Tensor[] saved) : this([rule], saved) { }
 }

@@ -1,5 +1,3 @@
-using Trace.Kernels;
-
 namespace Trace;
 
 internal enum BinaryKind { Add, Sub, Mul, Div, Maximum, Minimum, Pow, ClampMin, ClampMax }
@@ -9,8 +7,8 @@ internal enum UnaryKind { Neg, Abs, Relu, Square, Exp, Log, Sqrt, Rsqrt, Tanh, S
 internal enum CompareKind { Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor }
 
 /// <summary>
-/// Picks the result dtype and shape of an elementwise op (PyTorch promotion and broadcasting), then
-/// calls the dtype-specialized kernel from Trace.Kernels. One table per op family.
+/// Picks the result dtype and shape of an elementwise op (PyTorch promotion and broadcasting), casts the
+/// operands, then runs the kernel of the tensors' device (<see cref="DeviceKernels.For(Device, string)"/>).
 /// </summary>
 internal static class ElementwiseDispatch
 {
@@ -20,7 +18,7 @@ internal static class ElementwiseDispatch
     /// </summary>
     public static Tensor Binary(BinaryKind k, Tensor a, Tensor b, string op, Tensor? into = null)
     {
-        SameDevice(a, b, op);
+        var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);
         if (k == BinaryKind.Div && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         if (dt == DType.Bool) return BinaryBool(k, a, b, op, into);
@@ -38,15 +36,7 @@ internal static class ElementwiseDispatch
         if (k == BinaryKind.Pow && dt.IsIntegral() && y.Lt(0L).Any().Item<int>() != 0)
             throw new ArgumentException($"{op}: integers to negative integer powers are not allowed (dtype {dt.TorchName()}).");
         var r = into ?? new Tensor(shape, dt, a.Device, op: op);
-        int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
-        int[] off = [r.StorageOffset, x.StorageOffset, y.StorageOffset];
-        switch (dt)
-        {
-            case DType.Float32: BinaryF32(k, shape, st, off, r.Data<float>(), x.Data<float>(), y.Data<float>()); break;
-            case DType.Float64: BinaryF64(k, shape, st, off, r.Data<double>(), x.Data<double>(), y.Data<double>()); break;
-            case DType.Int64: BinaryInt(k, shape, st, off, r.Data<long>(), x.Data<long>(), y.Data<long>()); break;
-            default: BinaryInt(k, shape, st, off, r.Data<int>(), x.Data<int>(), y.Data<int>()); break;
-        }
+        kernels.Binary(k, shape, r, x, y);
         return r;
     }
 
@@ -71,58 +61,9 @@ internal static class ElementwiseDispatch
         return into;
     }
 
-    private static void BinaryF32(BinaryKind k, int[] s, int[][] st, int[] off, float[] r, float[] a, float[] b)
-    {
-        switch (k)
-        {
-            case BinaryKind.Add: StridedLoop.Run(s, st, off, new BinaryRows<float, AddOp<float>>(r, a, b)); break;
-            case BinaryKind.Sub: StridedLoop.Run(s, st, off, new BinaryRows<float, SubOp<float>>(r, a, b)); break;
-            case BinaryKind.Mul: StridedLoop.Run(s, st, off, new BinaryRows<float, MulOp<float>>(r, a, b)); break;
-            case BinaryKind.Div: StridedLoop.Run(s, st, off, new BinaryRows<float, DivOp<float>>(r, a, b)); break;
-            case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<float, MaxOp<float>>(r, a, b)); break;
-            case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<float, MinOp<float>>(r, a, b)); break;
-            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<float, ClampMinOp<float>>(r, a, b)); break;
-            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<float, ClampMaxOp<float>>(r, a, b)); break;
-            default: StridedLoop.Run(s, st, off, new BinaryRows<float, PowOp<float>>(r, a, b), ParallelRange.ElementwiseGrain / 16); break;
-        }
-    }
-
-    private static void BinaryF64(BinaryKind k, int[] s, int[][] st, int[] off, double[] r, double[] a, double[] b)
-    {
-        switch (k)
-        {
-            case BinaryKind.Add: StridedLoop.Run(s, st, off, new BinaryRows<double, AddOp<double>>(r, a, b)); break;
-            case BinaryKind.Sub: StridedLoop.Run(s, st, off, new BinaryRows<double, SubOp<double>>(r, a, b)); break;
-            case BinaryKind.Mul: StridedLoop.Run(s, st, off, new BinaryRows<double, MulOp<double>>(r, a, b)); break;
-            case BinaryKind.Div: StridedLoop.Run(s, st, off, new BinaryRows<double, DivOp<double>>(r, a, b)); break;
-            case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<double, MaxOp<double>>(r, a, b)); break;
-            case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<double, MinOp<double>>(r, a, b)); break;
-            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<double, ClampMinOp<double>>(r, a, b)); break;
-            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<double, ClampMaxOp<double>>(r, a, b)); break;
-            default: StridedLoop.Run(s, st, off, new BinaryRows<double, PowOp<double>>(r, a, b), ParallelRange.ElementwiseGrain / 16); break;
-        }
-    }
-
-    private static void BinaryInt<T>(BinaryKind k, int[] s, int[][] st, int[] off, T[] r, T[] a, T[] b)
-        where T : unmanaged, System.Numerics.IBinaryInteger<T>
-    {
-        switch (k)
-        {
-            case BinaryKind.Add: StridedLoop.Run(s, st, off, new BinaryRows<T, AddOp<T>>(r, a, b)); break;
-            case BinaryKind.Sub: StridedLoop.Run(s, st, off, new BinaryRows<T, SubOp<T>>(r, a, b)); break;
-            case BinaryKind.Mul: StridedLoop.Run(s, st, off, new BinaryRows<T, MulOp<T>>(r, a, b)); break;
-            case BinaryKind.Maximum: StridedLoop.Run(s, st, off, new BinaryRows<T, MaxOp<T>>(r, a, b)); break;
-            case BinaryKind.Minimum: StridedLoop.Run(s, st, off, new BinaryRows<T, MinOp<T>>(r, a, b)); break;
-            case BinaryKind.ClampMin: StridedLoop.Run(s, st, off, new BinaryRows<T, ClampMinOp<T>>(r, a, b)); break;
-            case BinaryKind.ClampMax: StridedLoop.Run(s, st, off, new BinaryRows<T, ClampMaxOp<T>>(r, a, b)); break;
-            case BinaryKind.Pow: StridedLoop.Run(s, st, off, new BinaryRows<T, IntPowOp<T>>(r, a, b)); break;
-            default: throw new InvalidOperationException($"binary op {k} has no integer kernel.");
-        }
-    }
-
     public static Tensor Unary(UnaryKind k, Tensor a, string op)
     {
-        a.RequireCpu(op);
+        var kernels = DeviceKernels.For(a.Device, op).Elementwise;
         bool floating = k >= UnaryKind.Exp;
         var dt = a.DType;
         if (dt == DType.Bool && k == UnaryKind.Neg)
@@ -132,94 +73,27 @@ internal static class ElementwiseDispatch
         if (floating && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         var x = a.To(dt);
         var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
-        int[][] st = [r._strides, x._strides];
-        int[] off = [0, x.StorageOffset];
-        var s = r._shape;
-        switch (dt)
-        {
-            case DType.Float32: UnaryFloat<float>(k, s, st, off, r.Data<float>(), x.Data<float>()); break;
-            case DType.Float64: UnaryFloat<double>(k, s, st, off, r.Data<double>(), x.Data<double>()); break;
-            case DType.Int64: UnaryNumber(k, s, st, off, r.Data<long>(), x.Data<long>()); break;
-            default: UnaryNumber(k, s, st, off, r.Data<int>(), x.Data<int>()); break;
-        }
+        kernels.Unary(k, r, x);
         return r;
-    }
-
-    private static void UnaryNumber<T>(UnaryKind k, int[] s, int[][] st, int[] off, T[] r, T[] x)
-        where T : unmanaged, System.Numerics.INumber<T>
-    {
-        switch (k)
-        {
-            case UnaryKind.Neg: StridedLoop.Run(s, st, off, new UnaryRows<T, NegOp<T>>(r, x)); break;
-            case UnaryKind.Abs: StridedLoop.Run(s, st, off, new UnaryRows<T, AbsOp<T>>(r, x)); break;
-            case UnaryKind.Relu: StridedLoop.Run(s, st, off, new UnaryRows<T, ReluOp<T>>(r, x)); break;
-            case UnaryKind.Square: StridedLoop.Run(s, st, off, new UnaryRows<T, SquareOp<T>>(r, x)); break;
-            default: throw new InvalidOperationException($"unary op {k} has no kernel for {typeof(T).Name}.");
-        }
-    }
-
-    private static void UnaryFloat<T>(UnaryKind k, int[] s, int[][] st, int[] off, T[] r, T[] x)
-        where T : unmanaged, System.Numerics.INumber<T>
-    {
-        // Transcendental work per element is larger: split across cores sooner.
-        int g = ParallelRange.ElementwiseGrain / 4;
-        VectorMathFunction? vm = k switch
-        {
-            UnaryKind.Tanh => VectorMathFunction.Tanh,
-            UnaryKind.Sigmoid => VectorMathFunction.Sigmoid,
-            UnaryKind.Erf => VectorMathFunction.Erf,
-            UnaryKind.Gelu => VectorMathFunction.Gelu,
-            UnaryKind.GeluTanh => VectorMathFunction.GeluTanh,
-            _ => null,
-        };
-        if (typeof(T) == typeof(float))
-        {
-            var (rf, xf) = ((float[])(object)r, (float[])(object)x);
-            if (vm is { } f) { StridedLoop.Run(s, st, off, new VectorMathRows(rf, xf, f), g); return; }
-            switch (k)
-            {
-                case UnaryKind.Exp: StridedLoop.Run(s, st, off, new UnaryRows<float, ExpOp>(rf, xf), g); return;
-                case UnaryKind.Log: StridedLoop.Run(s, st, off, new UnaryRows<float, LogOp>(rf, xf), g); return;
-                case UnaryKind.Sqrt: StridedLoop.Run(s, st, off, new UnaryRows<float, SqrtOp>(rf, xf), g); return;
-                case UnaryKind.Rsqrt: StridedLoop.Run(s, st, off, new UnaryRows<float, RsqrtOp>(rf, xf), g); return;
-            }
-        }
-        else
-        {
-            var (rd, xd) = ((double[])(object)r, (double[])(object)x);
-            if (vm is { } f) { StridedLoop.Run(s, st, off, new VectorMathRows(rd, xd, f), g); return; }
-            switch (k)
-            {
-                case UnaryKind.Exp: StridedLoop.Run(s, st, off, new UnaryRows<double, ExpOp>(rd, xd), g); return;
-                case UnaryKind.Log: StridedLoop.Run(s, st, off, new UnaryRows<double, LogOp>(rd, xd), g); return;
-                case UnaryKind.Sqrt: StridedLoop.Run(s, st, off, new UnaryRows<double, SqrtOp>(rd, xd), g); return;
-                case UnaryKind.Rsqrt: StridedLoop.Run(s, st, off, new UnaryRows<double, RsqrtOp>(rd, xd), g); return;
-            }
-        }
-        UnaryNumber(k, s, st, off, r, x);
     }
 
     /// <summary>
     /// A floating unary op given by its kernel struct (the op table names it; no enum entry): integer and bool inputs
     /// are promoted to the default float dtype, as PyTorch's unary float ops do.
     /// </summary>
-    public static Tensor UnaryFloating<TOp>(Tensor a, string op) where TOp : IUnaryOp<float>, IUnaryOp<double>
+    public static Tensor UnaryFloating<TOp>(Tensor a, string op) where TOp : Kernels.IUnaryOp<float>, Kernels.IUnaryOp<double>
     {
-        a.RequireCpu(op);
+        var kernels = DeviceKernels.For(a.Device, op).Elementwise;
         var dt = a.DType.IsFloatingPoint() ? a.DType : DTypes.DefaultFloat;
         var x = a.To(dt);
         var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
-        int[][] st = [r._strides, x._strides];
-        int[] off = [0, x.StorageOffset];
-        int grain = ParallelRange.ElementwiseGrain / 4;
-        if (dt == DType.Float32) StridedLoop.Run(r._shape, st, off, new UnaryRows<float, TOp>(r.Data<float>(), x.Data<float>()), grain);
-        else StridedLoop.Run(r._shape, st, off, new UnaryRows<double, TOp>(r.Data<double>(), x.Data<double>()), grain);
+        kernels.UnaryFloating<TOp>(r, x);
         return r;
     }
 
     public static Tensor Compare(CompareKind k, Tensor a, Tensor b, string op)
     {
-        SameDevice(a, b, op);
+        var kernels = Kernels(a, b, op);
         bool logical = k >= CompareKind.And;
         var dt = logical ? DType.Bool : DTypes.ResultType(a, b);
         if (dt == DType.Bool && !logical) dt = DType.Int32;
@@ -227,63 +101,21 @@ internal static class ElementwiseDispatch
         var x = a.To(dt);
         var y = b.To(dt);
         var r = new Tensor(shape, DType.Bool, a.Device, op: op);
-        int[][] st = [r._strides, Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
-        int[] off = [0, x.StorageOffset, y.StorageOffset];
-        var o = r.Data<bool>();
-        switch (dt)
-        {
-            case DType.Float32: CompareT(k, shape, st, off, o, x.Data<float>(), y.Data<float>()); break;
-            case DType.Float64: CompareT(k, shape, st, off, o, x.Data<double>(), y.Data<double>()); break;
-            case DType.Int64: CompareT(k, shape, st, off, o, x.Data<long>(), y.Data<long>()); break;
-            case DType.Int32: CompareT(k, shape, st, off, o, x.Data<int>(), y.Data<int>()); break;
-            default:
-                var (p, q) = (x.Data<bool>(), y.Data<bool>());
-                switch (k)
-                {
-                    case CompareKind.And: StridedLoop.Run(shape, st, off, new CompareRows<bool, AndOp>(o, p, q)); break;
-                    case CompareKind.Or: StridedLoop.Run(shape, st, off, new CompareRows<bool, OrOp>(o, p, q)); break;
-                    default: StridedLoop.Run(shape, st, off, new CompareRows<bool, XorOp>(o, p, q)); break;
-                }
-                break;
-        }
+        kernels.Compare(k, shape, r, x, y);
         return r;
-    }
-
-    private static void CompareT<T>(CompareKind k, int[] s, int[][] st, int[] off, bool[] r, T[] a, T[] b)
-        where T : unmanaged, System.Numerics.INumber<T>
-    {
-        switch (k)
-        {
-            case CompareKind.Eq: StridedLoop.Run(s, st, off, new CompareRows<T, EqOp<T>>(r, a, b)); break;
-            case CompareKind.Ne: StridedLoop.Run(s, st, off, new CompareRows<T, NeOp<T>>(r, a, b)); break;
-            case CompareKind.Lt: StridedLoop.Run(s, st, off, new CompareRows<T, LtOp<T>>(r, a, b)); break;
-            case CompareKind.Le: StridedLoop.Run(s, st, off, new CompareRows<T, LeOp<T>>(r, a, b)); break;
-            case CompareKind.Gt: StridedLoop.Run(s, st, off, new CompareRows<T, GtOp<T>>(r, a, b)); break;
-            default: StridedLoop.Run(s, st, off, new CompareRows<T, GeOp<T>>(r, a, b)); break;
-        }
     }
 
     public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op)
     {
-        SameDevice(a, b, op);
         SameDevice(cond, a, op);
+        var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);
         var shape = Shapes.Broadcast(Shapes.Broadcast(cond._shape, a._shape, op), b._shape, op);
         var c = cond.To(DType.Bool);
         var x = a.To(dt);
         var y = b.To(dt);
         var r = new Tensor(shape, dt, a.Device, op: op);
-        int[][] st = [r._strides, Shapes.BroadcastStrides(c, shape), Shapes.BroadcastStrides(x, shape), Shapes.BroadcastStrides(y, shape)];
-        int[] off = [0, c.StorageOffset, x.StorageOffset, y.StorageOffset];
-        var cd = c.Data<bool>();
-        switch (dt)
-        {
-            case DType.Float32: StridedLoop.Run(shape, st, off, new WhereRows<float>(r.Data<float>(), cd, x.Data<float>(), y.Data<float>())); break;
-            case DType.Float64: StridedLoop.Run(shape, st, off, new WhereRows<double>(r.Data<double>(), cd, x.Data<double>(), y.Data<double>())); break;
-            case DType.Int64: StridedLoop.Run(shape, st, off, new WhereRows<long>(r.Data<long>(), cd, x.Data<long>(), y.Data<long>())); break;
-            case DType.Int32: StridedLoop.Run(shape, st, off, new WhereRows<int>(r.Data<int>(), cd, x.Data<int>(), y.Data<int>())); break;
-            default: StridedLoop.Run(shape, st, off, new WhereRows<bool>(r.Data<bool>(), cd, x.Data<bool>(), y.Data<bool>())); break;
-        }
+        kernels.Where(shape, r, c, x, y);
         return r;
     }
 
@@ -291,6 +123,12 @@ internal static class ElementwiseDispatch
     {
         if (a.Device != b.Device)
             throw new ArgumentException($"{op}: expected all tensors to be on the same device, but found {a.Device} and {b.Device}.");
-        a.RequireCpu(op);
+    }
+
+    /// <summary>The elementwise kernels of the device both operands are on.</summary>
+    private static IElementwiseKernels Kernels(Tensor a, Tensor b, string op)
+    {
+        SameDevice(a, b, op);
+        return DeviceKernels.For(a.Device, op).Elementwise;
     }
 }

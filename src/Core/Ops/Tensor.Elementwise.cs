@@ -23,21 +23,21 @@ public sealed partial class Tensor
     public bool IsWrappedNumber { get; private set; }
 
     /// <summary>Elementwise sum with broadcasting.</summary>
-    public Tensor Add(Tensor other) => Dispatch.Record("aten::add", ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add"),
+    public Tensor Add(Tensor other) => Dispatch.Record("aten::add", () => ElementwiseDispatch.Binary(BinaryKind.Add, this, other, "aten::add"),
         this, g => g.SumTo(this), other, g => g.SumTo(other));
     /// <summary>Adds a scalar.</summary>
     public Tensor Add(double other) => Add(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Adds an integer scalar (keeps integer dtypes).</summary>
     public Tensor Add(long other) => Add(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise difference with broadcasting.</summary>
-    public Tensor Sub(Tensor other) => Dispatch.Record("aten::sub", ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub"),
+    public Tensor Sub(Tensor other) => Dispatch.Record("aten::sub", () => ElementwiseDispatch.Binary(BinaryKind.Sub, this, other, "aten::sub"),
         this, g => g.SumTo(this), other, g => g.Neg().SumTo(other));
     /// <summary>Subtracts a scalar.</summary>
     public Tensor Sub(double other) => Sub(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Subtracts an integer scalar.</summary>
     public Tensor Sub(long other) => Sub(WrapScalar(other, ScalarKind.Integer));
     /// <summary>Elementwise product with broadcasting.</summary>
-    public Tensor Mul(Tensor other) => Dispatch.Record("aten::mul", ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul"),
+    public Tensor Mul(Tensor other) => Dispatch.Record("aten::mul", () => ElementwiseDispatch.Binary(BinaryKind.Mul, this, other, "aten::mul"),
         this, g => g.Mul(other).SumTo(this), other, g => g.Mul(this).SumTo(other), this, other);
     /// <summary>Multiplies by a scalar.</summary>
     public Tensor Mul(double other) => Mul(WrapScalar(other, ScalarKind.Floating));
@@ -46,22 +46,22 @@ public sealed partial class Tensor
     /// <summary>True division with broadcasting (integers are promoted to float32).</summary>
     public Tensor Div(Tensor other)
     {
-        var r = ElementwiseDispatch.Binary(BinaryKind.Div, this, other, "aten::div");
-        return Dispatch.Record("aten::div", r, this, g => g.Div(other).SumTo(this), other, g => g.Mul(r).Div(other).Neg().SumTo(other), other, r);
+        return Dispatch.Record("aten::div", () => ElementwiseDispatch.Binary(BinaryKind.Div, this, other, "aten::div"), [this, other],
+            r => new Backward([g => g.Div(other).SumTo(this), g => g.Mul(r).Div(other).Neg().SumTo(other)], other, r));
     }
     /// <summary>Divides by a scalar.</summary>
     public Tensor Div(double other) => Div(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise power with broadcasting.</summary>
     public Tensor Pow(Tensor exponent)
     {
-        Tensor r;
-        using (Dispatch.Internal()) r = ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow");
-        return Dispatch.Record("aten::pow", r,
-            // d/da a^b = b·a^(b−1), defined as 0 where b == 0 (PyTorch's pow_backward_self: 0·inf would be NaN at a = 0).
-            this, g => Where(exponent.Eq(0.0), 0.0, g.Mul(exponent).Mul(Pow(exponent.Sub(1.0)))).SumTo(this),
-            // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as PyTorch does).
-            exponent, g => g.Mul(Where(Eq(0.0).LogicalAnd(exponent.Ge(0.0)), 0.0, r.Mul(Log()))).SumTo(exponent),
-            this, exponent, r);
+        return Dispatch.Record("aten::pow", () => ElementwiseDispatch.Binary(BinaryKind.Pow, this, exponent, "aten::pow"), [this, exponent], r => new Backward(
+            [
+                // d/da a^b = b·a^(b−1), defined as 0 where b == 0 (PyTorch's pow_backward_self: 0·inf would be NaN at a = 0).
+                g => Where(exponent.Eq(0.0), 0.0, g.Mul(exponent).Mul(Pow(exponent.Sub(1.0)))).SumTo(this),
+                // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (as PyTorch does).
+                g => g.Mul(Where(Eq(0.0).LogicalAnd(exponent.Ge(0.0)), 0.0, r.Mul(Log()))).SumTo(exponent),
+            ],
+            this, exponent, r));
     }
     /// <summary>Raises to a scalar power (x² is computed as x·x).</summary>
     public Tensor Pow(double exponent) => exponent == 2 ? (IsFloatingPoint ? this : To(DTypes.DefaultFloat)).Square()
@@ -70,11 +70,11 @@ public sealed partial class Tensor
     public Tensor Pow(long exponent) => exponent == 2 && DType != DType.Bool ? Square()
         : Pow(WrapScalar(exponent, ScalarKind.Integer));
     /// <summary>Elementwise maximum (NaN propagates).</summary>
-    public Tensor Maximum(Tensor other) => Dispatch.Record("aten::maximum", ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
+    public Tensor Maximum(Tensor other) => Dispatch.Record("aten::maximum", () => ElementwiseDispatch.Binary(BinaryKind.Maximum, this, other, "aten::maximum"),
         this, g => g.Mul(GradientShare(this, other, this.Lt(other))).SumTo(this),
         other, g => g.Mul(GradientShare(this, other, this.Gt(other))).SumTo(other), this, other);
     /// <summary>Elementwise minimum (NaN propagates).</summary>
-    public Tensor Minimum(Tensor other) => Dispatch.Record("aten::minimum", ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
+    public Tensor Minimum(Tensor other) => Dispatch.Record("aten::minimum", () => ElementwiseDispatch.Binary(BinaryKind.Minimum, this, other, "aten::minimum"),
         this, g => g.Mul(GradientShare(this, other, this.Gt(other))).SumTo(this),
         other, g => g.Mul(GradientShare(this, other, this.Lt(other))).SumTo(other), this, other);
 
@@ -92,63 +92,60 @@ public sealed partial class Tensor
     public Tensor Clamp(double? min = null, double? max = null)
     {
         if (min is null && max is null) throw new ArgumentException("aten::clamp: at least one of 'min' or 'max' must not be None.");
-        var kind = IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer;
-        var r = this;
-        // PyTorch's clamp kernels: lo where lo > x, then hi where hi < that (NaN and -0 pass through); a NaN bound fills NaN.
-        if (IsFloatingPoint && (double.IsNaN(min ?? 0) || double.IsNaN(max ?? 0)))
-            r = Full((int[])_shape.Clone(), double.NaN, DType, Device);
-        else
-        {
-            if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.ClampMin, r, WrapScalar(lo, kind), "aten::clamp");
-            if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.ClampMax, r, r.WrapScalar(hi, kind), "aten::clamp");
-        }
         // The gradient passes where the input is inside [min, max] (boundaries included), as in PyTorch.
-        return Dispatch.Record(new OpCall("aten::clamp", min, max), r, this, g =>
+        return Dispatch.Record(new OpCall("aten::clamp", min, max), () => ClampKernel(min, max), this, g =>
         {
             var inside = Ge(min ?? double.NegativeInfinity).LogicalAnd(Le(max ?? double.PositiveInfinity));
             return Where(inside, g, 0.0);
         }, this);
     }
 
+    /// <summary>PyTorch's clamp kernels: lo where lo &gt; x, then hi where hi &lt; that (NaN and -0 pass through); a NaN bound fills NaN.</summary>
+    private Tensor ClampKernel(double? min, double? max)
+    {
+        if (IsFloatingPoint && (double.IsNaN(min ?? 0) || double.IsNaN(max ?? 0)))
+            return Full((int[])_shape.Clone(), double.NaN, DType, Device);
+        var kind = IsFloatingPoint ? ScalarKind.Floating : ScalarKind.Integer;
+        var r = this;
+        if (min is double lo) r = ElementwiseDispatch.Binary(BinaryKind.ClampMin, r, WrapScalar(lo, kind), "aten::clamp");
+        if (max is double hi) r = ElementwiseDispatch.Binary(BinaryKind.ClampMax, r, r.WrapScalar(hi, kind), "aten::clamp");
+        return r;
+    }
+
     /// <summary>-x.</summary>
-    public Tensor Neg() => Dispatch.Record("aten::neg", ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg"), this, g => g.Neg());
+    public Tensor Neg() => Dispatch.Record("aten::neg", () => ElementwiseDispatch.Unary(UnaryKind.Neg, this, "aten::neg"), this, g => g.Neg());
     /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
-    public Tensor Abs() => Dispatch.Record("aten::abs", ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs"), this, g => g.Mul(Sign()), this);
+    public Tensor Abs() => Dispatch.Record("aten::abs", () => ElementwiseDispatch.Unary(UnaryKind.Abs, this, "aten::abs"), this, g => g.Mul(Sign()), this);
     /// <summary>-1, 0 or 1 by the sign of each element (no gradient).</summary>
     public Tensor Sign() => Gt(0.0).To(DType).Sub(Lt(0.0).To(DType));
     /// <summary>e^x.</summary>
     public Tensor Exp()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Exp, this, "aten::exp");
-        return Dispatch.Record("aten::exp", r, this, g => g.Mul(r), r);
+        return Dispatch.Record("aten::exp", () => ElementwiseDispatch.Unary(UnaryKind.Exp, this, "aten::exp"), [this], r => new(g => g.Mul(r), r));
     }
     /// <summary>Natural logarithm.</summary>
-    public Tensor Log() => Dispatch.Record("aten::log", ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log"), this, g => g.Div(this), this);
+    public Tensor Log() => Dispatch.Record("aten::log", () => ElementwiseDispatch.Unary(UnaryKind.Log, this, "aten::log"), this, g => g.Div(this), this);
     /// <summary>Square root.</summary>
     public Tensor Sqrt()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Sqrt, this, "aten::sqrt");
-        return Dispatch.Record("aten::sqrt", r, this, g => g.Div(r.Mul(2.0)), r);
+        return Dispatch.Record("aten::sqrt", () => ElementwiseDispatch.Unary(UnaryKind.Sqrt, this, "aten::sqrt"), [this], r => new(g => g.Div(r.Mul(2.0)), r));
     }
     /// <summary>1/√x.</summary>
     public Tensor Rsqrt()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Rsqrt, this, "aten::rsqrt");
-        return Dispatch.Record("aten::rsqrt", r, this, g => g.Mul(r.Mul(r).Mul(r)).Mul(-0.5), r);
+        return Dispatch.Record("aten::rsqrt", () => ElementwiseDispatch.Unary(UnaryKind.Rsqrt, this, "aten::rsqrt"), [this], r => new(g => g.Mul(r.Mul(r).Mul(r)).Mul(-0.5), r));
     }
     /// <summary>x·x.</summary>
-    public Tensor Square() => Dispatch.Record("aten::square", ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::square"), this, g => g.Mul(this).Mul(2.0), this);
+    public Tensor Square() => Dispatch.Record("aten::square", () => ElementwiseDispatch.Unary(UnaryKind.Square, this, "aten::square"), this, g => g.Mul(this).Mul(2.0), this);
     /// <summary>Hyperbolic tangent.</summary>
     public Tensor Tanh()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Tanh, this, "aten::tanh");
-        return Dispatch.Record("aten::tanh", r, this, g => g.Mul(1.0 - r.Mul(r)), r);
+        return Dispatch.Record("aten::tanh", () => ElementwiseDispatch.Unary(UnaryKind.Tanh, this, "aten::tanh"), [this], r => new(g => g.Mul(1.0 - r.Mul(r)), r));
     }
     /// <summary>Logistic sigmoid.</summary>
     public Tensor Sigmoid()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid");
-        return Dispatch.Record("aten::sigmoid", r, this, g => g.Mul(r).Mul(1.0 - r), r);
+        return Dispatch.Record("aten::sigmoid", () => ElementwiseDispatch.Unary(UnaryKind.Sigmoid, this, "aten::sigmoid"), [this], r => new(g => g.Mul(r).Mul(1.0 - r), r));
     }
     /// <summary>
     /// max(x, 0) as PyTorch's clamp_min(x, 0): NaN stays NaN and -0 stays -0. Gradient as PyTorch's
@@ -156,18 +153,16 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Relu()
     {
-        var r = ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu");
-        return Dispatch.Record("aten::relu", r, this, g => Where(r.Le(0.0), 0.0, g), r);
+        return Dispatch.Record("aten::relu", () => ElementwiseDispatch.Unary(UnaryKind.Relu, this, "aten::relu"), [this], r => new(g => Where(r.Le(0.0), 0.0, g), r));
     }
     /// <summary>Error function.</summary>
-    public Tensor Erf() => Dispatch.Record("aten::erf", ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
+    public Tensor Erf() => Dispatch.Record("aten::erf", () => ElementwiseDispatch.Unary(UnaryKind.Erf, this, "aten::erf"),
         this, g => g.Mul(Square().Neg().Exp().Mul(2 / Math.Sqrt(Math.PI))), this);
     /// <summary>GELU, exact by default or with the tanh approximation.</summary>
     public Tensor Gelu(GeluApproximation approximate = GeluApproximation.None)
     {
         bool tanh = approximate == GeluApproximation.Tanh;
-        var r = ElementwiseDispatch.Unary(tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu");
-        return Dispatch.Record(new OpCall("aten::gelu", tanh ? "tanh" : "none"), r, this, g => g.GeluBackward(this, approximate), this);
+        return Dispatch.Record(new OpCall("aten::gelu", tanh ? "tanh" : "none"), () => ElementwiseDispatch.Unary(tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, this, "aten::gelu"), this, g => g.GeluBackward(this, approximate), this);
     }
 
     /// <summary>
@@ -177,25 +172,17 @@ public sealed partial class Tensor
     internal Tensor GeluBackward(Tensor x, GeluApproximation approximate)
     {
         const string op = "aten::gelu_backward";
-        RequireCpu(op);
-        x.RequireCpu(op);
+        ElementwiseDispatch.SameDevice(this, x, op);
+        var kernels = DeviceKernels.For(Device, op).Elementwise;
         if (!_shape.AsSpan().SequenceEqual(x._shape) || DType != x.DType || !IsFloatingPoint)
             throw new ArgumentException($"{op}: gradient {DType.TorchName()} {Shapes.Format(_shape)} and input {x.DType.TorchName()} {Shapes.Format(x._shape)} must be floating tensors of one shape and dtype.");
         bool tanh = approximate == GeluApproximation.Tanh;
-        Tensor r;
-        using (Dispatch.Internal())
+        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), () =>
         {
-            var (g, xc) = (Detach().Contiguous(), x.Detach().Contiguous());
-            r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
-            int n = r.Numel;
-            if (DType == DType.Float32)
-                Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
-                    g.Data<float>().AsSpan(g.StorageOffset + s, e - s), xc.Data<float>().AsSpan(xc.StorageOffset + s, e - s), r.Data<float>().AsSpan(s, e - s), tanh));
-            else
-                Kernels.ParallelRange.Run(n, Kernels.ParallelRange.ElementwiseGrain / 4, (s, e) => Kernels.VectorMath.GeluBackward(
-                    g.Data<double>().AsSpan(g.StorageOffset + s, e - s), xc.Data<double>().AsSpan(xc.StorageOffset + s, e - s), r.Data<double>().AsSpan(s, e - s), tanh));
-        }
-        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), r, this, gg => gg.GeluBackward(x, approximate),
+            var r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
+            kernels.GeluBackward(r, Contiguous(), x.Contiguous(), tanh);
+            return r;
+        }, this, gg => gg.GeluBackward(x, approximate),
             x, gg => gg.Mul(this).Mul(tanh ? x.GeluTanhSecondDerivative() : x.GeluSecondDerivative()), this, x);
     }
 
@@ -232,46 +219,44 @@ public sealed partial class Tensor
     }
 
     /// <summary>Elementwise ==, as a bool tensor.</summary>
-    public Tensor Eq(Tensor other) => Dispatch.Record("aten::eq", ElementwiseDispatch.Compare(CompareKind.Eq, this, other, "aten::eq"), this, other);
+    public Tensor Eq(Tensor other) => Dispatch.Record("aten::eq", () => ElementwiseDispatch.Compare(CompareKind.Eq, this, other, "aten::eq"), this, other);
     /// <summary>Elementwise == scalar.</summary>
     public Tensor Eq(double other) => Eq(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise !=.</summary>
-    public Tensor Ne(Tensor other) => Dispatch.Record("aten::ne", ElementwiseDispatch.Compare(CompareKind.Ne, this, other, "aten::ne"), this, other);
+    public Tensor Ne(Tensor other) => Dispatch.Record("aten::ne", () => ElementwiseDispatch.Compare(CompareKind.Ne, this, other, "aten::ne"), this, other);
     /// <summary>Elementwise != scalar.</summary>
     public Tensor Ne(double other) => Ne(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &lt;.</summary>
-    public Tensor Lt(Tensor other) => Dispatch.Record("aten::lt", ElementwiseDispatch.Compare(CompareKind.Lt, this, other, "aten::lt"), this, other);
+    public Tensor Lt(Tensor other) => Dispatch.Record("aten::lt", () => ElementwiseDispatch.Compare(CompareKind.Lt, this, other, "aten::lt"), this, other);
     /// <summary>Elementwise &lt; scalar.</summary>
     public Tensor Lt(double other) => Lt(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &lt;=.</summary>
-    public Tensor Le(Tensor other) => Dispatch.Record("aten::le", ElementwiseDispatch.Compare(CompareKind.Le, this, other, "aten::le"), this, other);
+    public Tensor Le(Tensor other) => Dispatch.Record("aten::le", () => ElementwiseDispatch.Compare(CompareKind.Le, this, other, "aten::le"), this, other);
     /// <summary>Elementwise &lt;= scalar.</summary>
     public Tensor Le(double other) => Le(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &gt;.</summary>
-    public Tensor Gt(Tensor other) => Dispatch.Record("aten::gt", ElementwiseDispatch.Compare(CompareKind.Gt, this, other, "aten::gt"), this, other);
+    public Tensor Gt(Tensor other) => Dispatch.Record("aten::gt", () => ElementwiseDispatch.Compare(CompareKind.Gt, this, other, "aten::gt"), this, other);
     /// <summary>Elementwise &gt; scalar.</summary>
     public Tensor Gt(double other) => Gt(WrapScalar(other, ScalarKind.Floating));
     /// <summary>Elementwise &gt;=.</summary>
-    public Tensor Ge(Tensor other) => Dispatch.Record("aten::ge", ElementwiseDispatch.Compare(CompareKind.Ge, this, other, "aten::ge"), this, other);
+    public Tensor Ge(Tensor other) => Dispatch.Record("aten::ge", () => ElementwiseDispatch.Compare(CompareKind.Ge, this, other, "aten::ge"), this, other);
     /// <summary>Elementwise &gt;= scalar.</summary>
     public Tensor Ge(double other) => Ge(WrapScalar(other, ScalarKind.Floating));
 
     /// <summary>Logical and of the truth values (nonzero is true).</summary>
-    public Tensor LogicalAnd(Tensor other) => Dispatch.Record("aten::logical_and", ElementwiseDispatch.Compare(CompareKind.And, this, other, "aten::logical_and"), this, other);
+    public Tensor LogicalAnd(Tensor other) => Dispatch.Record("aten::logical_and", () => ElementwiseDispatch.Compare(CompareKind.And, this, other, "aten::logical_and"), this, other);
     /// <summary>Logical or of the truth values.</summary>
-    public Tensor LogicalOr(Tensor other) => Dispatch.Record("aten::logical_or", ElementwiseDispatch.Compare(CompareKind.Or, this, other, "aten::logical_or"), this, other);
+    public Tensor LogicalOr(Tensor other) => Dispatch.Record("aten::logical_or", () => ElementwiseDispatch.Compare(CompareKind.Or, this, other, "aten::logical_or"), this, other);
     /// <summary>Logical xor of the truth values.</summary>
-    public Tensor LogicalXor(Tensor other) => Dispatch.Record("aten::logical_xor", ElementwiseDispatch.Compare(CompareKind.Xor, this, other, "aten::logical_xor"), this, other);
+    public Tensor LogicalXor(Tensor other) => Dispatch.Record("aten::logical_xor", () => ElementwiseDispatch.Compare(CompareKind.Xor, this, other, "aten::logical_xor"), this, other);
     /// <summary>Logical not (true where the element is zero).</summary>
     public Tensor LogicalNot()
     {
-        Tensor r;
-        using (Dispatch.Internal()) r = ElementwiseDispatch.Compare(CompareKind.Eq, DType == DType.Bool ? To(DType.Int32) : this, Scalar(0L), "aten::logical_not");
-        return Dispatch.Record("aten::logical_not", r, this);
+        return Dispatch.Record("aten::logical_not", () => ElementwiseDispatch.Compare(CompareKind.Eq, DType == DType.Bool ? To(DType.Int32) : this, Scalar(0L), "aten::logical_not"), this);
     }
 
     /// <summary>Elementwise select: <paramref name="condition"/> ? <paramref name="x"/> : <paramref name="y"/>, broadcasting all three.</summary>
-    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatch.Record("aten::where", ElementwiseDispatch.Where(condition, x, y, "aten::where"),
+    public static Tensor Where(Tensor condition, Tensor x, Tensor y) => Dispatch.Record("aten::where", () => ElementwiseDispatch.Where(condition, x, y, "aten::where"),
         [condition, x, y], [null, g => Where(condition, g, 0.0).SumTo(x), g => Where(condition, 0.0, g).SumTo(y)]);
 
     /// <summary>Elementwise select with a scalar for the true branch.</summary>

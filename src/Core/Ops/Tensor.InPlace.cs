@@ -14,9 +14,12 @@ public sealed partial class Tensor
         MemOverlap.CheckWritable(this, op);
         var read = MemOverlap.ReadableInput(this, other, op);
         Dispatch.Mutating(this);
-        ElementwiseDispatch.Binary(k, this, read, op, into: this);
-        BumpVersion();
-        return Dispatch.Record(op, this, this, other);
+        return Dispatch.Record(op, () =>
+        {
+            ElementwiseDispatch.Binary(k, this, read, op, into: this);
+            BumpVersion();
+            return this;
+        }, this, other);
     }
 
     /// <summary>this += other (broadcast to this shape), in place.</summary>
@@ -48,11 +51,12 @@ public sealed partial class Tensor
         CheckInPlace("aten::clamp_");
         MemOverlap.CheckWritable(this, "aten::clamp_");
         Dispatch.Mutating(this);
-        using (Autograd.NoGrad())
-        using (Dispatch.Internal())
+        return Dispatch.Record(new OpCall("aten::clamp_", min, max), () =>
+        {
             CopyStrided(this, Clamp(min, max), "aten::clamp_");
-        BumpVersion();
-        return Dispatch.Record(new OpCall("aten::clamp_", min, max), this, this);
+            BumpVersion();
+            return this;
+        }, this);
     }
 
     /// <summary>Sets every element to <paramref name="value"/>, in place (an expanded view may be filled: every alias gets the value).</summary>
@@ -60,9 +64,12 @@ public sealed partial class Tensor
     {
         CheckInPlace("aten::fill_");
         Dispatch.Mutating(this);
-        CopyStrided(this, Scalar(value, DType), "aten::fill_");
-        BumpVersion();
-        return Dispatch.Record(new OpCall("aten::fill_", value), this, this);
+        return Dispatch.Record(new OpCall("aten::fill_", value), () =>
+        {
+            CopyStrided(this, Scalar(value, DType), "aten::fill_");
+            BumpVersion();
+            return this;
+        }, this);
     }
 
     /// <summary>Sets every element to zero, in place.</summary>

@@ -18,9 +18,13 @@ public sealed partial class Tensor
         for (int i = 0; i < Dim; i++)
             if (i != d && index._shape[i] > _shape[i])
                 throw new ArgumentException($"{op}: size of index {Shapes.Format(index._shape)} does not fit input {Shapes.Format(_shape)} at dimension {i} (except dimension {d}).");
+        return Dispatch.Record(new OpCall(op, d), () => GatherKernel(d, index, op), [this, index], [g => g.GatherBackward(_shape, d, index), null]);
+    }
+
+    private Tensor GatherKernel(int d, Tensor index, string op)
+    {
         var r = new Tensor((int[])index._shape.Clone(), DType, Device, op: op);
-        Tensor idx;
-        using (Dispatch.Internal()) idx = index.Contiguous();
+        var idx = index.Contiguous();
         var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
         switch (DType)
         {
@@ -30,19 +34,22 @@ public sealed partial class Tensor
             case DType.Int32: GatherT(d, index._shape, iv, r.Data<int>(), Data<int>()); break;
             default: GatherT(d, index._shape, iv, r.Data<bool>(), Data<bool>()); break;
         }
-        return Dispatch.Record(new OpCall(op, d), r, [this, index], [g => g.GatherBackward(_shape, d, index), null]);
+        return r;
     }
 
     /// <summary>Gradient of gather: zeros of the input shape with g added at the gathered positions (scatter-add).</summary>
     internal Tensor GatherBackward(int[] inputShape, int d, Tensor index)
     {
-        var r = Zeros(inputShape, DType, Device);
-        Tensor g, idx;
-        using (Dispatch.Internal()) (g, idx) = (Contiguous(), index.Contiguous());
-        var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
-        if (DType == DType.Float32) ScatterAdd(r.Data<float>(), r._strides, g.Data<float>().AsSpan(g.StorageOffset), index._shape, iv, d);
-        else ScatterAdd(r.Data<double>(), r._strides, g.Data<double>().AsSpan(g.StorageOffset), index._shape, iv, d);
-        return Dispatch.Record(new OpCall("aten::gather_backward", inputShape, d), r, [this, index], [gg => gg.Gather(d, index), null]);
+        Tensor Compute()
+        {
+            var r = Zeros(inputShape, DType, Device);
+            var (g, idx) = (Contiguous(), index.Contiguous());
+            var iv = idx.Data<long>().AsSpan(idx.StorageOffset, idx.Numel);
+            if (DType == DType.Float32) ScatterAdd(r.Data<float>(), r._strides, g.Data<float>().AsSpan(g.StorageOffset), index._shape, iv, d);
+            else ScatterAdd(r.Data<double>(), r._strides, g.Data<double>().AsSpan(g.StorageOffset), index._shape, iv, d);
+            return r;
+        }
+        return Dispatch.Record(new OpCall("aten::gather_backward", inputShape, d), Compute, [this, index], [gg => gg.Gather(d, index), null]);
     }
 
     private static void ScatterAdd<T>(T[] dst, int[] strides, ReadOnlySpan<T> src, int[] indexShape, ReadOnlySpan<long> index, int d)
@@ -84,38 +91,38 @@ public sealed partial class Tensor
         int d = Shapes.NormDim(dim, Dim, op);
         if (index.Dim > 1 || !index.DType.IsIntegral())
             throw new ArgumentException($"{op}: index must be a 1-D integer tensor, got shape {Shapes.Format(index._shape)} and dtype {index.DType.TorchName()}.");
-        long[] iv;
-        using (Dispatch.Internal()) iv = index.ToArray<long>();
-        var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : AsStrided(_shape, _strides, StorageOffset);   // an unrecorded, grad-free view
-        int size = src._shape[d];
-        foreach (long v in iv)
-            if (v < 0 || v >= size)
-                throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
-        var shape = (int[])src._shape.Clone();
-        shape[d] = iv.Length;
-        var r = new Tensor(shape, DType, Device, op: op);
-        if (src.IsContiguous)
+        long[] iv = null!;   // read by Compute, used by the backward
+        Tensor Compute()
         {
-            // Blocks of `inner` contiguous elements: one span copy per (outer, index) pair.
-            int outer = 1, inner = 1;
-            for (int k = 0; k < d; k++) outer *= shape[k];
-            for (int k = d + 1; k < shape.Length; k++) inner *= shape[k];
-            switch (DType)
+            iv = index.ToArray<long>();
+            var src = Dim == 0 ? AsStrided([1], [1], StorageOffset) : AsStrided(_shape, _strides, StorageOffset);   // an unrecorded, grad-free view
+            int size = src._shape[d];
+            foreach (long v in iv)
+                if (v < 0 || v >= size)
+                    throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {v} is out of range for dimension {d} with size {size}.");
+            var shape = (int[])src._shape.Clone();
+            shape[d] = iv.Length;
+            var r = new Tensor(shape, DType, Device, op: op);
+            if (src.IsContiguous)
             {
-                case DType.Float32: CopyBlocks(src.Data<float>(), src.StorageOffset, r.Data<float>(), outer, inner, size, iv); break;
-                case DType.Float64: CopyBlocks(src.Data<double>(), src.StorageOffset, r.Data<double>(), outer, inner, size, iv); break;
-                case DType.Int64: CopyBlocks(src.Data<long>(), src.StorageOffset, r.Data<long>(), outer, inner, size, iv); break;
-                case DType.Int32: CopyBlocks(src.Data<int>(), src.StorageOffset, r.Data<int>(), outer, inner, size, iv); break;
-                default: CopyBlocks(src.Data<bool>(), src.StorageOffset, r.Data<bool>(), outer, inner, size, iv); break;
+                // Blocks of `inner` contiguous elements: one span copy per (outer, index) pair.
+                int outer = 1, inner = 1;
+                for (int k = 0; k < d; k++) outer *= shape[k];
+                for (int k = d + 1; k < shape.Length; k++) inner *= shape[k];
+                switch (DType)
+                {
+                    case DType.Float32: CopyBlocks(src.Data<float>(), src.StorageOffset, r.Data<float>(), outer, inner, size, iv); break;
+                    case DType.Float64: CopyBlocks(src.Data<double>(), src.StorageOffset, r.Data<double>(), outer, inner, size, iv); break;
+                    case DType.Int64: CopyBlocks(src.Data<long>(), src.StorageOffset, r.Data<long>(), outer, inner, size, iv); break;
+                    case DType.Int32: CopyBlocks(src.Data<int>(), src.StorageOffset, r.Data<int>(), outer, inner, size, iv); break;
+                    default: CopyBlocks(src.Data<bool>(), src.StorageOffset, r.Data<bool>(), outer, inner, size, iv); break;
+                }
             }
+            else
+                for (int i = 0; i < iv.Length; i++) CopyStrided(r.Select(d, i), src.Select(d, (int)iv[i]), op);
+            return Dim == 0 ? r.AsStrided([], [], 0) : r;
         }
-        else
-        {
-            using var _ = Dispatch.Internal();
-            for (int i = 0; i < iv.Length; i++) CopyStrided(r.Select(d, i), src.Select(d, (int)iv[i]), op);
-        }
-        if (Dim == 0) r = r.AsStrided([], [], 0);
-        return Dispatch.Record(new OpCall(op, d), r, [this, index], [g => g.IndexSelectBackward(_shape, d, iv, index), null]);
+        return Dispatch.Record(new OpCall(op, d), Compute, [this, index], [g => g.IndexSelectBackward(_shape, d, iv, index), null]);
     }
 
     private static void CopyBlocks<T>(T[] src, int srcOffset, T[] dst, int outer, int inner, int size, long[] index) where T : unmanaged
@@ -129,9 +136,9 @@ public sealed partial class Tensor
     /// <summary>Gradient of index_select: zeros of the input shape with each gradient slice added at its index (index_add).</summary>
     internal Tensor IndexSelectBackward(int[] inputShape, int d, long[] iv, Tensor index)
     {
-        var r = Zeros(inputShape, DType, Device);
-        using (Dispatch.Internal())
+        Tensor Compute()
         {
+            var r = Zeros(inputShape, DType, Device);
             var rv = Dim == 0 ? r.AsStrided([1], [1], 0) : r;
             var g = Dim == 0 ? AsStrided([1], [1], StorageOffset) : AsStrided(_shape, _strides, StorageOffset);
             for (int i = 0; i < iv.Length; i++)
@@ -139,8 +146,9 @@ public sealed partial class Tensor
                 var slot = rv.Select(d, (int)iv[i]);
                 ElementwiseDispatch.Binary(BinaryKind.Add, slot, g.Select(d, i), "aten::index_select_backward", into: slot);
             }
+            return r;
         }
-        return Dispatch.Record(new OpCall("aten::index_select_backward", inputShape, d), r, [this, index], [gg => gg.IndexSelect(d, index), null]);
+        return Dispatch.Record(new OpCall("aten::index_select_backward", inputShape, d), Compute, [this, index], [gg => gg.IndexSelect(d, index), null]);
     }
 
     /// <summary>Replaces elements where <paramref name="mask"/> (bool, broadcastable to this shape) is true.</summary>
@@ -154,8 +162,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask._shape)} cannot be broadcast to input shape {Shapes.Format(_shape)}.");
         if (!IsFloatingPoint && value != Math.Floor(value))
             throw new ArgumentException($"{op}: value {value} cannot be converted to dtype {DType.TorchName()} without overflow or truncation.");
-        var r = ElementwiseDispatch.Where(mask, Scalar(value, DType), this, op);
-        return Dispatch.Record(new OpCall(op, value), r, [this, mask], [g => g.MaskedFill(mask, 0), null]);
+        return Dispatch.Record(new OpCall(op, value), () => ElementwiseDispatch.Where(mask, Scalar(value, DType), this, op), [this, mask], [g => g.MaskedFill(mask, 0), null]);
     }
 
     /// <summary>Lower triangle of the last two dims (elements with col - row &lt;= diagonal); the rest zeroed.</summary>

@@ -25,9 +25,7 @@ public sealed partial class Tensor
         var batchA = a2._shape[..^2];
         var batchB = b2._shape[..^2];
         var batch = Shapes.Broadcast(batchA, batchB, op);
-        Tensor r;
-        using (Dispatch.Internal()) r = BatchedGemm(op, a2.Detach().Expand([.. batch, m, k]), b2.Detach().Expand([.. batch, k, n]), batch, m, n, k);
-        r = Dispatch.Record(op, r,
+        var r = Dispatch.Record(op, () => BatchedGemm(op, a2.Expand([.. batch, m, k]), b2.Expand([.. batch, k, n]), batch, m, n, k),
             a2, g => g.Matmul(b2.MT).SumTo(a2),
             b2, g => a2.MT.Matmul(g).SumTo(b2), a2, b2);
         if (va) r = r.Squeeze(-2);
@@ -86,17 +84,16 @@ public sealed partial class Tensor
         outShape[^1] = outF;
         if (residual is not null && (!residual._shape.AsSpan().SequenceEqual(outShape) || residual.DType != input.DType))
             throw new ArgumentException($"{op}: residual {residual.DType.TorchName()} {Shapes.Format(residual._shape)} must match the output {input.DType.TorchName()} {Shapes.Format(outShape)}.");
-        Tensor x2;
-        using (Dispatch.Internal()) x2 = input.Detach().Reshape(-1, inF);
-        int m = x2._shape[0];
-        var r = new Tensor([m, outF], input.DType, input.Device, op: op);
-        float beta = 0;
-        using (Dispatch.Internal())
+        Tensor Compute()
         {
+            var x2 = input.Reshape(-1, inF);
+            int m = x2._shape[0];
+            var r = new Tensor([m, outF], input.DType, input.Device, op: op);
+            float beta = 0;
             if (residual is not null)
             {
-                CopyStrided(r, residual.Detach().Reshape(m, outF), op);
-                if (bias is not null) ElementwiseDispatch.Binary(BinaryKind.Add, r, bias.Detach(), op, into: r);
+                CopyStrided(r, residual.Reshape(m, outF), op);
+                if (bias is not null) ElementwiseDispatch.Binary(BinaryKind.Add, r, bias, op, into: r);
                 beta = 1;
             }
             else if (bias is not null)
@@ -104,20 +101,23 @@ public sealed partial class Tensor
                 CopyStrided(r, bias, op);
                 beta = 1;
             }
-            Gemm2D(op, x2, weight.Detach().T, r, m, outF, inF, beta, epilogue);
+            Gemm2D(op, x2, weight.T, r, m, outF, inF, beta, epilogue);
+            return r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
         }
-        var y = r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
-        // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
-        Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
         Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
-        Func<Tensor, Tensor>?[] rules =
-        [
-            g => pre(g).Matmul(weight),
-            g => pre(g).Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
-            g => pre(g).Reshape(-1, outF).Sum(0),
-            .. residual is null ? Array.Empty<Func<Tensor, Tensor>?>() : [g => g],
-        ];
-        return Dispatch.Record(op, y, inputs, rules, epilogue == Kernels.GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
+        return Dispatch.Record(op, Compute, inputs, y =>
+        {
+            // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
+            Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
+            Func<Tensor, Tensor>?[] rules =
+            [
+                g => pre(g).Matmul(weight),
+                g => pre(g).Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
+                g => pre(g).Reshape(-1, outF).Sum(0),
+                .. residual is null ? Array.Empty<Func<Tensor, Tensor>?>() : [g => g],
+            ];
+            return new(rules, epilogue == Kernels.GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
+        });
     }
 
     private static void CheckGemmDTypes(string op, Tensor a, Tensor b)

@@ -25,24 +25,20 @@ public sealed partial class Tensor
     {
         string op = std ? "aten::std" : "aten::var";
         RequireFloating(op);
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Rows;
         bool all = dims is null || dims.Length == 0;
         var mask = DimMask(dims ?? [], op);
         var reduced = MaskDims(mask);
         long n = 1;
         foreach (int d in reduced) n *= _shape[d];
-        Tensor r;
-        using (Dispatch.Internal())
+        Tensor Compute()
         {
             var perm = Enumerable.Range(0, Dim).Where(d => !mask[d]).Concat(reduced).ToArray();
-            var rows = (Dim == 0 ? Detach().Reshape(1) : Detach().Permute(perm)).Contiguous();
-            r = new Tensor(ReducedShape(mask, keepdim: false), DType, Device, op: op);
+            var rows = (Dim == 0 ? Reshape(1) : Permute(perm)).Contiguous();
+            var r = new Tensor(ReducedShape(mask, keepdim: false), DType, Device, op: op);
             int len = (int)n, count = r.Numel;
-            if (DType == DType.Float32)
-                Kernels.MomentKernels.VarRows(rows.Data<float>(), rows.StorageOffset, count, len, correction, r.Data<float>(), std);
-            else
-                Kernels.MomentKernels.VarRows(rows.Data<double>(), rows.StorageOffset, count, len, correction, r.Data<double>(), std);
-            if (keepdim) r = r.AsStrided(ReducedShape(mask, keepdim: true), Shapes.ContiguousStrides(ReducedShape(mask, keepdim: true)), 0);
+            kernels.Variance(rows, r, count, len, correction, std);
+            return keepdim ? r.AsStrided(ReducedShape(mask, keepdim: true), Shapes.ContiguousStrides(ReducedShape(mask, keepdim: true)), 0) : r;
         }
         double dof = n - correction;
         Tensor VarBackward(Tensor g)
@@ -52,8 +48,8 @@ public sealed partial class Tensor
             if (all && dof <= 0) return gx.Mul(Where(centered.Eq(0.0), double.NaN, centered.Mul(0.0).Add(double.PositiveInfinity)));
             return gx.Mul(centered).Mul(2.0 / dof);
         }
-        Func<Tensor, Tensor> rule = std ? g => VarBackward(g.Div(r.Mul(2.0)).MaskedFill(r.Eq(0.0), 0)) : VarBackward;
-        return Dispatch.Record(new OpCall(op, all ? Array.Empty<int>() : reduced, correction, keepdim), r, this, rule, this, r);
+        return Dispatch.Record(new OpCall(op, all ? Array.Empty<int>() : reduced, correction, keepdim), Compute, [this],
+            r => new(std ? g => VarBackward(g.Div(r.Mul(2.0)).MaskedFill(r.Eq(0.0), 0)) : VarBackward, this, r));
     }
 
     /// <summary>log(sum(exp(x))) over dims, computed stably by subtracting the max.</summary>
@@ -82,23 +78,21 @@ public sealed partial class Tensor
     private Tensor SoftmaxOp(int dim, bool log)
     {
         string op = log ? "aten::log_softmax" : "aten::softmax";
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Rows;
         var x = IsFloatingPoint ? this : To(DTypes.DefaultFloat);
         int d = Shapes.NormDim(dim, Dim, op);
-        Tensor y;
-        using (Dispatch.Internal())
+        Tensor Compute()
         {
-            var rows = (Dim == 0 ? x.Detach().Reshape(1) : x.Detach().Transpose(d, -1)).Contiguous();
+            var rows = (Dim == 0 ? x.Reshape(1) : x.Transpose(d, -1)).Contiguous();
             int len = rows.Dim == 0 ? 1 : rows.Size(-1);
             int n = len == 0 ? 0 : rows.Numel / len;
             var r = new Tensor(rows._shape, rows.DType, Device, op: op);
-            if (r.DType == DType.Float32) Kernels.SoftmaxKernels.Rows(rows.Data<float>(), rows.StorageOffset, r.Data<float>(), n, len, log);
-            else Kernels.SoftmaxKernels.Rows(rows.Data<double>(), rows.StorageOffset, r.Data<double>(), n, len, log);
-            y = Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
+            kernels.Softmax(rows, r, n, len, log);
+            return Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
         }
-        return Dispatch.Record(new OpCall(op, d), y, x, g => log
+        return Dispatch.Record(new OpCall(op, d), Compute, [x], y => new(g => log
             ? g.Sub(y.Exp().Mul(g.Sum(d, keepdim: true)))
-            : y.Mul(g.Sub(g.Mul(y).Sum(d, keepdim: true))), y);
+            : y.Mul(g.Sub(g.Mul(y).Sum(d, keepdim: true))), y));
     }
 
     /// <summary>
@@ -136,7 +130,7 @@ public sealed partial class Tensor
             if (p is not null && !p._shape.AsSpan().SequenceEqual(normalizedShape))
                 throw new ArgumentException($"aten::layer_norm: {name} of shape {Shapes.Format(p._shape)} must have normalized_shape {Shapes.Format(normalizedShape)}.");
         RequireFloating("aten::layer_norm");
-        RequireCpu("aten::layer_norm");
+        var kernels = DeviceKernels.For(Device, "aten::layer_norm").Rows;
         foreach (var p in new[] { weight, bias })
             if (p is not null && p.DType != DType)
                 throw new ArgumentException($"aten::layer_norm: weight/bias dtype {p.DType.TorchName()} does not match input dtype {DType.TorchName()}.");
@@ -144,20 +138,16 @@ public sealed partial class Tensor
         foreach (int s in normalizedShape) len *= s;
         int rows = len == 0 ? 0 : Numel / len;
         var statShape = _shape.Select((s, i) => i < Dim - k ? s : 1).ToArray();   // (..., 1, 1): broadcasts over the normalized dims
-        Tensor y, mean, rstd;
-        using (Dispatch.Internal())
+        Tensor mean = null!, rstd = null!;   // written by Compute, read by the backward
+        Tensor Compute()
         {
-            var x = Detach().Contiguous();
-            var (w, b) = (weight?.Detach().Contiguous(), bias?.Detach().Contiguous());
-            y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
+            var x = Contiguous();
+            var (w, b) = (weight?.Contiguous(), bias?.Contiguous());
+            var y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
             mean = new Tensor(statShape, DType, Device, op: "aten::layer_norm");
             rstd = new Tensor((int[])statShape.Clone(), DType, Device, op: "aten::layer_norm");
-            if (DType == DType.Float32)
-                Kernels.LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, w?.Data<float>(), b?.Data<float>(), y.Data<float>(),
-                    mean.Data<float>(), rstd.Data<float>(), rows, len, (float)eps);
-            else
-                Kernels.LayerNormKernels.Rows(x.Data<double>(), x.StorageOffset, w?.Data<double>(), b?.Data<double>(), y.Data<double>(),
-                    mean.Data<double>(), rstd.Data<double>(), rows, len, eps);
+            kernels.LayerNorm(x, w, b, y, mean, rstd, rows, len, eps);
+            return y;
         }
         var dims = Enumerable.Range(Dim - k, k).ToArray();
         var lead = Enumerable.Range(0, Dim - k).ToArray();
@@ -165,7 +155,7 @@ public sealed partial class Tensor
         // mean and rstd are this op's own outputs, so a traced backward reads them from the forward node.
         Tensor XHat() => Sub(mean).Mul(rstd);
         Tensor SumLead(Tensor t) => lead.Length == 0 ? t : t.Sum(lead);
-        Dispatch.Record(new OpCall("aten::native_layer_norm", normalizedShape, eps), [y, mean, rstd], [this, weight, bias],
+        var outputs = Dispatch.Record(new OpCall("aten::native_layer_norm", normalizedShape, eps), () => [Compute(), mean, rstd], [this, weight, bias], _ => new Backward(
         [
             g =>
             {
@@ -175,7 +165,7 @@ public sealed partial class Tensor
             },
             g => SumLead(g.Mul(XHat())),
             g => SumLead(g),
-        ], weight is null ? [this, mean, rstd] : [this, weight, mean, rstd]);
-        return (y, mean, rstd);
+        ], weight is null ? [this, mean, rstd] : [this, weight, mean, rstd]));
+        return (outputs[0], outputs[1], outputs[2]);
     }
 }

@@ -1,5 +1,3 @@
-using Trace.Kernels;
-
 namespace Trace;
 
 internal enum ReduceKind { Sum, Prod, Max, Min }
@@ -17,7 +15,7 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepdim = false)
     {
         var mask = DimMask(dims, "aten::sum");
-        return Dispatch.Record(new OpCall("aten::sum", MaskDims(mask), keepdim), Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum"), this,
+        return Dispatch.Record(new OpCall("aten::sum", MaskDims(mask), keepdim), () => Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum"), this,
             g => g.ExpandReduced(_shape, mask, keepdim));
     }
 
@@ -29,8 +27,7 @@ public sealed partial class Tensor
     internal Tensor Prod(int[] dims, bool keepdim)
     {
         var mask = DimMask(dims, "aten::prod");
-        var r = Reduce(ReduceKind.Prod, mask, keepdim, "aten::prod");
-        return Dispatch.Record(new OpCall("aten::prod", MaskDims(mask), keepdim), r, this, g =>
+        return Dispatch.Record(new OpCall("aten::prod", MaskDims(mask), keepdim), () => Reduce(ReduceKind.Prod, mask, keepdim, "aten::prod"), this, g =>
         {
             // d prod / d x_i = product of the others: exact with zeros (one zero: only it gets a gradient; two or more: none).
             var zero = Eq(0.0);
@@ -79,16 +76,12 @@ public sealed partial class Tensor
     /// <summary>True (0-dim bool) if any element is nonzero (NaN counts as nonzero; false when empty).</summary>
     public Tensor Any()
     {
-        Tensor r;
-        using (Dispatch.Internal()) r = Numel == 0 ? Scalar(false) : To(DType.Bool).Reduce(ReduceKind.Max, DimMask(AllDims(), "aten::any"), false, "aten::any");
-        return Dispatch.Record("aten::any", r, this);
+        return Dispatch.Record("aten::any", () => Numel == 0 ? Scalar(false) : To(DType.Bool).Reduce(ReduceKind.Max, DimMask(AllDims(), "aten::any"), false, "aten::any"), this);
     }
     /// <summary>True (0-dim bool) if all elements are nonzero (true when empty).</summary>
     public Tensor All()
     {
-        Tensor r;
-        using (Dispatch.Internal()) r = Numel == 0 ? Scalar(true) : To(DType.Bool).Reduce(ReduceKind.Min, DimMask(AllDims(), "aten::all"), false, "aten::all");
-        return Dispatch.Record("aten::all", r, this);
+        return Dispatch.Record("aten::all", () => Numel == 0 ? Scalar(true) : To(DType.Bool).Reduce(ReduceKind.Min, DimMask(AllDims(), "aten::all"), false, "aten::all"), this);
     }
 
     private Tensor Extreme(ReduceKind k, int[] dims, bool keepdim, string op)
@@ -96,23 +89,23 @@ public sealed partial class Tensor
         if (Numel == 0 && dims.Length == Dim)
             throw new ArgumentException($"{op}: cannot perform reduction function on a tensor with no elements (shape {Shapes.Format(_shape)}) because the operation does not have an identity; specify a dim.");
         var mask = DimMask(dims, op);
-        var r = Reduce(k, mask, keepdim, op);
+        Tensor Compute() => Reduce(k, mask, keepdim, op);
         if (op is "aten::max" or "aten::min")
         {
             // max()/min() of everything: PyTorch's evenly_distribute_backward — the gradient is split evenly among the
             // elements equal to the result, or among the NaNs when the result is NaN.
-            return Dispatch.Record(new OpCall(op), r, this, g =>
+            return Dispatch.Record(new OpCall(op), Compute, [this], r => new(g =>
             {
                 var hit = Where(r.Ne(r), Ne(this), Eq(r)).To(DType);
                 return g.Div(hit.Sum()).Mul(hit);
-            }, this, r);
+            }, this, r));
         }
         // amax/amin: PyTorch's scale_grad_by_count — split among the elements equal to the result (NaN rows get NaN).
-        return Dispatch.Record(new OpCall(k == ReduceKind.Max ? "aten::amax" : "aten::amin", MaskDims(mask), keepdim), r, this, g =>
+        return Dispatch.Record(new OpCall(k == ReduceKind.Max ? "aten::amax" : "aten::amin", MaskDims(mask), keepdim), Compute, [this], r => new(g =>
         {
             var hit = Eq(r.ExpandReduced(_shape, mask, keepdim)).To(DType);
             return g.ExpandReduced(_shape, mask, keepdim).Div(hit.Sum(dims, keepdim: true)).Mul(hit);
-        }, this, r);
+        }, this, r));
     }
 
     private static int[] MaskDims(bool[] mask) => Enumerable.Range(0, mask.Length).Where(d => mask[d]).ToArray();
@@ -153,7 +146,7 @@ public sealed partial class Tensor
 
     internal Tensor Reduce(ReduceKind k, bool[] mask, bool keepdim, string op)
     {
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Reductions;
         if (k is ReduceKind.Max or ReduceKind.Min)
             for (int d = 0; d < Dim; d++)
                 if (mask[d] && _shape[d] == 0)
@@ -163,13 +156,7 @@ public sealed partial class Tensor
         if (!dt.IsFloatingPoint() && k is ReduceKind.Sum or ReduceKind.Prod) dt = DType.Int64;
         var x = To(dt);
         var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device, op: op);
-        switch (dt)
-        {
-            case DType.Float32: ReduceT(k, x, mask, r.Data<float>()); break;
-            case DType.Float64: ReduceT(k, x, mask, r.Data<double>()); break;
-            case DType.Int64: ReduceT(k, x, mask, r.Data<long>()); break;
-            default: ReduceT(k, x, mask, r.Data<int>()); break;
-        }
+        kernels.Reduce(k, x, mask, r);
         if (DType == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) r = r.To(DType.Bool);
         if (!keepdim) return r;
         var full = ReducedShape(mask, keepdim: true);
@@ -181,21 +168,9 @@ public sealed partial class Tensor
         ? Enumerable.Range(0, Dim).Select(d => mask[d] ? 1 : _shape[d]).ToArray()
         : Enumerable.Range(0, Dim).Where(d => !mask[d]).Select(d => _shape[d]).ToArray();
 
-    private static void ReduceT<T>(ReduceKind k, Tensor x, bool[] mask, T[] dst) where T : unmanaged, System.Numerics.INumber<T>
-    {
-        var src = x.Data<T>();
-        switch (k)
-        {
-            case ReduceKind.Sum: Reduction.Run<T, SumReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            case ReduceKind.Prod: Reduction.Run<T, ProdReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            case ReduceKind.Max: Reduction.Run<T, MaxReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-            default: Reduction.Run<T, MinReduce<T>>(src, x.StorageOffset, x._shape, x._strides, mask, dst); break;
-        }
-    }
-
     private ValuesIndices ArgExtreme(int dim, bool keepdim, bool max, string op)
     {
-        RequireCpu(op);
+        var kernels = DeviceKernels.For(Device, op).Reductions;
         int rank = Math.Max(Dim, 1);
         int d = Shapes.NormDim(dim, rank, op);
         int len = Dim == 0 ? 1 : _shape[d];
@@ -204,30 +179,26 @@ public sealed partial class Tensor
         var dt = DType == DType.Bool ? DType.Int32 : DType;
         // Move the reduced dim last and make rows contiguous.
         var perm = Enumerable.Range(0, rank).Where(i => i != d).Append(d).ToArray();
-        Tensor rows;
-        using (Dispatch.Internal())
-            rows = (Dim == 0 ? AsStrided([1], [1], StorageOffset) : Detach()).To(dt).Permute(perm).Contiguous();
-        int n = rows.Numel / len;
         int[] outShape = Dim == 0 ? [] : keepdim ? _shape.Select((s, i) => i == d ? 1 : s).ToArray() : _shape.Where((_, i) => i != d).ToArray();
-        var values = new Tensor(outShape, dt, Device, op: op);
-        var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
-        var idx = indices.Data<long>();
-        switch (dt)
+        Tensor values = null!;   // computed with the indices
+        Tensor Compute()
         {
-            case DType.Float32: ArgReduce.Rows(rows.Data<float>(), rows.StorageOffset, n, len, max, values.Data<float>(), idx); break;
-            case DType.Float64: ArgReduce.Rows(rows.Data<double>(), rows.StorageOffset, n, len, max, values.Data<double>(), idx); break;
-            case DType.Int64: ArgReduce.Rows(rows.Data<long>(), rows.StorageOffset, n, len, max, values.Data<long>(), idx); break;
-            default: ArgReduce.Rows(rows.Data<int>(), rows.StorageOffset, n, len, max, values.Data<int>(), idx); break;
+            var rows = (Dim == 0 ? AsStrided([1], [1], StorageOffset) : this).To(dt).Permute(perm).Contiguous();
+            int n = rows.Numel / len;
+            values = new Tensor(outShape, dt, Device, op: op);
+            var indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
+            kernels.ArgReduce(rows, n, len, max, values, indices);
+            if (DType == DType.Bool) values = values.To(DType.Bool);
+            return indices;
         }
-        if (DType == DType.Bool)
-            using (Dispatch.Internal()) values = values.To(DType.Bool);
         var call = new OpCall(op, d, keepdim);
         if (op is "aten::argmax" or "aten::argmin")
         {
-            Dispatch.Record(call, indices, this);
-            return new(values, indices);
+            var argIndices = Dispatch.Record(call, Compute, this);
+            return new(values, argIndices);
         }
         // aten::max.dim / aten::min.dim: one op with outputs (values, indices); only the values are differentiable.
+        Tensor indices = null!;
         Func<Tensor, Tensor> rule = Dim == 0 ? g => g : g =>
         {
             // The gradient goes to the selected index of each row: g * onehot(index) along dim.
@@ -236,7 +207,11 @@ public sealed partial class Tensor
             var gk = keepdim ? g : g.Unsqueeze(d);
             return gk.Mul(positions.Eq(at).To(g.DType));
         };
-        Dispatch.Record(call, [values, indices], [this], [rule], indices);
-        return new(values, indices);
+        var outputs = Dispatch.Record(call, () =>
+        {
+            indices = Compute();
+            return [values, indices];
+        }, [this], _ => new Backward([rule], [indices]));
+        return new(outputs[0], outputs[1]);
     }
 }

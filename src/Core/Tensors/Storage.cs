@@ -4,8 +4,11 @@ namespace Trace;
 /// A flat buffer of elements that one or more tensors view. Storage is per device: the CPU keeps a
 /// managed array; a GPU backend adds its own subclass without changing the tensor API.
 /// </summary>
-public abstract class Storage
+public abstract class Storage : IDisposable
 {
+    /// <summary>Registers the new buffer with the innermost <see cref="DisposeScope"/> of this thread, if any.</summary>
+    protected Storage() => DisposeScope.Current?.Track(this);
+
     /// <summary>Element type.</summary>
     public abstract DType DType { get; }
 
@@ -30,54 +33,49 @@ public abstract class Storage
     internal static long NextSerial => Interlocked.Read(ref _allocated) + 1;
 
     /// <summary>
-    /// Allocates storage, zero-filled unless <paramref name="zeroed"/> is false (then the contents are
-    /// unspecified, which saves a pass over memory for outputs that kernels overwrite entirely).
+    /// Allocates storage from <paramref name="device"/>'s allocator (<see cref="DeviceAllocators.For(Device)"/>),
+    /// zero-filled unless <paramref name="zeroed"/> is false (then the contents are unspecified, which saves a
+    /// pass over memory for outputs that kernels overwrite entirely).
     /// </summary>
-    public static Storage Allocate(DType dtype, int length, Device device, bool zeroed = true)
-    {
-        if (device.Type != DeviceType.Cpu)
-            throw new NotSupportedException($"Storage.Allocate: device {device} has no storage backend in this build; only cpu is available.");
-        return dtype switch
-        {
-            DType.Float32 => new CpuStorage<float>(Array<float>(length, zeroed)),
-            DType.Float64 => new CpuStorage<double>(Array<double>(length, zeroed)),
-            DType.Int64 => new CpuStorage<long>(Array<long>(length, zeroed)),
-            DType.Int32 => new CpuStorage<int>(Array<int>(length, zeroed)),
-            _ => new CpuStorage<bool>(Array<bool>(length, zeroed)),
-        };
-    }
+    public static Storage Allocate(DType dtype, int length, Device device, bool zeroed = true) =>
+        DeviceAllocators.For(device).Allocate(dtype, length, zeroed);
 
-    private static T[] Array<T>(int length, bool zeroed) where T : unmanaged
-    {
-        if (_offered is T[] planned && planned.Length == length)
-        {
-            _offered = null;
-            if (zeroed) System.Array.Clear(planned);
-            return planned;
-        }
-        return zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
-    }
-
-    [ThreadStatic] private static System.Array? _offered;
-
-    /// <summary>
-    /// A buffer the next allocation of its element type and length on this thread takes instead of a new
-    /// array (then the offer is withdrawn). A compiled graph's memory plan offers a planned buffer before
-    /// each op that produces an intermediate; whatever takes it — the op's output, or a temporary of the
-    /// op — is dead by the time the plan hands the buffer out again.
-    /// </summary>
+    /// <summary>The planned buffer the next CPU allocation on this thread takes (see <see cref="CpuAllocator"/>).</summary>
     internal static System.Array? Offered
     {
-        get => _offered;
-        set => _offered = value;
+        get => CpuAllocator.Offered;
+        set => CpuAllocator.Offered = value;
+    }
+
+    /// <summary>True once the buffer was released; every op on a tensor viewing it then fails.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Releases the buffer now (device memory is freed deterministically); later use is an error naming the op.</summary>
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Release();
+    }
+
+    /// <summary>Frees the device memory (the CPU drops its array reference).</summary>
+    protected abstract void Release();
+
+    /// <summary>Fails with an error naming <paramref name="op"/> when this storage was disposed.</summary>
+    internal void CheckAlive(string op)
+    {
+        if (IsDisposed)
+            throw new ObjectDisposedException(nameof(Storage), $"{op}: a {DType.TorchName()} tensor on {Device} whose storage was disposed (by Storage.Dispose or its DisposeScope) cannot be used.");
     }
 }
 
 /// <summary>Host storage backed by a managed array.</summary>
 public sealed class CpuStorage<T>(T[] data) : Storage where T : unmanaged
 {
+    private T[]? _data = data;
+
     /// <summary>The elements.</summary>
-    public T[] Data { get; } = data;
+    public T[] Data => _data ?? throw new ObjectDisposedException(nameof(CpuStorage<T>), $"a {DType.TorchName()} cpu storage was disposed and holds no data.");
 
     /// <inheritdoc/>
     public override DType DType { get; } = DTypes.Of<T>();
@@ -86,5 +84,8 @@ public sealed class CpuStorage<T>(T[] data) : Storage where T : unmanaged
     public override Device Device => Device.Cpu;
 
     /// <inheritdoc/>
-    public override int Length => Data.Length;
+    public override int Length { get; } = data.Length;
+
+    /// <inheritdoc/>
+    protected override void Release() => _data = null;
 }

@@ -10,30 +10,33 @@ public sealed partial class Tensor
         if (!Dispatch.IsObserved) return IsContiguous ? this : Clone();
         // Traced as one aten::contiguous op whatever the layout, as in PyTorch: a size-1 dim can make contiguous a
         // layout that needs a copy at other sizes. The result is then a new alias when no copy is needed.
-        Tensor r;
-        using (Dispatch.Internal())
-        using (Autograd.NoGrad())
-            r = IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone();
-        return Dispatch.Record("aten::contiguous", r, this, g => g);
+        return Dispatch.Record("aten::contiguous", () => IsContiguous ? AsStrided(_shape, _strides, StorageOffset) : Clone(), this, g => g);
     }
 
     /// <summary>A contiguous copy with its own storage.</summary>
     public Tensor Clone()
     {
-        var r = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::clone");
-        CopyStrided(r, this, "aten::clone");
-        return Dispatch.Record("aten::clone", r, this, g => g);
+        return Dispatch.Record("aten::clone", () =>
+        {
+            var r = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::clone");
+            CopyStrided(r, this, "aten::clone");
+            return r;
+        }, this, g => g);
     }
 
     /// <summary>A copy converted to <paramref name="dtype"/> (this tensor when it already has that dtype).</summary>
     public Tensor To(DType dtype)
     {
         if (dtype == DType) return this;
-        var r = new Tensor((int[])_shape.Clone(), dtype, Device, op: "aten::to");
-        CopyStrided(r, this, "aten::to");
+        Tensor Compute()
+        {
+            var r = new Tensor((int[])_shape.Clone(), dtype, Device, op: "aten::to");
+            CopyStrided(r, this, "aten::to");
+            return r;
+        }
         return IsFloatingPoint && dtype.IsFloatingPoint()
-            ? Dispatch.Record(new OpCall("aten::to", dtype), r, this, g => g.To(DType))
-            : Dispatch.Record(new OpCall("aten::to", dtype), r, this);
+            ? Dispatch.Record(new OpCall("aten::to", dtype), Compute, this, g => g.To(DType))
+            : Dispatch.Record(new OpCall("aten::to", dtype), Compute, this);
     }
 
     /// <summary>A copy on <paramref name="device"/> (this tensor when already there).</summary>
@@ -56,10 +59,12 @@ public sealed partial class Tensor
         MemOverlap.CheckWritable(this, "aten::copy_");
         var read = MemOverlap.ReadableInput(this, src, "aten::copy_");
         Dispatch.Mutating(this);
-        CopyStrided(this, read, "aten::copy_");
-        BumpVersion();
-        Dispatch.Record("aten::copy_", this, this, src);
-        return this;
+        return Dispatch.Record("aten::copy_", () =>
+        {
+            CopyStrided(this, read, "aten::copy_");
+            BumpVersion();
+            return this;
+        }, this, src);
     }
 
     internal void BumpVersion() => Storage.Version++;
@@ -91,18 +96,27 @@ public sealed partial class Tensor
             throw new ArgumentException($"aten::cat: the {parts.Count} tensors have {total} elements along dimension {d} together, more than a Trace dimension can hold ({int.MaxValue}).");
         var shape = (int[])first._shape.Clone();
         shape[d] = (int)total;
-        var r = new Tensor(shape, dtype, first.Device, op: "aten::cat");
         var rules = new Func<Tensor, Tensor>?[parts.Count];
         int at = 0;
         for (int i = 0; i < parts.Count; i++)
         {
             var t = parts[i];
             int offset = at, size = t._shape[d];
-            CopyStrided(r.AsStrided(t._shape, r._strides, offset * r._strides[d]), t, "aten::cat");
             rules[i] = g => { var gi = g.Narrow(d, offset, size); return t.IsFloatingPoint && gi.DType != t.DType ? gi.To(t.DType) : gi; };
             at += size;
         }
-        return Dispatch.Record(new OpCall("aten::cat", d), r, parts.ToArray(), rules);
+        Tensor Compute()
+        {
+            var r = new Tensor(shape, dtype, first.Device, op: "aten::cat");
+            int offset = 0;
+            foreach (var t in parts)
+            {
+                CopyStrided(r.AsStrided(t._shape, r._strides, offset * r._strides[d]), t, "aten::cat");
+                offset += t._shape[d];
+            }
+            return r;
+        }
+        return Dispatch.Record(new OpCall("aten::cat", d), Compute, parts.ToArray(), rules);
     }
 
     /// <summary>Stacks same-shaped tensors along a new dim.</summary>

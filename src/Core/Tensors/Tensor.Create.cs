@@ -93,10 +93,14 @@ public sealed partial class Tensor
     /// <summary>Uniform [0, 1) values from the default (or given) generator.</summary>
     public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
     {
-        var t = Empty(shape, RequireFloat(dtype, "aten::rand"), null, "aten::rand");
-        var g = generator ?? Generator.Default;
-        if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
-        return Dispatch.Record(new OpCall("aten::rand", shape, dtype), t, [], [], ReplayWith(generator, () => Rand(shape, dtype, generator)), []);
+        RequireFloat(dtype, "aten::rand");
+        return Dispatch.Record(new OpCall("aten::rand", shape, dtype), () =>
+        {
+            var t = Empty(shape, dtype, null, "aten::rand");
+            var g = generator ?? Generator.Default;
+            if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
+            return t;
+        }, [], backward: null, ReplayWith(generator, () => Rand(shape, dtype, generator)));
     }
 
     /// <summary>Uniform [0, 1) float32 values from the default generator.</summary>
@@ -105,10 +109,14 @@ public sealed partial class Tensor
     /// <summary>Standard normal values from the default (or given) generator.</summary>
     public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
     {
-        var t = Empty(shape, RequireFloat(dtype, "aten::randn"), null, "aten::randn");
-        var g = generator ?? Generator.Default;
-        if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
-        return Dispatch.Record(new OpCall("aten::randn", shape, dtype), t, [], [], ReplayWith(generator, () => Randn(shape, dtype, generator)), []);
+        RequireFloat(dtype, "aten::randn");
+        return Dispatch.Record(new OpCall("aten::randn", shape, dtype), () =>
+        {
+            var t = Empty(shape, dtype, null, "aten::randn");
+            var g = generator ?? Generator.Default;
+            if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
+            return t;
+        }, [], backward: null, ReplayWith(generator, () => Randn(shape, dtype, generator)));
     }
 
     /// <summary>Standard normal float32 values from the default generator.</summary>
@@ -117,9 +125,12 @@ public sealed partial class Tensor
     /// <summary>Integers uniform in [low, high) as int64.</summary>
     public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
     {
-        var t = Empty(shape, DType.Int64, null, "aten::randint");
-        (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
-        return Dispatch.Record(new OpCall("aten::randint", low, high, shape), t, [], [], ReplayWith(generator, () => Randint(low, high, shape, generator)), []);
+        return Dispatch.Record(new OpCall("aten::randint", low, high, shape), () =>
+        {
+            var t = Empty(shape, DType.Int64, null, "aten::randint");
+            (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
+            return t;
+        }, [], backward: null, ReplayWith(generator, () => Randint(low, high, shape, generator)));
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         var st = ViewStrides(newShape) ?? throw new InvalidOperationException(
             $"aten::view: view size {Shapes.Format(newShape)} is not compatible with input tensor's size {Shapes.Format(_shape)} and stride " +
             $"[{string.Join(", ", _strides)}] (at least one dimension spans across two contiguous subspaces). Use .Reshape(...) instead.");
-        return Dispatch.Record(new OpCall("aten::view", newShape), AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
+        return Dispatch.Record(new OpCall("aten::view", newShape), () => AsStrided(newShape, st, StorageOffset), this, g => g.Reshape(_shape));
     }
 
     /// <summary>
@@ -26,17 +26,9 @@ public sealed partial class Tensor
     public Tensor Reshape(params int[] shape)
     {
         var newShape = InferShape(shape, "aten::reshape");
-        Tensor r;
-        if (ViewStrides(newShape) is { } st) r = AsStrided(newShape, st, StorageOffset);
-        else
-        {
-            Tensor copy;
-            using (Dispatch.Internal())
-            using (Autograd.NoGrad())
-                copy = Clone();
-            r = copy.AsStrided(newShape, Shapes.ContiguousStrides(newShape), 0);
-        }
-        return Dispatch.Record(new OpCall("aten::reshape", newShape), r, this, g => g.Reshape(_shape));
+        return Dispatch.Record(new OpCall("aten::reshape", newShape), () => ViewStrides(newShape) is { } st
+            ? AsStrided(newShape, st, StorageOffset)
+            : Clone().AsStrided(newShape, Shapes.ContiguousStrides(newShape), 0), this, g => g.Reshape(_shape));
     }
 
     /// <summary>Reshape to <paramref name="other"/>'s shape.</summary>
@@ -66,7 +58,7 @@ public sealed partial class Tensor
         var st = (int[])_strides.Clone();
         (shape[a], shape[b]) = (shape[b], shape[a]);
         (st[a], st[b]) = (st[b], st[a]);
-        return Dispatch.Record(new OpCall("aten::transpose", a, b), AsStrided(shape, st, StorageOffset), this, g => g.Transpose(a, b));
+        return Dispatch.Record(new OpCall("aten::transpose", a, b), () => AsStrided(shape, st, StorageOffset), this, g => g.Transpose(a, b));
     }
 
     /// <summary>Reorders dims (a view); <paramref name="dims"/> must be a permutation.</summary>
@@ -87,7 +79,7 @@ public sealed partial class Tensor
         }
         var inverse = new int[Dim];
         for (int i = 0; i < Dim; i++) inverse[Shapes.NormDim(dims[i], Dim, "aten::permute")] = i;
-        return Dispatch.Record(new OpCall("aten::permute", dims.Select(x => Shapes.NormDim(x, Dim, "aten::permute")).ToArray()), AsStrided(shape, st, StorageOffset), this, g => g.Permute(inverse));
+        return Dispatch.Record(new OpCall("aten::permute", dims.Select(x => Shapes.NormDim(x, Dim, "aten::permute")).ToArray()), () => AsStrided(shape, st, StorageOffset), this, g => g.Permute(inverse));
     }
 
     /// <summary>All dims reversed (matrix transpose for 2-D), like NumPy's <c>.T</c>.</summary>
@@ -102,7 +94,7 @@ public sealed partial class Tensor
     public Tensor Squeeze()
     {
         var keep = Enumerable.Range(0, Dim).Where(d => _shape[d] != 1).ToArray();
-        return Dispatch.Record(new OpCall("aten::squeeze"), AsStrided(keep.Select(d => _shape[d]).ToArray(), keep.Select(d => _strides[d]).ToArray(), StorageOffset),
+        return Dispatch.Record(new OpCall("aten::squeeze"), () => AsStrided(keep.Select(d => _shape[d]).ToArray(), keep.Select(d => _strides[d]).ToArray(), StorageOffset),
             this, g => g.Reshape(_shape));
     }
 
@@ -110,8 +102,8 @@ public sealed partial class Tensor
     public Tensor Squeeze(int dim)
     {
         int d = Shapes.NormDim(dim, Dim, "aten::squeeze");
-        if (Dim == 0 || _shape[d] != 1) return Dispatch.Record(new OpCall("aten::squeeze", d), AsStrided(_shape, _strides, StorageOffset), this, g => g);
-        return Dispatch.Record(new OpCall("aten::squeeze", d), AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset),
+        if (Dim == 0 || _shape[d] != 1) return Dispatch.Record(new OpCall("aten::squeeze", d), () => AsStrided(_shape, _strides, StorageOffset), this, g => g);
+        return Dispatch.Record(new OpCall("aten::squeeze", d), () => AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset),
             this, g => g.Reshape(_shape));
     }
 
@@ -123,7 +115,7 @@ public sealed partial class Tensor
         var st = _strides.ToList();
         shape.Insert(d, 1);
         st.Insert(d, d < Dim ? (int)Math.Clamp((long)_strides[d] * _shape[d], int.MinValue, int.MaxValue) : 1);   // any stride is valid for a size-1 dim
-        return Dispatch.Record(new OpCall("aten::unsqueeze", d), AsStrided(shape.ToArray(), st.ToArray(), StorageOffset), this, g => g.Reshape(_shape));
+        return Dispatch.Record(new OpCall("aten::unsqueeze", d), () => AsStrided(shape.ToArray(), st.ToArray(), StorageOffset), this, g => g.Reshape(_shape));
     }
 
     /// <summary>Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size).</summary>
@@ -145,7 +137,7 @@ public sealed partial class Tensor
             st[i] = d < 0 || cur != want ? 0 : _strides[d];
         }
         Shapes.CheckViewNumel(shape, "aten::expand");
-        return Dispatch.Record(new OpCall("aten::expand", shape), AsStrided(shape, st, StorageOffset), this, g => g.SumTo(this));
+        return Dispatch.Record(new OpCall("aten::expand", shape), () => AsStrided(shape, st, StorageOffset), this, g => g.SumTo(this));
     }
 
     /// <summary>Expands to <paramref name="other"/>'s shape.</summary>
@@ -162,7 +154,7 @@ public sealed partial class Tensor
         var shape = (int[])_shape.Clone();
         shape[d] = length;
         int s0 = start;
-        return Dispatch.Record(new OpCall("aten::narrow", d, s0, length), AsStrided(shape, _strides, StorageOffset + start * _strides[d]),
+        return Dispatch.Record(new OpCall("aten::narrow", d, s0, length), () => AsStrided(shape, _strides, StorageOffset + start * _strides[d]),
             this, g => g.SliceBackward(_shape, d, s0, 1));
     }
 
@@ -183,7 +175,7 @@ public sealed partial class Tensor
         shape[d] = len;
         // With two or more elements the new stride reaches inside the storage; a single element keeps its stride.
         st[d] = len > 1 ? _strides[d] * step : _strides[d];
-        return Dispatch.Record(new OpCall("aten::slice", d, s, e, step), AsStrided(shape, st, StorageOffset + (len > 0 ? s * _strides[d] : 0)),
+        return Dispatch.Record(new OpCall("aten::slice", d, s, e, step), () => AsStrided(shape, st, StorageOffset + (len > 0 ? s * _strides[d] : 0)),
             this, g => g.SliceBackward(_shape, d, s, step));
 
         static int Clamp(int i, int n) => Math.Clamp(i < 0 ? i + n : i, 0, n);
@@ -199,7 +191,7 @@ public sealed partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(index), $"aten::select: index {index} out of range for tensor of size {Shapes.Format(_shape)} at dimension {d}.");
         if (index < 0) index += n;
         int at = index;
-        return Dispatch.Record(new OpCall("aten::select", d, at), AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset + index * _strides[d]),
+        return Dispatch.Record(new OpCall("aten::select", d, at), () => AsStrided(_shape.Where((_, i) => i != d).ToArray(), _strides.Where((_, i) => i != d).ToArray(), StorageOffset + index * _strides[d]),
             this, g => g.Unsqueeze(d).SliceBackward(_shape, d, at, 1));
     }
 
@@ -297,12 +289,16 @@ public sealed partial class Tensor
     /// </summary>
     internal Tensor SliceBackward(int[] inputShape, int dim, int start, int step)
     {
-        var r = Zeros(inputShape, DType, Device);
-        var region = r.AsStrided(
-            inputShape.Select((s, i) => i == dim ? _shape[dim] : s).ToArray(),
-            r._strides.Select((s, i) => i == dim ? s * step : s).ToArray(),
-            start * r._strides[dim]);
-        CopyStrided(region, this, "aten::slice_backward");
-        return Dispatch.Record(new OpCall("aten::slice_backward", inputShape, dim, start, step), r, this, gg => gg.Slice(dim, start, start + (_shape[dim] - 1) * step + 1, step));
+        Tensor Compute()
+        {
+            var r = Zeros(inputShape, DType, Device);
+            var region = r.AsStrided(
+                inputShape.Select((s, i) => i == dim ? _shape[dim] : s).ToArray(),
+                r._strides.Select((s, i) => i == dim ? s * step : s).ToArray(),
+                start * r._strides[dim]);
+            CopyStrided(region, this, "aten::slice_backward");
+            return r;
+        }
+        return Dispatch.Record(new OpCall("aten::slice_backward", inputShape, dim, start, step), Compute, this, gg => gg.Slice(dim, start, start + (_shape[dim] - 1) * step + 1, step));
     }
 }

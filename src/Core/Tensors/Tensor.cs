@@ -95,6 +95,7 @@ public sealed partial class Tensor
         if (Numel != 1)
             throw new InvalidOperationException($"aten::item: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
         RequireCpu("aten::item");
+        Storage.CheckAlive("aten::item");
         Dispatch.Read(this, "Item");
         int o = StorageOffset;
         return DType switch
@@ -114,6 +115,7 @@ public sealed partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         RequireCpu("aten::to_array");
+        Storage.CheckAlive("aten::to_array");
         Dispatch.Read(this, "ToArray");
         using var _ = Dispatch.Internal();
         var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());

@@ -52,14 +52,14 @@ internal static class CompiledCall
         using (Dispatch.Internal())
         {
             var token = Tensor.Zeros([1], dtype).Expand(offsets[^1]);
-            Dispatch.Record("prim::DifferentiableGraph", token, inputs, rules, saved);
+            Dispatch.Record("prim::DifferentiableGraph", () => token, inputs, rules, saved);
             for (int k = 0; k < graph.GradOutputs.Count; k++)
             {
                 int i = graph.GradOutputs[k], segment = k;
                 var o = outputs[i];
                 // Each output gets its own tensor object (its own grad_fn), never a caller's input.
                 if (inputs.Any(t => ReferenceEquals(t, o)) || outputs.Take(i).Any(t => ReferenceEquals(t, o))) o = o.Detach();
-                outputs[i] = Dispatch.Record("prim::DifferentiableGraphOutput", o, token, g => Pack(g, offsets, segment, dtype));
+                outputs[i] = Dispatch.Record("prim::DifferentiableGraphOutput", () => o, token, g => Pack(g, offsets, segment, dtype));
             }
         }
         // An enclosing trace records each output as a replay of the call (trace::differentiable_graph: a prim:: kind would not lint).

@@ -1,0 +1,18 @@
+namespace Trace;
+
+/// <summary>The kernel table of each device: where an op finds the kernel for its tensors' device.</summary>
+internal static class DeviceKernels
+{
+    /// <summary>The devices that have a kernel table in this build.</summary>
+    public static IReadOnlyList<IDeviceKernels> Registered { get; } = [CpuKernels.Instance];
+
+    /// <summary>
+    /// The kernel table of <paramref name="device"/>, for the op named <paramref name="op"/>: a device without one
+    /// is a <see cref="NotSupportedException"/> naming the op and the device.
+    /// </summary>
+    public static IDeviceKernels For(Device device, string op) => device.Type switch
+    {
+        DeviceType.Cpu => CpuKernels.Instance,
+        _ => throw new NotSupportedException($"{op}: no kernels for device {device} in this build (only cpu has a kernel table); move the tensors with .To(Device.Cpu)."),
+    };
+}

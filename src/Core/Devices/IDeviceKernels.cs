@@ -1,0 +1,24 @@
+namespace Trace;
+
+/// <summary>
+/// A device's kernel table, one interface per op family. An op's shape and dtype rules and checks run once,
+/// device-neutrally, in the op; its kernel comes from the table of its tensors' device
+/// (<see cref="DeviceKernels.For(Device, string)"/>).
+/// </summary>
+internal interface IDeviceKernels
+{
+    /// <summary>The device these kernels run on.</summary>
+    Device Device { get; }
+
+    /// <summary>Elementwise, comparison and select kernels.</summary>
+    IElementwiseKernels Elementwise { get; }
+
+    /// <summary>Row kernels: softmax, layer norm, variance.</summary>
+    IRowKernels Rows { get; }
+
+    /// <summary>Reductions over dims and arg-reductions along one dim.</summary>
+    IReductionKernels Reductions { get; }
+
+    /// <summary>True when this table has a kernel for the op named <paramref name="opName"/> (<c>aten::add</c>).</summary>
+    bool Implements(string opName);
+}

@@ -1,0 +1,23 @@
+namespace Trace;
+
+/// <summary>
+/// A device's row kernels: the op moves the reduced dims last and makes the input contiguous, then each of
+/// <c>n</c> rows of <c>len</c> elements is reduced or normalized on its own (softmax, layer norm, variance).
+/// </summary>
+internal interface IRowKernels
+{
+    /// <summary>The ops these kernels serve (used by <see cref="IDeviceKernels.Implements"/>).</summary>
+    static readonly string[] Ops = ["aten::softmax", "aten::log_softmax", "aten::layer_norm", "aten::var", "aten::std"];
+
+    /// <summary>Softmax (or log-softmax) of each row of <paramref name="rows"/> into the contiguous <paramref name="r"/>.</summary>
+    void Softmax(Tensor rows, Tensor r, int n, int len, bool log);
+
+    /// <summary>
+    /// Layer norm of each row of <paramref name="x"/> into <paramref name="y"/>, with optional per-element weight
+    /// and bias, writing each row's mean and 1/√(var + eps) to <paramref name="mean"/> and <paramref name="rstd"/>.
+    /// </summary>
+    void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, int len, double eps);
+
+    /// <summary>Variance (or standard deviation) with <paramref name="correction"/> of each row into <paramref name="r"/>.</summary>
+    void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std);
+}
