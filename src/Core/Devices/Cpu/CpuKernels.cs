@@ -6,7 +6,7 @@ internal sealed class CpuKernels : IDeviceKernels
     /// <summary>The one CPU table.</summary>
     public static CpuKernels Instance { get; } = new();
 
-    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops];
+    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops, .. ICopyKernels.Ops];
 
     private CpuKernels() { }
 
@@ -21,6 +21,9 @@ internal sealed class CpuKernels : IDeviceKernels
 
     /// <inheritdoc/>
     public IReductionKernels Reductions { get; } = new CpuReductionKernels();
+
+    /// <inheritdoc/>
+    public ICopyKernels Copy { get; } = new CpuCopyKernels();
 
     /// <inheritdoc/>
     public bool Implements(string opName) => Served.Contains(opName);
