@@ -19,6 +19,9 @@ internal interface IDeviceKernels
     /// <summary>Reductions over dims and arg-reductions along one dim.</summary>
     IReductionKernels Reductions { get; }
 
+    /// <summary>Strided, broadcasting, converting copies.</summary>
+    ICopyKernels Copy { get; }
+
     /// <summary>True when this table has a kernel for the op named <paramref name="opName"/> (<c>aten::add</c>).</summary>
     bool Implements(string opName);
 }

@@ -6,7 +6,7 @@ internal sealed class CpuKernels : IDeviceKernels
     /// <summary>The one CPU table.</summary>
     public static CpuKernels Instance { get; } = new();
 
-    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops];
+    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops, .. ICopyKernels.Ops];
 
     private CpuKernels() { }
 
@@ -21,6 +21,9 @@ internal sealed class CpuKernels : IDeviceKernels
 
     /// <inheritdoc/>
     public IReductionKernels Reductions { get; } = new CpuReductionKernels();
+
+    /// <inheritdoc/>
+    public ICopyKernels Copy { get; } = new CpuCopyKernels();
 
     /// <inheritdoc/>
     /// <remarks>Besides the families' ops, every float unary op the op table defines by a kernel struct alone: the generic loop runs it.</remarks>
