@@ -15,6 +15,16 @@ public class OpTableTests
     public static IEnumerable<object[]> FusibleOps() => OpTable.All.Where(d => d.Has(OpTraits.Fusible)).Select(d => new object[] { d.Name });
 
     [TestMethod]
+    public void EveryRegisteredDeviceImplementsEveryOp()
+    {
+        foreach (var device in DeviceKernels.Registered)
+        {
+            var missing = OpTable.All.Where(d => !device.Implements(d.Name)).Select(d => d.Name).ToList();
+            Assert.AreEqual(0, missing.Count, $"{device.Device} has no kernel for: {string.Join(", ", missing)}");
+        }
+    }
+
+    [TestMethod]
     public void TraitsAreConsistent()
     {
         foreach (var d in OpTable.All)
