@@ -130,7 +130,7 @@ public class TraceLeakTests
             ("max(dim)", () => x.Max(1).Values, ["aten::max"]),
             ("var", () => x.Var([1]), ["aten::var"]),
             ("softmax of a transposed view", () => x.T.Softmax(0), ["aten::permute", "aten::softmax"]),
-            ("layer_norm", () => x.LayerNorm([4], w, w), ["aten::layer_norm"]),
+            ("layer_norm", () => x.LayerNorm([4], w, w), ["aten::native_layer_norm"]),
             ("linear", () => Functional.Linear(x, lw, lw.Select(1, 0)), ["aten::select", "aten::linear"]),
             ("matmul of a transposed view", () => x.Matmul(x.T), ["aten::permute", "aten::matmul"]),
             ("gather", () => x.Gather(1, gidx), ["aten::gather"]),
