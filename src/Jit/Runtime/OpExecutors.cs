@@ -10,8 +10,8 @@ internal static class OpExecutors
     {
         if (OpTable.Find(kind) is not { } def)
             return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
-        var (eval, label) = (def.Eval, "JIT: " + kind);
-        return args => eval(new OpArgs(label, args))[0];
+        var (eval, label) = (def.EvalOne, "JIT: " + kind);
+        return args => eval(new OpArgs(label, args));
     }
 
     /// <summary>The executor of a node with several outputs: one tensor per output, in order.</summary>

@@ -41,8 +41,9 @@ public enum OpTraits
 /// </summary>
 public sealed class OpDef
 {
-    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel, Func<int, (int, int)>? outputCount = null)
+    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel, Func<int, (int, int)>? outputCount = null, Func<OpArgs, Tensor>? evalOne = null)
     {
+        EvalOne = evalOne ?? (a => eval(a)[0]);
         Schema = schema;
         Traits = traits;
         Eval = eval;
@@ -72,6 +73,9 @@ public sealed class OpDef
     /// or null for None) and returns its outputs (the first is the differentiable one; others are indices or statistics). Eager ops record autograd as usual, so gradients flow through it.
     /// </summary>
     public Func<OpArgs, Tensor[]> Eval { get; }
+
+    /// <summary>The first output of <see cref="Eval"/>, without an array per call (what executors of one-output nodes run).</summary>
+    public Func<OpArgs, Tensor> EvalOne { get; }
 
     /// <summary>
     /// For elementwise math: the kernel struct (<c>Trace.Kernels.IUnaryOp</c>/<c>IBinaryOp</c> over float and double;

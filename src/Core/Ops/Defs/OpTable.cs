@@ -32,7 +32,7 @@ public static partial class OpTable
 
     /// <summary>An entry with one output.</summary>
     private static OpDef Def(string schema, OpTraits traits, Func<OpArgs, Tensor> eval, Type? kernel = null) =>
-        new(OpSchema.Parse(schema), traits, a => [eval(a)], kernel);
+        new(OpSchema.Parse(schema), traits, a => [eval(a)], kernel, evalOne: eval);
 
     /// <summary>An entry with several outputs (or, with <paramref name="outputCount"/>, a count that depends on the inputs).</summary>
     private static OpDef DefN(string schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Func<int, (int, int)>? outputCount = null) =>
