@@ -45,6 +45,20 @@ public class MultiOutputOpTests
     }
 
     [TestMethod]
+    [DataRow(DType.Float32)]
+    [DataRow(DType.Float64)]
+    public void WeightAndBiasViewsThatStartInsideTheirStorageAreReadFromTheirStart(DType dtype)
+    {
+        var g = new Generator(21);
+        var x = Tensor.Randn([3, 4], dtype, g);
+        var storage = Tensor.Randn([12], dtype, g);
+        var (w, b) = (storage.Narrow(0, 4, 4), storage.Narrow(0, 8, 4));   // contiguous views at offsets 4 and 8
+        Assert.AreEqual(4, w.StorageOffset);
+        var expected = x.LayerNorm([4], w.Clone(), b.Clone());
+        CollectionAssert.AreEqual(expected.To(DType.Float64).ToArray<double>(), x.LayerNorm([4], w, b).To(DType.Float64).ToArray<double>());
+    }
+
+    [TestMethod]
     public void ObserversSeeOneReportWithEveryOutput()
     {
         var x = Tensor.Randn([3, 4], DType.Float64, generator: new Generator(29));

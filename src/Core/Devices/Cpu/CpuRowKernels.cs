@@ -14,12 +14,19 @@ internal sealed class CpuRowKernels : IRowKernels
     public void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, int len, double eps)
     {
         if (x.DType == DType.Float32)
-            LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, weight?.Data<float>(), bias?.Data<float>(), y.Data<float>(),
+            LayerNormKernels.Rows(x.Data<float>(), x.StorageOffset, Flat<float>(weight), Flat<float>(bias), y.Data<float>(),
                 mean.Data<float>(), rstd.Data<float>(), n, len, (float)eps);
         else
-            LayerNormKernels.Rows(x.Data<double>(), x.StorageOffset, weight?.Data<double>(), bias?.Data<double>(), y.Data<double>(),
+            LayerNormKernels.Rows(x.Data<double>(), x.StorageOffset, Flat<double>(weight), Flat<double>(bias), y.Data<double>(),
                 mean.Data<double>(), rstd.Data<double>(), n, len, eps);
     }
+
+    /// <summary>
+    /// A contiguous weight or bias as an array starting at element 0: the kernel reads from index 0, so a view that
+    /// starts further into its storage (a narrow of a larger tensor) is copied out.
+    /// </summary>
+    private static T[]? Flat<T>(Tensor? t) where T : unmanaged =>
+        t is null ? null : t.StorageOffset == 0 ? t.Data<T>() : t.Data<T>().AsSpan(t.StorageOffset, t.Numel).ToArray();
 
     public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std)
     {
