@@ -7,17 +7,6 @@ namespace Trace;
 /// </summary>
 internal interface IElementwiseKernels
 {
-    /// <summary>The ops these kernels serve (used by <see cref="IDeviceKernels.Implements"/>).</summary>
-    static readonly string[] Ops =
-    [
-        "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::maximum", "aten::minimum", "aten::pow", "aten::clamp",
-        "aten::add_", "aten::sub_", "aten::mul_", "aten::div_", "aten::clamp_",
-        "aten::neg", "aten::abs", "aten::relu", "aten::square", "aten::exp", "aten::log", "aten::sqrt", "aten::rsqrt",
-        "aten::tanh", "aten::sigmoid", "aten::gelu", "aten::erf", "aten::gelu_backward",
-        "aten::eq", "aten::ne", "aten::lt", "aten::le", "aten::gt", "aten::ge",
-        "aten::logical_and", "aten::logical_or", "aten::logical_xor", "aten::logical_not", "aten::where", "aten::masked_fill",
-    ];
-
     /// <summary>r = op(x, y) over <paramref name="shape"/>; x, y and r share r's dtype.</summary>
     void Binary(BinaryKind k, int[] shape, Tensor r, Tensor x, Tensor y);
 

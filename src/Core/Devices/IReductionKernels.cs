@@ -6,13 +6,6 @@ namespace Trace;
 /// </summary>
 internal interface IReductionKernels
 {
-    /// <summary>The ops these kernels serve (used by <see cref="IDeviceKernels.Implements"/>).</summary>
-    static readonly string[] Ops =
-    [
-        "aten::sum", "aten::prod", "aten::max", "aten::min", "aten::amax", "aten::amin", "aten::any", "aten::all",
-        "aten::argmax", "aten::argmin",
-    ];
-
     /// <summary>Reduces <paramref name="x"/> over the dims set in <paramref name="mask"/> into <paramref name="r"/> (same dtype).</summary>
     void Reduce(ReduceKind k, Tensor x, bool[] mask, Tensor r);
 

@@ -6,9 +6,6 @@ namespace Trace;
 /// </summary>
 internal interface IRowKernels
 {
-    /// <summary>The ops these kernels serve (used by <see cref="IDeviceKernels.Implements"/>).</summary>
-    static readonly string[] Ops = ["aten::softmax", "aten::log_softmax", "aten::layer_norm", "aten::var", "aten::std"];
-
     /// <summary>Softmax (or log-softmax) of each row of <paramref name="rows"/> into the contiguous <paramref name="r"/>.</summary>
     void Softmax(Tensor rows, Tensor r, int n, int len, bool log);
 

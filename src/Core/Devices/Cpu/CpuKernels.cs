@@ -6,8 +6,6 @@ internal sealed class CpuKernels : IDeviceKernels
     /// <summary>The one CPU table.</summary>
     public static CpuKernels Instance { get; } = new();
 
-    private static readonly HashSet<string> Served = [.. IElementwiseKernels.Ops, .. IRowKernels.Ops, .. IReductionKernels.Ops, .. ICopyKernels.Ops];
-
     private CpuKernels() { }
 
     /// <inheritdoc/>
@@ -27,8 +25,8 @@ internal sealed class CpuKernels : IDeviceKernels
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Every op of the op table: the families above through this table, the kernel-struct unary ops through the generic
+    /// Every op of the op table: the families above through this table, the kernel-struct unary ops through its generic
     /// loop, and the ops not yet moved here (indexing, matmul, random fill, factories) in their own CPU code.
     /// </remarks>
-    public bool Implements(string opName) => Served.Contains(opName) || Ops.OpTable.Find(opName) is not null;
+    public bool Implements(string opName) => Ops.OpTable.Find(opName) is not null;
 }
