@@ -22,6 +22,9 @@ internal interface IDeviceKernels
     /// <summary>Strided, broadcasting, converting copies.</summary>
     ICopyKernels Copy { get; }
 
+    /// <summary>Matrix products (GEMM, batched GEMM).</summary>
+    ILinalgKernels Linalg { get; }
+
     /// <summary>True when this table has a kernel for the op named <paramref name="opName"/> (<c>aten::add</c>).</summary>
     bool Implements(string opName);
 }

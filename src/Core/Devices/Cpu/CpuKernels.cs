@@ -24,9 +24,12 @@ internal sealed class CpuKernels : IDeviceKernels
     public ICopyKernels Copy { get; } = new CpuCopyKernels();
 
     /// <inheritdoc/>
+    public ILinalgKernels Linalg { get; } = new CpuLinalgKernels();
+
+    /// <inheritdoc/>
     /// <remarks>
     /// Every op of the op table: the families above through this table, the kernel-struct unary ops through its generic
-    /// loop, and the ops not yet moved here (indexing, matmul, random fill, factories) in their own CPU code.
+    /// loop, and the ops not yet moved here (indexing, random fill, factories) in their own CPU code.
     /// </remarks>
     public bool Implements(string opName) => Ops.OpTable.Find(opName) is not null;
 }
