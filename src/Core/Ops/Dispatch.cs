@@ -100,16 +100,25 @@ public static class Dispatch
     /// </summary>
     internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor?[] inputs, Func<Tensor, Backward>? backward, Func<Tensor?[], Tensor>? replay = null)
     {
-        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
+        CheckAlive(op, inputs);
         var output = RunHidden(compute);
-        if (backward is not null && output.IsFloatingPoint && Autograd.ShouldRecord(inputs))
-        {
-            var b = backward(output);
-            if (Array.Exists(b.Rules, r => r is not null))
-                output.GradFn = new FunctionNode(op.Name, inputs, b.Rules, b.Saved);
-        }
+        AttachBackward(op, inputs, output, output, backward);
         Observer?.OnOp(op, inputs, output, replay);
         return output;
+    }
+
+    private static void CheckAlive(OpCall op, Tensor?[] inputs)
+    {
+        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
+    }
+
+    /// <summary>Gives <paramref name="first"/> the op's grad_fn when autograd records it and some rule lets a gradient through.</summary>
+    private static void AttachBackward<T>(OpCall op, Tensor?[] inputs, Tensor first, T outputs, Func<T, Backward>? backward)
+    {
+        if (backward is null || !first.IsFloatingPoint || !Autograd.ShouldRecord(inputs)) return;
+        var b = backward(outputs);
+        if (Array.Exists(b.Rules, r => r is not null))
+            first.GradFn = new FunctionNode(op.Name, inputs, b.Rules, b.Saved);
     }
 
     /// <summary>Runs <paramref name="compute"/> hidden from observers and autograd (the body of every recorded op).</summary>
@@ -142,16 +151,10 @@ public static class Dispatch
     /// </summary>
     internal static Tensor[] Record(OpCall op, Func<Tensor[]> compute, Tensor?[] inputs, Func<Tensor[], Backward>? backward)
     {
-        foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);
+        CheckAlive(op, inputs);
         var outputs = RunHidden(compute);
         if (outputs.Length == 0) throw new InvalidOperationException($"{op.Name}: an op reports at least one output.");
-        var first = outputs[0];
-        if (backward is not null && first.IsFloatingPoint && Autograd.ShouldRecord(inputs))
-        {
-            var b = backward(outputs);
-            if (Array.Exists(b.Rules, r => r is not null))
-                first.GradFn = new FunctionNode(op.Name, inputs, b.Rules, b.Saved);
-        }
+        AttachBackward(op, inputs, outputs[0], outputs, backward);
         Observer?.OnOp(op, inputs, outputs);
         return outputs;
     }

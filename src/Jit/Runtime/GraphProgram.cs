@@ -185,8 +185,7 @@ internal sealed class GraphProgram : IExecutable
                 }
                 case StepKind.MultiOp:
                 {
-                    var args = new object?[step.Args.Length];
-                    for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
+                    var args = Arguments(env, step);
                     Offer(index, plan, outputBuffers);
                     var outputs = step.ExecuteMany!(args);
                     Storage.Offered = null;
@@ -202,8 +201,7 @@ internal sealed class GraphProgram : IExecutable
                 }
                 default:
                 {
-                    var args = new object?[step.Args.Length];
-                    for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
+                    var args = Arguments(env, step);
                     Offer(index, plan, outputBuffers);
                     var output = step.Execute!(args);
                     Storage.Offered = null;
@@ -271,6 +269,14 @@ internal sealed class GraphProgram : IExecutable
             _ => null,
         };
         if (problem is not null) throw new InvalidOperationException($"JIT: cannot run {n}: {problem} (GraphVerifier.Lint checks a graph before it runs).");
+    }
+
+    /// <summary>The values a step's node reads, in input order.</summary>
+    private static object?[] Arguments(object?[] env, Step step)
+    {
+        var args = new object?[step.Args.Length];
+        for (int k = 0; k < args.Length; k++) args[k] = env[step.Args[k]];
+        return args;
     }
 
     /// <summary>Argument <paramref name="k"/> of a step that reads tensors only (a guard, a fusion group).</summary>

@@ -8,17 +8,18 @@ internal static class OpExecutors
     /// <summary>The executor of <paramref name="kind"/> (one that throws when the table has no such op, so that a graph fails only if it reaches it).</summary>
     public static Func<object?[], Tensor> Resolve(string kind)
     {
-        if (OpTable.Find(kind) is not { } def)
-            return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
+        if (OpTable.Find(kind) is not { } def) return _ => throw Missing(kind);
         var (eval, label) = (def.EvalOne, "JIT: " + kind);
         return args => eval(new OpArgs(label, args));
     }
 
+    private static NotSupportedException Missing(string kind) =>
+        new($"JIT: no executor for op '{kind}'; it cannot be run from IR (custom functions run only in the graph they were traced into).");
+
     /// <summary>The executor of a node with several outputs: one tensor per output, in order.</summary>
     public static Func<object?[], Tensor[]> ResolveMany(string kind)
     {
-        if (OpTable.Find(kind) is not { } def)
-            return _ => throw new NotSupportedException($"JIT: no executor for op '{kind}'; it cannot be run from IR.");
+        if (OpTable.Find(kind) is not { } def) return _ => throw Missing(kind);
         var (eval, label) = (def.Eval, "JIT: " + kind);
         return args => eval(new OpArgs(label, args));
     }
