@@ -92,4 +92,50 @@ public class MemoryPlanTests
         });
         for (int i = 0; i < inputs.Length; i++) TraceAssert.AllClose(Chain(inputs[i], w), results[i], rtol: 1e-5, atol: 1e-5, what: $"call {i}");
     }
+
+    [TestMethod]
+    public void ACallersOutputBufferIsWrittenWhenItFitsAndLeftAloneOtherwise()
+    {
+        var x = Tensor.Randn([4, 8], generator: new Generator(5));
+        var w = Tensor.Randn([8, 8], generator: new Generator(6));
+        var program = CpuBackend.Instance.Compile(Jit.Trace(v => v[0].Matmul(w).Tanh().Add(1.0), [x]).Graph);
+        var expected = x.Matmul(w).Tanh().Add(1.0);
+        var fits = Tensor.Zeros([4, 8]);
+        var output = program.Run([x], [fits])[0];
+        Assert.AreSame(fits, output, "a contiguous buffer of the output's type is written and returned");
+        TraceAssert.AllClose(expected, fits, rtol: 1e-6, atol: 1e-6, what: "written buffer");
+        foreach (var misfit in new[] { Tensor.Zeros([4, 8], DType.Float64), Tensor.Zeros([8, 4]).T, Tensor.Zeros([40]).Narrow(0, 8, 32).View(4, 8), Tensor.Zeros([32]) })
+        {
+            var result = program.Run([x], [misfit])[0];
+            Assert.AreNotSame(misfit, result);
+            TraceAssert.AllClose(expected, result, rtol: 1e-6, atol: 1e-6, what: "result beside a misfit buffer");
+            Assert.IsTrue(misfit.To(DType.Float64).ToArray<double>().All(v => v == 0), $"a buffer of {misfit.DType.TorchName()} {Shapes.Format(misfit.Shape)} (offset {misfit.StorageOffset}) was written");
+        }
+    }
+
+    [TestMethod]
+    public void PlannedBuffersOutliveTheDisposeScopeOfTheCallThatMadeThem()
+    {
+        var g = new Generator(8);
+        var w = Tensor.Randn([32, 32], generator: g);
+        var x = Tensor.Randn([32, 32], generator: g);
+        var traced = Jit.Trace(v => Chain(v[0], w), [x]);
+        using (Tensor.NewDisposeScope()) traced.Call(x);   // the first planned call allocates the buffers inside a scope
+        for (int i = 0; i < 2; i++)
+            using (Tensor.NewDisposeScope())
+                TraceAssert.AllClose(Chain(x, w), traced.Call(x)[0], rtol: 1e-5, atol: 1e-5, what: $"call {i} after the scope closed");
+    }
+
+    [TestMethod]
+    public void APlannedGraphRunInsideAnotherTraceIsRecordedAsItsOps()
+    {
+        var g = new Generator(9);
+        var w = Tensor.Randn([16, 16], generator: g);
+        var x = Tensor.Randn([16, 16], generator: g);
+        var inner = Jit.Trace(v => Chain(v[0], w), [x]);
+        inner.Call(x);
+        var outer = Jit.Trace(v => inner.Call(v[0].Mul(2.0))[0].Add(1.0), [x]);
+        var y = Tensor.Randn([16, 16], generator: g);
+        TraceAssert.AllClose(Chain(y.Mul(2.0), w).Add(1.0), outer.Call(y)[0], rtol: 1e-5, atol: 1e-5, what: "outer trace on new inputs");
+    }
 }

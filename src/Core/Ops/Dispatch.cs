@@ -107,6 +107,50 @@ public static class Dispatch
         return output;
     }
 
+    /// <summary>
+    /// Runs an op's out= form (PyTorch's <c>aten::add.out</c>): <paramref name="compute"/> writes the op's result into
+    /// <paramref name="out"/>, a buffer the caller owns (a compiled graph's planned intermediate, a parameter's
+    /// <c>.grad</c>), and returns it; the op is reported to observers as its functional form. As in PyTorch, out= forms
+    /// do not support autograd; and <paramref name="out"/> may share no memory with an input.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An input requires grad while autograd records.</exception>
+    /// <exception cref="ArgumentException"><paramref name="out"/> shares storage with an input.</exception>
+    internal static Tensor Out(OpCall op, Tensor @out, Tensor?[] inputs, Func<Tensor> compute)
+    {
+        CheckOut(op, @out, inputs);
+        var r = CheckWritten(op, @out, RunHidden(compute));
+        Observer?.OnOp(op, inputs, r, null);
+        return r;
+    }
+
+    /// <summary>The out= form of an op with several outputs: <paramref name="compute"/> writes the first into <paramref name="out"/> (see <see cref="Out(OpCall, Tensor, Tensor?[], Func{Tensor})"/>).</summary>
+    internal static Tensor[] Out(OpCall op, Tensor @out, Tensor?[] inputs, Func<Tensor[]> compute)
+    {
+        CheckOut(op, @out, inputs);
+        var outputs = RunHidden(compute);
+        CheckWritten(op, @out, outputs[0]);
+        Observer?.OnOp(op, inputs, outputs);
+        return outputs;
+    }
+
+    /// <summary>The functional op (<see cref="Record(OpCall, Func{Tensor}, Tensor?[], Func{Tensor, Backward}?, Func{Tensor?[], Tensor}?)"/>) when <paramref name="out"/> is null, else its out= form.</summary>
+    internal static Tensor Run(OpCall op, Tensor? @out, Func<Tensor> compute, Tensor?[] inputs, Func<Tensor, Backward>? backward) =>
+        @out is null ? Record(op, compute, inputs, backward) : Out(op, @out, inputs, compute);
+
+    private static void CheckOut(OpCall op, Tensor @out, Tensor?[] inputs)
+    {
+        CheckAlive(op, inputs);
+        @out.Storage.CheckAlive(op.Name);
+        if (Autograd.ShouldRecord(inputs))
+            throw new InvalidOperationException($"{op.Name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.");
+        foreach (var t in inputs)
+            if (t is not null && ReferenceEquals(t.Storage, @out.Storage))
+                throw new ArgumentException($"{op.Name}: the out= tensor of shape {Shapes.Format(@out._shape)} shares memory with an input of shape {Shapes.Format(t._shape)}; an op's output buffer must be its own.");
+    }
+
+    private static Tensor CheckWritten(OpCall op, Tensor @out, Tensor r) => ReferenceEquals(r.Storage, @out.Storage) ? r
+        : throw new InvalidOperationException($"{op.Name}: its out= form returned a tensor that does not view the given buffer.");
+
     private static void CheckAlive(OpCall op, Tensor?[] inputs)
     {
         foreach (var t in inputs) t?.Storage.CheckAlive(op.Name);

@@ -61,7 +61,8 @@ internal static class ElementwiseDispatch
         return into;
     }
 
-    public static Tensor Unary(UnaryKind k, Tensor a, string op)
+    /// <summary>op(a) into a new tensor, or into <paramref name="into"/> (an out= buffer of the result's exact shape and dtype).</summary>
+    public static Tensor Unary(UnaryKind k, Tensor a, string op, Tensor? into = null)
     {
         var kernels = DeviceKernels.For(a.Device, op).Elementwise;
         bool floating = k >= UnaryKind.Exp;
@@ -72,7 +73,7 @@ internal static class ElementwiseDispatch
             throw new ArgumentException($"{op}: not supported for bool tensors (shape {Shapes.Format(a._shape)}).");
         if (floating && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
         var x = a.To(dt);
-        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
+        var r = OutBuffer.Or(into, (int[])a._shape.Clone(), dt, a.Device, op);
         kernels.Unary(k, r, x);
         return r;
     }
@@ -81,17 +82,18 @@ internal static class ElementwiseDispatch
     /// A floating unary op given by its kernel struct (the op table names it; no enum entry): integer and bool inputs
     /// are promoted to the default float dtype, as PyTorch's unary float ops do.
     /// </summary>
-    public static Tensor UnaryFloating<TOp>(Tensor a, string op) where TOp : Kernels.IUnaryOp<float>, Kernels.IUnaryOp<double>
+    public static Tensor UnaryFloating<TOp>(Tensor a, string op, Tensor? into = null) where TOp : Kernels.IUnaryOp<float>, Kernels.IUnaryOp<double>
     {
         var kernels = DeviceKernels.For(a.Device, op).Elementwise;
         var dt = a.DType.IsFloatingPoint() ? a.DType : DTypes.DefaultFloat;
         var x = a.To(dt);
-        var r = new Tensor((int[])a._shape.Clone(), dt, a.Device, op: op);
+        var r = OutBuffer.Or(into, (int[])a._shape.Clone(), dt, a.Device, op);
         kernels.UnaryFloating<TOp>(r, x);
         return r;
     }
 
-    public static Tensor Compare(CompareKind k, Tensor a, Tensor b, string op)
+    /// <summary>A comparison or logical op into a new bool tensor, or into <paramref name="into"/> (an out= buffer).</summary>
+    public static Tensor Compare(CompareKind k, Tensor a, Tensor b, string op, Tensor? into = null)
     {
         var kernels = Kernels(a, b, op);
         bool logical = k >= CompareKind.And;
@@ -100,12 +102,13 @@ internal static class ElementwiseDispatch
         var shape = Shapes.Broadcast(a._shape, b._shape, op);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, DType.Bool, a.Device, op: op);
+        var r = OutBuffer.Or(into, shape, DType.Bool, a.Device, op);
         kernels.Compare(k, shape, r, x, y);
         return r;
     }
 
-    public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op)
+    /// <summary>cond ? a : b into a new tensor, or into <paramref name="into"/> (an out= buffer).</summary>
+    public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op, Tensor? into = null)
     {
         SameDevice(cond, a, op);
         var kernels = Kernels(a, b, op);
@@ -114,7 +117,7 @@ internal static class ElementwiseDispatch
         var c = cond.To(DType.Bool);
         var x = a.To(dt);
         var y = b.To(dt);
-        var r = new Tensor(shape, dt, a.Device, op: op);
+        var r = OutBuffer.Or(into, shape, dt, a.Device, op);
         kernels.Where(shape, r, c, x, y);
         return r;
     }

@@ -169,7 +169,7 @@ public sealed partial class Tensor
     /// GELU's backward as one op (PyTorch's <c>aten::gelu_backward</c>): this gradient times GELU'(x), in one fused
     /// pass. Its own backward (for higher-order gradients): d/dgrad = GELU'(x), d/dx = grad · GELU''(x).
     /// </summary>
-    internal Tensor GeluBackward(Tensor x, GeluApproximation approximate)
+    internal Tensor GeluBackward(Tensor x, GeluApproximation approximate, Tensor? @out = null)
     {
         const string op = "aten::gelu_backward";
         ElementwiseDispatch.SameDevice(this, x, op);
@@ -177,13 +177,13 @@ public sealed partial class Tensor
         if (!_shape.AsSpan().SequenceEqual(x._shape) || DType != x.DType || !IsFloatingPoint)
             throw new ArgumentException($"{op}: gradient {DType.TorchName()} {Shapes.Format(_shape)} and input {x.DType.TorchName()} {Shapes.Format(x._shape)} must be floating tensors of one shape and dtype.");
         bool tanh = approximate == GeluApproximation.Tanh;
-        return Dispatch.Record(new OpCall(op, tanh ? "tanh" : "none"), () =>
+        return Dispatch.Run(new OpCall(op, tanh ? "tanh" : "none"), @out, () =>
         {
-            var r = new Tensor((int[])_shape.Clone(), DType, Device, op: op);
+            var r = OutBuffer.Or(@out, (int[])_shape.Clone(), DType, Device, op);
             kernels.GeluBackward(r, Contiguous(), x.Contiguous(), tanh);
             return r;
-        }, this, gg => gg.GeluBackward(x, approximate),
-            x, gg => gg.Mul(this).Mul(tanh ? x.GeluTanhSecondDerivative() : x.GeluSecondDerivative()), this, x);
+        }, [this, x], _ => new([gg => gg.GeluBackward(x, approximate),
+            gg => gg.Mul(this).Mul(tanh ? x.GeluTanhSecondDerivative() : x.GeluSecondDerivative())], this, x));
     }
 
     /// <summary>d²/dx² of exact GELU: φ(x)·(2 − x²), φ the standard normal density.</summary>

@@ -9,7 +9,10 @@ public sealed partial class Tensor
     /// with broadcasting of the batch dims (1-D operands get a dim prepended/appended, then removed).
     /// Transposed and other strided operands are read in place, without copies.
     /// </summary>
-    public Tensor Matmul(Tensor other)
+    public Tensor Matmul(Tensor other) => Matmul(other, null);
+
+    /// <summary><see cref="Matmul(Tensor)"/>, or its out= form writing into <paramref name="out"/> (see <see cref="Dispatch.Out(OpCall, Tensor, Tensor?[], Func{Tensor})"/>).</summary>
+    internal Tensor Matmul(Tensor other, Tensor? @out)
     {
         const string op = "aten::matmul";
         var (a, b) = (this, other);
@@ -25,6 +28,19 @@ public sealed partial class Tensor
         var batchA = a2._shape[..^2];
         var batchB = b2._shape[..^2];
         var batch = Shapes.Broadcast(batchA, batchB, op);
+        int[] shape = [.. batch, m, n];
+        if (@out is not null)
+        {
+            // The result as the caller sees it (1-D operands' dims removed), viewed as the GEMM writes it.
+            int[] result = [.. batch, .. va ? Array.Empty<int>() : [m], .. vb ? Array.Empty<int>() : [n]];
+            OutBuffer.Check(@out, result, a.DType, a.Device, op);
+            var full = @out.AsStrided(shape, Shapes.ContiguousStrides(shape), @out.StorageOffset);
+            return Dispatch.Out(op, @out, [a, b], () =>
+            {
+                BatchedGemm(op, a2.Expand([.. batch, m, k]), b2.Expand([.. batch, k, n]), batch, m, n, k, full);
+                return @out;
+            });
+        }
         var r = Dispatch.Record(op, () => BatchedGemm(op, a2.Expand([.. batch, m, k]), b2.Expand([.. batch, k, n]), batch, m, n, k),
             a2, g => g.Matmul(b2.MT).SumTo(a2),
             b2, g => a2.MT.Matmul(g).SumTo(b2), a2, b2);
@@ -53,22 +69,26 @@ public sealed partial class Tensor
     /// y = x·Wᵀ + b with x of shape (..., in), W (out, in), b (out). W is read transposed in place and the
     /// bias is written into the output before the GEMM accumulates into it.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
-        LinearOp("aten::linear", input, weight, bias, null, Kernels.GemmEpilogue.None);
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, null);
+
+    /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/>, or its out= form writing into <paramref name="out"/>.</summary>
+    internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? @out) =>
+        LinearOp("aten::linear", input, weight, bias, null, Kernels.GemmEpilogue.None, @out);
 
     /// <summary>relu(linear(input, weight, bias)) with the relu applied by the GEMM to each strip of the output while it is in cache (the JIT's <c>trace::linear_relu</c>).</summary>
-    internal static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias) =>
-        LinearOp("trace::linear_relu", input, weight, bias, null, Kernels.GemmEpilogue.Relu);
+    internal static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias, Tensor? @out = null) =>
+        LinearOp("trace::linear_relu", input, weight, bias, null, Kernels.GemmEpilogue.Relu, @out);
 
     /// <summary>linear(input, weight, bias) + residual with the residual written into the output before the GEMM accumulates (the JIT's <c>trace::linear_add</c>).</summary>
-    internal static Tensor LinearAdd(Tensor input, Tensor weight, Tensor? bias, Tensor residual) =>
-        LinearOp("trace::linear_add", input, weight, bias, residual, Kernels.GemmEpilogue.None);
+    internal static Tensor LinearAdd(Tensor input, Tensor weight, Tensor? bias, Tensor residual, Tensor? @out = null) =>
+        LinearOp("trace::linear_add", input, weight, bias, residual, Kernels.GemmEpilogue.None, @out);
 
     /// <summary>
     /// y = epilogue(x·Wᵀ + b [+ residual]): W is read transposed in place; the bias (and residual) are written into
-    /// the output before the GEMM accumulates into it, and the epilogue runs inside the GEMM.
+    /// the output before the GEMM accumulates into it, and the epilogue runs inside the GEMM. With <paramref name="out"/>, the
+    /// out= form: the result is written there.
     /// </summary>
-    private static Tensor LinearOp(string op, Tensor input, Tensor weight, Tensor? bias, Tensor? residual, Kernels.GemmEpilogue epilogue)
+    private static Tensor LinearOp(string op, Tensor input, Tensor weight, Tensor? bias, Tensor? residual, Kernels.GemmEpilogue epilogue, Tensor? @out)
     {
         if (weight.Dim != 2)
             throw new ArgumentException($"{op}: weight must be 2-D (out_features, in_features), got shape {Shapes.Format(weight._shape)}.");
@@ -88,7 +108,7 @@ public sealed partial class Tensor
         {
             var x2 = input.Reshape(-1, inF);
             int m = x2._shape[0];
-            var r = new Tensor([m, outF], input.DType, input.Device, op: op);
+            var r = @out is null ? new Tensor([m, outF], input.DType, input.Device, op: op) : @out.AsStrided([m, outF], [outF, 1], @out.StorageOffset);
             float beta = 0;
             if (residual is not null)
             {
@@ -102,10 +122,11 @@ public sealed partial class Tensor
                 beta = 1;
             }
             Gemm2D(op, x2, weight.T, r, m, outF, inF, beta, epilogue);
-            return r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
+            return @out ?? r.AsStrided(outShape, Shapes.ContiguousStrides(outShape), 0);
         }
+        if (@out is not null) OutBuffer.Check(@out, outShape, input.DType, input.Device, op);
         Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
-        return Dispatch.Record(op, Compute, inputs, y =>
+        return Dispatch.Run(op, @out, Compute, inputs, y =>
         {
             // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
             Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
@@ -129,11 +150,11 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: not supported for bool tensors.");
     }
 
-    private static Tensor BatchedGemm(string op, Tensor a, Tensor b, int[] batch, int m, int n, int k)
+    private static Tensor BatchedGemm(string op, Tensor a, Tensor b, int[] batch, int m, int n, int k, Tensor? into = null)
     {
         CheckGemmDTypes(op, a, b);
         var kernels = DeviceKernels.For(a.Device, op).Linalg;
-        var r = new Tensor([.. batch, m, n], a.DType, a.Device, op: op);
+        var r = into ?? new Tensor([.. batch, m, n], a.DType, a.Device, op: op);
         kernels.BatchedGemm(a, b, r, batch.Length, m, n, k);
         return r;
     }

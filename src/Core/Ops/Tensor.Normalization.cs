@@ -65,17 +65,17 @@ public sealed partial class Tensor
     public Tensor LogSumExp(int dim, bool keepdim = false) => LogSumExp([dim], keepdim);
 
     /// <summary>Softmax along a dim: exp(x - max) / sum(exp(x - max)), one fused row kernel.</summary>
-    public Tensor Softmax(int dim) => SoftmaxOp(dim, log: false);
+    public Tensor Softmax(int dim) => SoftmaxOp(dim, log: false, null);
 
     /// <summary>Log-softmax along a dim: (x - max) - log(sum(exp(x - max))), one fused row kernel.</summary>
-    public Tensor LogSoftmax(int dim) => SoftmaxOp(dim, log: true);
+    public Tensor LogSoftmax(int dim) => SoftmaxOp(dim, log: true, null);
 
     /// <summary>
     /// Softmax/log-softmax: the dim is moved last and made contiguous, rows go through
     /// <see cref="Kernels.SoftmaxKernels"/>, the result is viewed back. Backward:
-    /// softmax y·(g − Σ g·y); log-softmax g − exp(y)·Σ g.
+    /// softmax y·(g − Σ g·y); log-softmax g − exp(y)·Σ g. With <paramref name="out"/>, the out= form (written there).
     /// </summary>
-    private Tensor SoftmaxOp(int dim, bool log)
+    internal Tensor SoftmaxOp(int dim, bool log, Tensor? @out)
     {
         string op = log ? "aten::log_softmax" : "aten::softmax";
         var kernels = DeviceKernels.For(Device, op).Rows;
@@ -86,11 +86,18 @@ public sealed partial class Tensor
             var rows = (Dim == 0 ? x.Reshape(1) : x.Transpose(d, -1)).Contiguous();
             int len = rows.Dim == 0 ? 1 : rows.Size(-1);
             int n = len == 0 ? 0 : rows.Numel / len;
-            var r = new Tensor(rows._shape, rows.DType, Device, op: op);
+            // Over the last dim the rows are the output's own layout, so an out= buffer takes the kernel's result directly.
+            bool direct = @out is not null && (Dim == 0 || d == Dim - 1);
+            var r = direct ? @out!.AsStrided(rows._shape, Shapes.ContiguousStrides(rows._shape), @out.StorageOffset) : new Tensor(rows._shape, rows.DType, Device, op: op);
             kernels.Softmax(rows, r, n, len, log);
-            return Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
+            if (direct) return @out!;
+            var y = Dim == 0 ? r.Reshape() : r.Transpose(d, -1);
+            if (@out is null) return y;
+            CopyStrided(@out, y, op);
+            return @out;
         }
-        return Dispatch.Record(new OpCall(op, d), Compute, [x], y => new(g => log
+        if (@out is not null) OutBuffer.Check(@out, _shape, x.DType, Device, op);
+        return Dispatch.Run(new OpCall(op, d), @out, Compute, [x], y => new(g => log
             ? g.Sub(y.Exp().Mul(g.Sum(d, keepdim: true)))
             : y.Mul(g.Sub(g.Mul(y).Sum(d, keepdim: true))), y));
     }
@@ -109,7 +116,7 @@ public sealed partial class Tensor
     /// <summary>
     /// Layer normalization over the trailing dims given by <paramref name="normalizedShape"/>:
     /// (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance. The output of
-    /// <see cref="NativeLayerNorm"/> (recorded as <c>aten::native_layer_norm</c>).
+    /// <see cref="NativeLayerNorm(int[], Tensor?, Tensor?, double)"/> (recorded as <c>aten::native_layer_norm</c>).
     /// </summary>
     public Tensor LayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
         NativeLayerNorm(normalizedShape, weight, bias, eps).Output;
@@ -120,7 +127,11 @@ public sealed partial class Tensor
     /// dims of size 1, in the input's dtype. One op with three outputs: only the output is differentiable, and its backward
     /// reads the saved mean and rstd (a traced backward reads them from the forward node instead of recomputing them).
     /// </summary>
-    public (Tensor Output, Tensor Mean, Tensor Rstd) NativeLayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    public (Tensor Output, Tensor Mean, Tensor Rstd) NativeLayerNorm(int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        NativeLayerNorm(normalizedShape, weight, bias, eps, null);
+
+    /// <summary><see cref="NativeLayerNorm(int[], Tensor?, Tensor?, double)"/>, or its out= form writing the output into <paramref name="out"/> (the statistics are new tensors).</summary>
+    internal (Tensor Output, Tensor Mean, Tensor Rstd) NativeLayerNorm(int[] normalizedShape, Tensor? weight, Tensor? bias, double eps, Tensor? @out)
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         int k = normalizedShape.Length;
@@ -143,7 +154,7 @@ public sealed partial class Tensor
         {
             var x = Contiguous();
             var (w, b) = (weight?.Contiguous(), bias?.Contiguous());
-            var y = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::layer_norm");
+            var y = OutBuffer.Or(@out, (int[])_shape.Clone(), DType, Device, "aten::native_layer_norm");
             mean = new Tensor(statShape, DType, Device, op: "aten::layer_norm");
             rstd = new Tensor((int[])statShape.Clone(), DType, Device, op: "aten::layer_norm");
             kernels.LayerNorm(x, w, b, y, mean, rstd, rows, len, eps);
@@ -155,7 +166,13 @@ public sealed partial class Tensor
         // mean and rstd are this op's own outputs, so a traced backward reads them from the forward node.
         Tensor XHat() => Sub(mean).Mul(rstd);
         Tensor SumLead(Tensor t) => lead.Length == 0 ? t : t.Sum(lead);
-        var outputs = Dispatch.Record(new OpCall("aten::native_layer_norm", normalizedShape, eps), () => [Compute(), mean, rstd], [this, weight, bias], _ => new Backward(
+        var call = new OpCall("aten::native_layer_norm", normalizedShape, eps);
+        if (@out is not null)
+        {
+            var written = Dispatch.Out(call, @out, [this, weight, bias], () => [Compute(), mean, rstd]);
+            return (written[0], written[1], written[2]);
+        }
+        var outputs = Dispatch.Record(call, () => [Compute(), mean, rstd], [this, weight, bias], _ => new Backward(
         [
             g =>
             {

@@ -12,11 +12,14 @@ public sealed partial class Tensor
     /// <summary>Sum over one dim.</summary>
     public Tensor Sum(int dim, bool keepdim = false) => Sum([dim], keepdim);
     /// <summary>Sum over several dims (an empty list sums over all dims, as in PyTorch).</summary>
-    public Tensor Sum(int[] dims, bool keepdim = false)
+    public Tensor Sum(int[] dims, bool keepdim = false) => Sum(dims, keepdim, null);
+
+    /// <summary><see cref="Sum(int[], bool)"/>, or its out= form writing into <paramref name="out"/>.</summary>
+    internal Tensor Sum(int[] dims, bool keepdim, Tensor? @out)
     {
         var mask = DimMask(dims, "aten::sum");
-        return Dispatch.Record(new OpCall("aten::sum", MaskDims(mask), keepdim), () => Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum"), this,
-            g => g.ExpandReduced(_shape, mask, keepdim));
+        return Dispatch.Run(new OpCall("aten::sum", MaskDims(mask), keepdim), @out, () => Reduce(ReduceKind.Sum, mask, keepdim, "aten::sum", @out), [this],
+            _ => new(g => g.ExpandReduced(_shape, mask, keepdim)));
     }
 
     /// <summary>Product of all elements.</summary>
@@ -144,7 +147,8 @@ public sealed partial class Tensor
         return mask;
     }
 
-    internal Tensor Reduce(ReduceKind k, bool[] mask, bool keepdim, string op)
+    /// <summary>A reduction over the masked dims into a new tensor, or into <paramref name="into"/> (an out= buffer of the result's shape and dtype).</summary>
+    internal Tensor Reduce(ReduceKind k, bool[] mask, bool keepdim, string op, Tensor? into = null)
     {
         var kernels = DeviceKernels.For(Device, op).Reductions;
         if (k is ReduceKind.Max or ReduceKind.Min)
@@ -155,7 +159,16 @@ public sealed partial class Tensor
         if (dt == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) dt = DType.Int32;
         if (!dt.IsFloatingPoint() && k is ReduceKind.Sum or ReduceKind.Prod) dt = DType.Int64;
         var x = To(dt);
-        var r = new Tensor(ReducedShape(mask, keepdim: false), dt, Device, op: op);
+        var reduced = ReducedShape(mask, keepdim: false);
+        if (into is not null)
+        {
+            if (DType == DType.Bool && k is ReduceKind.Max or ReduceKind.Min)
+                throw new ArgumentException($"{op}: a bool max/min has no out= form (it reduces in int32).");
+            OutBuffer.Check(into, ReducedShape(mask, keepdim), dt, Device, op);
+            kernels.Reduce(k, x, mask, into.AsStrided(reduced, Shapes.ContiguousStrides(reduced), into.StorageOffset));
+            return into;
+        }
+        var r = new Tensor(reduced, dt, Device, op: op);
         kernels.Reduce(k, x, mask, r);
         if (DType == DType.Bool && k is ReduceKind.Max or ReduceKind.Min) r = r.To(DType.Bool);
         if (!keepdim) return r;

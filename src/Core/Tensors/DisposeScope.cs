@@ -29,6 +29,12 @@ public sealed class DisposeScope : IDisposable
     internal void Track(Storage storage) => _owned?.Add(storage);
 
     /// <summary>
+    /// Takes <paramref name="storage"/>, just created, out of the innermost scope (which tracked it on creation): for
+    /// buffers that live as long as their owner rather than a step, such as a compiled graph's planned intermediates.
+    /// </summary>
+    internal static void Untrack(Storage storage) => _current?._owned?.Remove(storage);
+
+    /// <summary>
     /// Keeps <paramref name="tensor"/>'s storage alive past this scope: it moves to the enclosing scope
     /// (or to none, then the garbage collector or an explicit <see cref="Storage.Dispose"/> frees it).
     /// </summary>

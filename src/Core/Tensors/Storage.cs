@@ -40,13 +40,6 @@ public abstract class Storage : IDisposable
     public static Storage Allocate(DType dtype, int length, Device device, bool zeroed = true) =>
         DeviceAllocators.For(device).Allocate(dtype, length, zeroed);
 
-    /// <summary>The planned buffer the next CPU allocation on this thread takes (see <see cref="CpuAllocator"/>).</summary>
-    internal static System.Array? Offered
-    {
-        get => CpuAllocator.Offered;
-        set => CpuAllocator.Offered = value;
-    }
-
     /// <summary>True once the buffer was released; every op on a tensor viewing it then fails.</summary>
     public bool IsDisposed { get; private set; }
 

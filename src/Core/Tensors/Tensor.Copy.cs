@@ -12,15 +12,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>A contiguous copy with its own storage.</summary>
-    public Tensor Clone()
+    public Tensor Clone() => Clone(null);
+
+    /// <summary><see cref="Clone()"/>, or its out= form copying into <paramref name="out"/>.</summary>
+    internal Tensor Clone(Tensor? @out) => Dispatch.Run("aten::clone", @out, () =>
     {
-        return Dispatch.Record("aten::clone", () =>
-        {
-            var r = new Tensor((int[])_shape.Clone(), DType, Device, op: "aten::clone");
-            CopyStrided(r, this, "aten::clone");
-            return r;
-        }, this, g => g);
-    }
+        var r = OutBuffer.Or(@out, (int[])_shape.Clone(), DType, Device, "aten::clone");
+        CopyStrided(r, this, "aten::clone");
+        return r;
+    }, [this], _ => new(g => g));
 
     /// <summary>A copy converted to <paramref name="dtype"/> (this tensor when it already has that dtype).</summary>
     public Tensor To(DType dtype)

@@ -27,6 +27,14 @@ public sealed partial class Tensor
     internal Tensor(int[] shape, DType dtype, Device device, bool zeroed = false, string op = "aten::empty")
         : this(AllocateStorage(shape, dtype, device, zeroed, op), shape, Shapes.ContiguousStrides(shape), 0) { }
 
+    /// <summary>A contiguous view of <paramref name="storage"/> from element 0 with <paramref name="shape"/> (which must fit in it).</summary>
+    internal static Tensor View(Storage storage, int[] shape)
+    {
+        if (Shapes.Numel(shape, "view") > storage.Length)
+            throw new ArgumentException($"view: shape {Shapes.Format(shape)} does not fit in a storage of {storage.Length} elements.");
+        return new Tensor(storage, shape, Shapes.ContiguousStrides(shape), 0);
+    }
+
     private static Storage AllocateStorage(int[] shape, DType dtype, Device device, bool zeroed, string op)
     {
         int n = Shapes.AllocationNumel(shape, dtype, op);

@@ -46,8 +46,9 @@ public sealed class CpuBackend : IBackend
     /// A fusion group runs its compiled loop when no gradient is needed; otherwise (or when it cannot be
     /// compiled) its body is interpreted op by op, which records autograd as usual. A body that does not compile is
     /// reported once (a <see cref="Warnings"/> message with the reason): results stay right, but the group runs slower.
+    /// With <paramref name="into"/> the output is written there (the interpreted body's result is copied in).
     /// </summary>
-    internal static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
+    internal static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols, Tensor? into)
     {
         bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
         if (!needsGrad)
@@ -58,8 +59,10 @@ public sealed class CpuBackend : IBackend
                 if (n.Compiled == FusedKernel.Unavailable)
                     Warnings.Warn($"JIT: {n.Kind} ({string.Join(", ", n.Subgraph!.Nodes.Where(b => b.Def is not null).Select(b => b.Kind))}) could not be compiled ({reason}); it runs op by op.");
             }
-            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols);
+            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols, into);
         }
-        return new GraphProgram(n.Subgraph!, planMemory: false).Run(inputs, symbols: symbols)[0];
+        else if (into is not null)
+            throw new InvalidOperationException($"JIT: {n.Kind} was given an output buffer while its inputs need gradients (a buffer's writes record no tape).");
+        return GraphProgram.CopyInto(into, new GraphProgram(n.Subgraph!, planMemory: false).Run(inputs, symbols: symbols)[0]);
     }
 }

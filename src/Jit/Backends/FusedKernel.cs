@@ -93,19 +93,27 @@ internal sealed partial class FusedKernel
     }
 
     /// <summary>
-    /// Runs the kernel on inputs laid out as the group's types say into a new tensor; <paramref name="symbols"/> are
-    /// the size symbols' values when the group's types are symbolic.
+    /// Runs the kernel on inputs laid out as the group's types say into a new tensor, or into <paramref name="into"/> (a
+    /// buffer the caller owns: contiguous from element 0 of its storage, of the output's shape and dtype); <paramref name="symbols"/>
+    /// are the size symbols' values when the group's types are symbolic.
     /// </summary>
-    public Tensor Run(Tensor[] inputs, long[]? symbols)
+    /// <exception cref="ArgumentException"><paramref name="into"/> does not have the output's layout.</exception>
+    public Tensor Run(Tensor[] inputs, long[]? symbols, Tensor? into = null)
     {
         var shape = SymbolicDims.Evaluate(_outputShape, symbols);
         var loopShape = _loopShape == _outputShape ? shape : SymbolicDims.Evaluate(_loopShape, symbols);
+        if (into is not null && (into.DType != _dtype || into.StorageOffset != 0 || !into.IsContiguous || !into.Shape.SequenceEqual(shape)))
+            throw new ArgumentException($"prim::FusionGroup: the out= tensor ({into.DType.TorchName()} {Shapes.Format(into.Shape)}, offset {into.StorageOffset}) " +
+                $"must be a contiguous {_dtype.TorchName()} tensor of shape {Shapes.Format(shape)} from element 0 of its storage.");
         if (_loop is Func<float[][], int, int, double> or Func<double[][], int, int, double>)
         {
             int count = checked(loopShape.Aggregate(1, (a, b) => a * b));
-            return Tensor.Full(shape, _dtype == DType.Float32 ? Reduce<float>(inputs, count) : Reduce<double>(inputs, count), _dtype);
+            double total = _dtype == DType.Float32 ? Reduce<float>(inputs, count) : Reduce<double>(inputs, count);
+            if (into is null) return Tensor.Full(shape, total, _dtype);
+            using (Dispatch.Internal()) into.Fill_(total);
+            return into;
         }
-        var output = Tensor.Empty(shape, _dtype);
+        var output = into ?? Tensor.Empty(shape, _dtype);
         int n = output.Numel;
         int inner = _blockDims == 0 ? 0 : FusionLayout.Inner(loopShape, _blockDims);
         if (_rowSum)

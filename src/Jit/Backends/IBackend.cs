@@ -42,10 +42,10 @@ public interface IExecutable
 
     /// <summary>
     /// Runs the graph on <paramref name="inputs"/> (one per graph input) and returns its outputs. <paramref name="outputBuffers"/>
-    /// (optional, one per output, null entries allowed) are arrays the caller gives up for the outputs, which a backend
-    /// may write into; <paramref name="symbols"/> are the size symbols' values when the caller bound them.
+    /// (optional, one per output, null entries allowed) are tensors the caller gives up for the outputs: a backend may write an
+    /// output into its tensor and return that tensor (the caller tells by reference); <paramref name="symbols"/> are the size symbols' values when the caller bound them.
     /// </summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
     /// <exception cref="ArgumentException">The inputs differ in count, or one in dtype, device or shape, from the graph's declared input types.</exception>
-    Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null, long[]? symbols = null);
+    Tensor[] Run(IReadOnlyList<Tensor> inputs, Tensor?[]? outputBuffers = null, long[]? symbols = null);
 }

@@ -36,6 +36,6 @@ public sealed class ReferenceBackend : IBackend
     }
 
     /// <summary>A fusion group's body, interpreted op by op.</summary>
-    private static Tensor RunFusionGroup(Node group, Tensor[] inputs, long[]? symbols) =>
-        new GraphProgram(group.Subgraph!, planMemory: false, RunFusionGroup, acceptsOutputBuffers: false).Run(inputs, symbols: symbols)[0];
+    private static Tensor RunFusionGroup(Node group, Tensor[] inputs, long[]? symbols, Tensor? into) =>
+        GraphProgram.CopyInto(into, new GraphProgram(group.Subgraph!, planMemory: false, RunFusionGroup, acceptsOutputBuffers: false).Run(inputs, symbols: symbols)[0]);
 }

@@ -14,17 +14,27 @@ namespace Trace.Jit;
 /// </summary>
 internal sealed class GraphProgram : IExecutable
 {
-    /// <summary>Runs a fusion group (whose body's input types the inputs were checked against) and returns its one output.</summary>
-    internal delegate Tensor FusionGroupRunner(Node group, Tensor[] inputs, long[]? symbols);
+    /// <summary>
+    /// Runs a fusion group (whose body's input types the inputs were checked against) and returns its one output, written
+    /// into <paramref name="into"/> when given (a contiguous buffer of the output's type from element 0 of its storage).
+    /// </summary>
+    internal delegate Tensor FusionGroupRunner(Node group, Tensor[] inputs, long[]? symbols, Tensor? into);
 
     private enum StepKind { Constant, MutatedConstant, List, FusionGroup, Guard, Op, MultiOp, Size }
 
-    /// <summary>One node: <see cref="Output"/> is its slot (one output), <see cref="Outputs"/> its slots (a multi-output op, run by <see cref="ExecuteMany"/>).</summary>
+    /// <summary>
+    /// One node: <see cref="Output"/> is its slot (one output), <see cref="Outputs"/> its slots (a multi-output op, run by
+    /// <see cref="ExecuteMany"/>). <see cref="ExecuteOut"/>/<see cref="ExecuteManyOut"/> are the op's out= forms (null when it has none).
+    /// </summary>
     private readonly record struct Step(Node Node, StepKind Kind, int[] Args, int Output, object? Value, Func<object?[], Tensor>? Execute)
     {
         public int[] Outputs { get; init; } = [];
 
         public Func<object?[], Tensor[]>? ExecuteMany { get; init; }
+
+        public Func<object?[], Tensor, Tensor>? ExecuteOut { get; init; }
+
+        public Func<object?[], Tensor, Tensor[]>? ExecuteManyOut { get; init; }
     }
 
     private readonly Graph _graph;
@@ -37,6 +47,7 @@ internal sealed class GraphProgram : IExecutable
     private readonly bool _checkShapes;      // symbolic graphs: every op's output has the sizes its type evaluates to
     private readonly FusionGroupRunner _runFusionGroup;
     private readonly bool _acceptsOutputBuffers;
+    private readonly bool _constantsRequireGrad;   // a tensor constant that requires grad: eager ops on it record a tape
 
     /// <summary>Prepares <paramref name="graph"/> as the CPU backend runs it (fusion groups compiled), with or without a memory plan.</summary>
     public GraphProgram(Graph graph, bool planMemory) : this(graph, planMemory, CpuBackend.RunFusionGroup) { }
@@ -65,7 +76,8 @@ internal sealed class GraphProgram : IExecutable
                 // Several outputs (native_layer_norm's output, mean and rstd): one slot each; the first may be planned.
                 var outputs = new int[n.Outputs.Count];
                 for (int k = 0; k < outputs.Length; k++) slot[n.Outputs[k]] = outputs[k] = slot.Count;
-                steps.Add(new Step(n, StepKind.MultiOp, args, -1, null, null) { Outputs = outputs, ExecuteMany = OpExecutors.ResolveMany(n.Kind) });
+                steps.Add(new Step(n, StepKind.MultiOp, args, -1, null, null)
+                    { Outputs = outputs, ExecuteMany = OpExecutors.ResolveMany(n.Kind), ExecuteManyOut = OpExecutors.ResolveManyOut(n.Kind) });
                 continue;
             }
             var step = n.Kind switch
@@ -80,7 +92,9 @@ internal sealed class GraphProgram : IExecutable
                 "prim::FusionGroup" => new Step(n, StepKind.FusionGroup, args, output, null, null),
                 "prim::ValueGuard" => new Step(n, StepKind.Guard, args, output, null, null),
                 SymbolicScalar.IntKind or SymbolicScalar.FloatKind => new Step(n, StepKind.Size, args, output, SymbolicScalar.Expression(n), null),
-                _ => new Step(n, StepKind.Op, args, output, null, n.Replay is { } replay ? a => replay([.. a.Select(x => x as Tensor)]) : OpExecutors.Resolve(n.Kind)),
+                _ => n.Replay is { } replay
+                    ? new Step(n, StepKind.Op, args, output, null, a => replay([.. a.Select(x => x as Tensor)]))
+                    : new Step(n, StepKind.Op, args, output, null, OpExecutors.Resolve(n.Kind)) { ExecuteOut = OpExecutors.ResolveOut(n.Kind) },
             };
             steps.Add(step);
         }
@@ -88,12 +102,13 @@ internal sealed class GraphProgram : IExecutable
         _slots = slot.Count;
         _outputs = graph.Outputs.Select(o => slot.TryGetValue(o, out int s) ? s : throw new InvalidOperationException($"JIT: graph output %{o.Name} is not defined in the graph.")).ToArray();
         _outputIsConstant = graph.Outputs.Select(o => o.Node?.Kind == "prim::Constant").ToArray();
-        // An output can be written into a caller's buffer when a fresh op produces it and it is returned once.
+        // An output can be written into a caller's buffer when a fresh op that can write into a buffer produces it and it is returned once.
         _outputOfStep = Enumerable.Repeat(-1, _steps.Length).ToArray();
         for (int i = 0; i < graph.Outputs.Count; i++)
-            if (graph.Outputs[i].Node is { Outputs.Count: 1 } p && PassUtil.IsFresh(p) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
+            if (graph.Outputs[i].Node is { Outputs.Count: 1 } p && PassUtil.IsFresh(p) && MemoryPlan.WritesInto(p) && graph.Outputs.Count(o => o == graph.Outputs[i]) == 1)
                 _outputOfStep[graph.Nodes.IndexOf(p)] = i;
         Plan = planMemory ? MemoryPlan.Build(graph) : null;
+        _constantsRequireGrad = graph.TensorConstants.Any(t => t.RequiresGrad);
         _binder = SymbolBinder.For(graph);
         _checkShapes = _binder is not null;
     }
@@ -111,39 +126,52 @@ internal sealed class GraphProgram : IExecutable
     public MemoryPlan? Plan { get; }
 
     /// <summary>
-    /// Runs the graph; intermediates use the memory plan when no tape is recorded and no other run holds it.
-    /// <paramref name="outputBuffers"/> (optional, one per output, null entries allowed) are arrays the caller
-    /// gives up for the outputs: an output made by a fresh op is written into its array when type and size match.
+    /// Runs the graph; intermediates use the memory plan when no tape is recorded, no trace observes the run and no other
+    /// run holds the plan. <paramref name="outputBuffers"/> (optional, one per output, null entries allowed) are tensors the
+    /// caller gives up for the outputs: an output made by a fresh op with an out= form is written into its tensor (and that
+    /// tensor returned) when the tensor is contiguous from element 0 of a storage of its own size, of the output's dtype, shape
+    /// and device, and no tape is recorded; otherwise the buffer is left alone.
     /// <paramref name="symbols"/> are the size symbols' values when the caller bound them (a backward graph gets its
     /// forward's); otherwise a symbolic graph binds them from its inputs.
     /// </summary>
     /// <exception cref="GuardFailedException">A value guard saw a different value than at trace time.</exception>
     /// <exception cref="ArgumentException">The inputs differ in count, or one in dtype, device or shape, from the graph's declared input types.</exception>
-    public Tensor[] Run(IReadOnlyList<Tensor> inputs, Array?[]? outputBuffers = null, long[]? symbols = null)
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs, Tensor?[]? outputBuffers = null, long[]? symbols = null)
     {
         var bound = _binder?.Bind(inputs, symbols) ?? symbols;
         InputTypes.Check(_graph, inputs, "graph", bound);
+        // Buffers are written through out= forms, which record no tape: only when nothing in the run could need one.
+        bool untaped = !Autograd.IsEnabled || (!_constantsRequireGrad && !inputs.Any(t => t.RequiresGrad));
         var plan = Plan;
-        bool planned = plan is not null && !(Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad)) && plan.TryEnter();
+        bool planned = plan is not null && untaped && !Dispatch.IsObserved && plan.TryEnter();
         try
         {
-            return RunSteps(inputs, planned ? plan : null, _acceptsOutputBuffers ? outputBuffers : null, bound);
+            return RunSteps(inputs, planned ? plan : null, _acceptsOutputBuffers && untaped ? outputBuffers : null, bound);
         }
         finally
         {
-            Storage.Offered = null;
             if (planned) plan!.Exit();
         }
     }
 
-    /// <summary>Offers the buffer the op at <paramref name="index"/> should write into: a caller's output buffer or a planned one.</summary>
-    private void Offer(int index, MemoryPlan? plan, Array?[]? outputBuffers)
+    /// <summary>
+    /// The buffer the node of step <paramref name="index"/> writes its output into — the caller's buffer for the graph output
+    /// it makes, when that fits, else its planned one — or null (a new tensor).
+    /// </summary>
+    private Tensor? Into(int index, in Step step, MemoryPlan? plan, Tensor?[]? outputBuffers, long[]? symbols)
     {
-        if (outputBuffers is not null && _outputOfStep[index] is int o and >= 0 && o < outputBuffers.Length) Storage.Offered = outputBuffers[o];
-        else plan?.Offer(index);
+        if (step.ExecuteOut is null && step.ExecuteManyOut is null && step.Kind != StepKind.FusionGroup) return null;
+        var declared = step.Node.Outputs[0].TensorType;
+        if (declared is null) return null;
+        var shape = symbols is null ? declared.Shape : SymbolicDims.Evaluate(declared.Shape, symbols);
+        if (outputBuffers is not null && _outputOfStep[index] is int o and >= 0 && o < outputBuffers.Length && outputBuffers[o] is { } given
+            && given.DType == declared.DType && given.Device == declared.Device && given.IsContiguous && given.StorageOffset == 0
+            && given.Storage.Length == given.Numel && given.Shape.SequenceEqual(shape) && given.GradFn is null && !given.RequiresGrad)
+            return given;
+        return plan?.Buffer(index, declared, shape);
     }
 
-    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan, Array?[]? outputBuffers, long[]? symbols)
+    private Tensor[] RunSteps(IReadOnlyList<Tensor> inputs, MemoryPlan? plan, Tensor?[]? outputBuffers, long[]? symbols)
     {
         var env = new object?[_slots];
         for (int i = 0; i < inputs.Count; i++) env[i] = inputs[i];
@@ -176,19 +204,13 @@ internal sealed class GraphProgram : IExecutable
                 {
                     var groupInputs = new Tensor[step.Args.Length];
                     for (int k = 0; k < groupInputs.Length; k++) groupInputs[k] = TensorArg(env, step, k);
-                    Offer(index, plan, outputBuffers);
-                    var output = RunFusionGroup(step.Node, groupInputs, symbols);
-                    Storage.Offered = null;
-                    env[step.Output] = output;
-                    plan?.Adopt(index, output, groupInputs);
+                    env[step.Output] = RunFusionGroup(step.Node, groupInputs, symbols, Into(index, step, plan, outputBuffers, symbols));
                     break;
                 }
                 case StepKind.MultiOp:
                 {
                     var args = Arguments(env, step);
-                    Offer(index, plan, outputBuffers);
-                    var outputs = step.ExecuteMany!(args);
-                    Storage.Offered = null;
+                    var outputs = Into(index, step, plan, outputBuffers, symbols) is { } into ? step.ExecuteManyOut!(args, into) : step.ExecuteMany!(args);
                     if (outputs.Length != step.Outputs.Length)
                         throw new InvalidOperationException($"JIT: {step.Node.Kind} returned {outputs.Length} tensors for the node's {step.Outputs.Length} outputs.");
                     for (int k = 0; k < outputs.Length; k++)
@@ -196,18 +218,14 @@ internal sealed class GraphProgram : IExecutable
                         if (_checkShapes) CheckShape(step.Node, step.Node.Outputs[k], outputs[k], symbols);
                         env[step.Outputs[k]] = outputs[k];
                     }
-                    plan?.Adopt(index, outputs[0], args);
                     break;
                 }
                 default:
                 {
                     var args = Arguments(env, step);
-                    Offer(index, plan, outputBuffers);
-                    var output = step.Execute!(args);
-                    Storage.Offered = null;
+                    var output = Into(index, step, plan, outputBuffers, symbols) is { } into ? step.ExecuteOut!(args, into) : step.Execute!(args);
                     if (_checkShapes) CheckShape(step.Node, step.Node.Output, output, symbols);
                     env[step.Output] = output;
-                    plan?.Adopt(index, output, args);
                     break;
                 }
             }
@@ -224,12 +242,12 @@ internal sealed class GraphProgram : IExecutable
     }
 
     /// <summary>A fusion group's inputs are checked against its body's types, then the backend runs it.</summary>
-    private Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols)
+    private Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols, Tensor? into)
     {
         // A compiled loop runs over the declared shape in the declared dtype: an intermediate whose declared type
         // differs from what the op produced (a hand-edited graph) must not be cut or converted.
         InputTypes.Check(n.Subgraph!, inputs, "prim::FusionGroup body", symbols);
-        return _runFusionGroup(n, inputs, symbols);
+        return _runFusionGroup(n, inputs, symbols, into);
     }
 
     /// <summary>Output <paramref name="value"/> of a symbolic graph's op has the sizes its type says at this call's symbols.</summary>
@@ -241,6 +259,14 @@ internal sealed class GraphProgram : IExecutable
         bool same = shape.Count == t.Shape.Length;
         for (int d = 0; same && d < shape.Count; d++) same = shape[d] == SymbolicDims.Evaluate(t.Shape[d], symbols);
         if (!same) throw new SymbolicShapeException(n, value, output, symbols);
+    }
+
+    /// <summary><paramref name="result"/>, or — given a buffer — its values copied into <paramref name="into"/>, which is returned.</summary>
+    internal static Tensor CopyInto(Tensor? into, Tensor result)
+    {
+        if (into is null) return result;
+        using var _ = Dispatch.Internal();
+        return result.Clone(into);
     }
 
     private static Tensor CopyOf(Tensor t)

@@ -3,32 +3,33 @@ namespace Trace.Jit;
 /// <summary>
 /// Buffer reuse for one graph, planned once: a liveness scan gives each op output that is a fresh tensor
 /// (elementwise, reductions, matmul, fusion groups...) a slot; slots of the same dtype and size are shared
-/// by values whose lifetimes do not overlap, and each slot's array is kept across calls, so a steady-state
-/// call allocates only what it returns.
+/// by values whose lifetimes do not overlap, and each slot's buffer is kept across calls, so a steady-state
+/// call allocates only what it returns. Buffers are handed to ops explicitly, through their out= forms
+/// (<see cref="Trace.Ops.OpDef.EvalOut"/>; a fusion group's kernel takes its output buffer).
 /// <list type="bullet">
+/// <item>Only nodes that can write into a given buffer are planned: ops with an out= form, fusion groups; and only
+/// when their declared output is contiguous (the layout of a planned buffer).</item>
 /// <item>A value escapes — and is never planned — when it, or any view or in-place result derived from it
 /// (every op not known to return a fresh tensor is assumed to alias its tensor inputs), is a graph output:
 /// outputs handed to the caller are never overwritten by a later call.</item>
-/// <item>A slot's array is adopted from the first call's output (only if that storage is exactly the
-/// output's size and belongs to none of the op's inputs); later calls offer it to the op's allocation
-/// (<see cref="Storage.Offered"/>).</item>
-/// <item>In a symbolic graph (dynamic dims) slots are shared by values whose element counts are the same
-/// expression; a slot's array is adopted again whenever a call's size differs from the array's.</item>
-/// <item>Of a node with several outputs, only the first is planned (a fresh op allocates its first output first: native_layer_norm's output before its mean and rstd, max's values before its indices); the others alias nothing.</item>
-/// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive) and
-/// one call at a time: a concurrent or re-entrant call runs unplanned.</item>
+/// <item>A slot's buffer is allocated on first use, outside any <see cref="DisposeScope"/> (it lives as long as the plan),
+/// and again whenever a call of a symbolic graph needs another size; slots of a symbolic graph are shared by values
+/// whose element counts are the same expression.</item>
+/// <item>Of a node with several outputs, only the first is planned (native_layer_norm's output, not its mean and rstd).</item>
+/// <item>Plans apply only when no autograd tape is recorded (a tape would keep intermediates alive), no trace observes
+/// the run, and one call at a time: a concurrent or re-entrant call runs unplanned.</item>
 /// </list>
 /// </summary>
 internal sealed class MemoryPlan
 {
     private readonly int[] _slotOf;          // per node: its slot, or -1
-    private readonly Array?[] _buffers;      // per slot: the array, once adopted
+    private readonly Storage?[] _buffers;    // per slot: the buffer, once allocated
     private int _busy;
 
     private MemoryPlan(int[] slotOf, int slots)
     {
         _slotOf = slotOf;
-        _buffers = new Array?[slots];
+        _buffers = new Storage?[slots];
     }
 
     /// <summary>Number of planned node outputs.</summary>
@@ -78,7 +79,7 @@ internal sealed class MemoryPlan
         var slotFreeAfter = new List<int>();
         foreach (var n in g.Nodes)
         {
-            if (!PassUtil.IsFresh(n) || n.Outputs[0].TensorType is not { } t || escapes.Contains(n)) continue;
+            if (!PassUtil.IsFresh(n) || !WritesInto(n) || n.Outputs[0].TensorType is not { } t || escapes.Contains(n) || !SymbolicDims.IsContiguous(t.Shape, t.Strides)) continue;
             int at = index[n];
             int end = lastUse.GetValueOrDefault(n, at);
             var key = SymbolicDims.AnySymbolic(t.Shape) ? (t.DType, -1L, SymbolicDims.Numel(t.Shape)) : (t.DType, t.Shape.Aggregate(1L, (a, b) => a * b), 0);
@@ -103,30 +104,24 @@ internal sealed class MemoryPlan
     /// <summary>Releases the plan after a run.</summary>
     public void Exit() => Volatile.Write(ref _busy, 0);
 
-    /// <summary>Offers node <paramref name="nodeIndex"/>'s planned buffer to the allocation its op makes next.</summary>
-    public void Offer(int nodeIndex)
-    {
-        int s = _slotOf[nodeIndex];
-        Storage.Offered = s >= 0 ? _buffers[s] : null;
-    }
+    /// <summary>True when <paramref name="n"/> can write its (first) output into a buffer it is given: an op with an out= form, a fusion group.</summary>
+    public static bool WritesInto(Node n) => n.Kind == "prim::FusionGroup" || (n.Replay is null && n.Def?.EvalOut is not null);
 
-    /// <summary>After node <paramref name="nodeIndex"/> ran (and the offer was withdrawn): adopts the output's array on the first call.</summary>
-    public void Adopt(int nodeIndex, Tensor output, object?[] inputs)
+    /// <summary>
+    /// The buffer node <paramref name="nodeIndex"/> writes its output into at this call — a new view of its slot's storage
+    /// with the output's <paramref name="shape"/> (at this call's sizes) and its declared dtype and device — or null when the node is not planned.
+    /// </summary>
+    public Tensor? Buffer(int nodeIndex, TensorType declared, int[] shape)
     {
         int s = _slotOf[nodeIndex];
-        if (s < 0 || output.Storage is not { } storage || storage.Length != output.Numel || output.StorageOffset != 0) return;
-        // Kept until a call of another size (a symbolic slot) needs an array of another length.
-        if (_buffers[s] is { } held && held.Length == storage.Length) return;
-        foreach (var i in inputs)
-            if (i is Tensor t && ReferenceEquals(t.Storage, storage)) return;
-        _buffers[s] = storage switch
+        if (s < 0) return null;
+        int numel = Shapes.Numel(shape, "memory plan");
+        if (_buffers[s] is not { } storage || storage.Length != numel || storage.DType != declared.DType || storage.Device != declared.Device)
         {
-            CpuStorage<float> f => f.Data,
-            CpuStorage<double> d => d.Data,
-            CpuStorage<long> l => l.Data,
-            CpuStorage<int> i => i.Data,
-            CpuStorage<bool> b => b.Data,
-            _ => null,
-        };
+            storage = Storage.Allocate(declared.DType, numel, declared.Device, zeroed: false);
+            DisposeScope.Untrack(storage);
+            _buffers[s] = storage;
+        }
+        return Tensor.View(storage, shape);
     }
 }

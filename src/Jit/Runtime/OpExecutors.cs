@@ -24,6 +24,22 @@ internal static class OpExecutors
         return args => eval(new OpArgs(label, args));
     }
 
+    /// <summary>The out= executor of <paramref name="kind"/> (writes its first output into the given buffer), or null when the op has no out= form.</summary>
+    public static Func<object?[], Tensor, Tensor>? ResolveOut(string kind)
+    {
+        if (OpTable.Find(kind)?.EvalOneOut is not { } eval) return null;
+        var label = "JIT: " + kind;
+        return (args, into) => eval(new OpArgs(label, args), into);
+    }
+
+    /// <summary>The out= executor of a node with several outputs, or null when the op has no out= form.</summary>
+    public static Func<object?[], Tensor, Tensor[]>? ResolveManyOut(string kind)
+    {
+        if (OpTable.Find(kind)?.EvalOut is not { } eval) return null;
+        var label = "JIT: " + kind;
+        return (args, into) => eval(new OpArgs(label, args), into);
+    }
+
     /// <summary>Executes <paramref name="kind"/> once on resolved arguments.</summary>
     public static Tensor Execute(string kind, object?[] args) => Resolve(kind)(args);
 }

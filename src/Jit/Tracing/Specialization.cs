@@ -11,7 +11,7 @@ public sealed partial class TracedModule
         DifferentiableGraph? Diff = null, string? EagerBackwardReason = null)
     {
         /// <summary>Runs the specialization on the call's tensors (inputs, parameters, lifted).</summary>
-        public Tensor[] Run(Tensor[] callInputs, Array?[]? outputBuffers = null) => Diff?.Run(callInputs) ?? Program!.Run(callInputs, outputBuffers);
+        public Tensor[] Run(Tensor[] callInputs, Tensor?[]? outputBuffers = null) => Diff?.Run(callInputs) ?? Program!.Run(callInputs, outputBuffers);
 
         /// <summary>
         /// The forward as recorded (no passes, no fusion) that the trace check replays: it runs the same kernels in the

@@ -101,8 +101,8 @@ public sealed partial class TracedModule
     /// <exception cref="ArgumentException">The call passes another number of inputs than were traced, or a null one.</exception>
     public Tensor[] Call(params Tensor[] inputs) => Call(inputs, null);
 
-    /// <summary>As <see cref="Call(Tensor[])"/>, writing outputs into the given arrays where the compiled graph can (see <see cref="GraphProgram.Run"/>).</summary>
-    internal Tensor[] Call(Tensor[] inputs, Array?[]? outputBuffers)
+    /// <summary>As <see cref="Call(Tensor[])"/>, writing outputs into the given tensors where the compiled graph can (see <see cref="GraphProgram.Run"/>).</summary>
+    internal Tensor[] Call(Tensor[] inputs, Tensor?[]? outputBuffers)
     {
         CheckArguments(inputs);
         var parameters = _parameters();
@@ -301,7 +301,7 @@ public sealed partial class TracedModule
     internal bool ComputesGradients { get; init; }
 
     /// <summary>Runs a specialization as a call would (under NoGrad for <see cref="ComputesGradients"/>).</summary>
-    internal Tensor[] RunSpecialization(Specialization s, Tensor[] callInputs, Array?[]? outputBuffers = null)
+    internal Tensor[] RunSpecialization(Specialization s, Tensor[] callInputs, Tensor?[]? outputBuffers = null)
     {
         if (!ComputesGradients) return s.Run(callInputs, outputBuffers);
         using var _ = Autograd.NoGrad();

@@ -39,29 +39,27 @@ public sealed class TracedStep
             throw new InvalidOperationException("Jit.TraceStep: the optimizer's parameters changed (a param group was added) since the step was traced; trace the step again.");
         // Each step's gradients are written into the parameters' existing .Grad buffers (as PyTorch's backward
         // writes into .grad), so a steady-state step allocates no gradient memory.
-        var buffers = new Array?[_parameters.Length + 1];
-        var seen = new HashSet<Array>(ReferenceEqualityComparer.Instance);
+        var buffers = new Tensor?[_parameters.Length + 1];
+        var seen = new HashSet<Storage>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < _parameters.Length; i++)
-            if (ReusableBuffer(_parameters[i]) is { } b && seen.Add(b)) buffers[i + 1] = b;   // a shared .Grad is written once at most
+            if (ReusableBuffer(_parameters[i]) is { } b && seen.Add(b.Storage)) buffers[i + 1] = b;   // a shared .Grad is written once at most
         Tensor[] outputs;
         using (Autograd.EnableGrad()) outputs = Traced.Call(batch, buffers);
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
-            // Written into the old gradient's array: keep that tensor (same object, new values), as PyTorch's .grad.
-            if (buffers[i + 1] is { } b && ReferenceEquals(b, DataOf(outputs[i + 1]))) p.Grad!.BumpVersion();
+            // Written into the old gradient: keep that tensor (same object, new values), as PyTorch's .grad.
+            if (buffers[i + 1] is { } b && ReferenceEquals(b, outputs[i + 1])) b.BumpVersion();
             else p.Grad = outputs[i + 1];
         }
         Optimizer.Step();
         return outputs[0];
     }
 
-    /// <summary>The array behind a parameter's gradient when the step may overwrite it: contiguous, from element 0, its own size.</summary>
-    private static Array? ReusableBuffer(Tensor p) =>
+    /// <summary>A parameter's gradient when the step may overwrite it: contiguous, from element 0 of a storage of its own size.</summary>
+    private static Tensor? ReusableBuffer(Tensor p) =>
         p.Grad is { IsContiguous: true, StorageOffset: 0 } g && g.DType == p.DType && g.Shape.SequenceEqual(p.Shape) && g.Storage.Length == g.Numel && g.GradFn is null
-            ? DataOf(g) : null;
-
-    private static Array? DataOf(Tensor t) => t.Storage switch { CpuStorage<float> f => f.Data, CpuStorage<double> d => d.Data, _ => null };
+            ? g : null;
 
     /// <summary>
     /// Builds the traced function: loss and the gradient of every optimized parameter, as tensors the graph returns.

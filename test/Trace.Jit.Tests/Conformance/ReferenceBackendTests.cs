@@ -42,10 +42,11 @@ public class ReferenceBackendTests
     {
         var x = Tensor.Randn([8]);
         var graph = Jit.Trace(t => t.Exp(), x).Graph;
-        var buffer = new float[8];
+        var buffer = Tensor.Zeros([8]);
         var output = ReferenceBackend.Instance.Compile(graph).Run([x], [buffer])[0];
         CollectionAssert.AreEqual(x.Exp().ToArray<float>(), output.ToArray<float>());
-        Assert.IsTrue(buffer.All(v => v == 0), "the reference wrote into a caller's buffer");
+        Assert.AreNotSame(buffer, output);
+        Assert.IsTrue(buffer.ToArray<float>().All(v => v == 0), "the reference wrote into a caller's buffer");
     }
 
     [TestMethod]

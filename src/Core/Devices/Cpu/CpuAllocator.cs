@@ -1,8 +1,9 @@
 namespace Trace;
 
 /// <summary>
-/// Host memory: managed arrays. A compiled graph's memory plan may offer a planned buffer for the next
-/// allocation of its element type and length on the thread (<see cref="Offered"/>); otherwise a new array.
+/// Host memory: managed arrays, freed by the garbage collector (<see cref="Storage.Dispose"/> drops the reference early).
+/// Buffers that outlive a call, such as a compiled graph's planned intermediates, are allocated once by their owner and
+/// handed to ops explicitly (out= forms), not through the allocator.
 /// </summary>
 public sealed class CpuAllocator : IDeviceAllocator
 {
@@ -24,28 +25,6 @@ public sealed class CpuAllocator : IDeviceAllocator
         _ => new CpuStorage<bool>(Array<bool>(length, zeroed)),
     };
 
-    private static T[] Array<T>(int length, bool zeroed) where T : unmanaged
-    {
-        if (_offered is T[] planned && planned.Length == length)
-        {
-            _offered = null;
-            if (zeroed) System.Array.Clear(planned);
-            return planned;
-        }
-        return zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
-    }
-
-    [ThreadStatic] private static System.Array? _offered;
-
-    /// <summary>
-    /// A buffer the next allocation of its element type and length on this thread takes instead of a new
-    /// array (then the offer is withdrawn). A compiled graph's memory plan offers a planned buffer before
-    /// each op that produces an intermediate; whatever takes it — the op's output, or a temporary of the
-    /// op — is dead by the time the plan hands the buffer out again.
-    /// </summary>
-    internal static System.Array? Offered
-    {
-        get => _offered;
-        set => _offered = value;
-    }
+    private static T[] Array<T>(int length, bool zeroed) where T : unmanaged =>
+        zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
 }

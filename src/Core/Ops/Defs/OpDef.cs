@@ -41,9 +41,12 @@ public enum OpTraits
 /// </summary>
 public sealed class OpDef
 {
-    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel, Func<int, (int, int)>? outputCount = null, Func<OpArgs, Tensor>? evalOne = null)
+    internal OpDef(OpSchema schema, OpTraits traits, Func<OpArgs, Tensor[]> eval, Type? kernel, Func<int, (int, int)>? outputCount = null, Func<OpArgs, Tensor>? evalOne = null,
+        Func<OpArgs, Tensor, Tensor[]>? evalOut = null, Func<OpArgs, Tensor, Tensor>? evalOneOut = null)
     {
         EvalOne = evalOne ?? (a => eval(a)[0]);
+        EvalOneOut = evalOneOut ?? (evalOut is null ? null : (a, o) => evalOut(a, o)[0]);
+        EvalOut = evalOut ?? (evalOneOut is null ? null : (a, o) => [evalOneOut(a, o)]);
         Schema = schema;
         Traits = traits;
         Eval = eval;
@@ -76,6 +79,18 @@ public sealed class OpDef
 
     /// <summary>The first output of <see cref="Eval"/>, without an array per call (what executors of one-output nodes run).</summary>
     public Func<OpArgs, Tensor> EvalOne { get; }
+
+    /// <summary>
+    /// The op's out= form (PyTorch's <c>aten::add.out</c>), or null when it has none: as <see cref="Eval"/>, but the first
+    /// output is written into the given tensor — contiguous, of exactly the output's shape, dtype and device — which it
+    /// returns; other outputs are new. Compiled graphs hand planned buffers to ops this way. Like PyTorch's out= overloads it
+    /// does not support autograd (an input that requires grad while autograd records is an error), and it is checked
+    /// against <see cref="Eval"/> for every op that has it.
+    /// </summary>
+    public Func<OpArgs, Tensor, Tensor[]>? EvalOut { get; }
+
+    /// <summary>The first output of <see cref="EvalOut"/>, without an array per call.</summary>
+    public Func<OpArgs, Tensor, Tensor>? EvalOneOut { get; }
 
     /// <summary>
     /// For elementwise math: the kernel struct (<c>Trace.Kernels.IUnaryOp</c>/<c>IBinaryOp</c> over float and double;

@@ -6,7 +6,7 @@ public static partial class OpTable
 {
     private static IEnumerable<OpDef> ReductionsOps() =>
     [
-        Def("aten::sum(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Sum(a.Ints(1), a.B(2))),
+        Def("aten::sum(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Sum(a.Ints(1), a.B(2)), @out: (a, r, _) => a.T(0).Sum(a.Ints(1), a.B(2), r)),
         Def("aten::prod(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Prod(a.Ints(1), a.B(2))),
         Def("aten::amax(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Amax(a.Ints(1), a.B(2))),
         Def("aten::amin(Tensor self, int[] dim, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Amin(a.Ints(1), a.B(2))),
@@ -21,18 +21,16 @@ public static partial class OpTable
         Def("aten::std(Tensor self, int[] dim, int correction, bool keepdim) -> Tensor", Reduction | FreshOutput, a => a.T(0).Std(a.Ints(1), a.I(2), a.B(3))),
         Def("aten::any(Tensor self) -> Tensor", Reduction | NonDifferentiable, a => a.T(0).Any()),
         Def("aten::all(Tensor self) -> Tensor", Reduction | NonDifferentiable, a => a.T(0).All()),
-        Def("aten::softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).Softmax(a.I(1))),
-        Def("aten::log_softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).LogSoftmax(a.I(1))),
+        Def("aten::softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).Softmax(a.I(1)), @out: (a, r, _) => a.T(0).SoftmaxOp(a.I(1), log: false, r)),
+        Def("aten::log_softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).LogSoftmax(a.I(1)), @out: (a, r, _) => a.T(0).SoftmaxOp(a.I(1), log: true, r)),
         // Layer norm with its statistics (mean, rstd: the leading dims, normalized dims of size 1), which its backward reads.
         DefN("aten::native_layer_norm(Tensor input, Tensor? weight, Tensor? bias, int[] normalized_shape, float eps) -> (Tensor, Tensor, Tensor)", FreshOutput,
-            a =>
-            {
-                var (y, mean, rstd) = a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4));
-                return [y, mean, rstd];
-            }),
+            a => Triple(a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4))), @out: (a, r) => Triple(a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4), r))),
     ];
 
     private static Tensor[] Pair(ValuesIndices r) => [r.Values, r.Indices];
+
+    private static Tensor[] Triple((Tensor, Tensor, Tensor) r) => [r.Item1, r.Item2, r.Item3];
 
     private static (int, int) ExtremumOutputs(int inputs) => inputs == 1 ? (1, 1) : (1, 2);
 }

@@ -20,6 +20,6 @@ public static partial class OpTable
         Def("aten::detach(Tensor self) -> Tensor", View | NonDifferentiable, a => a.T(0).Detach()),
         Def("aten::contiguous(Tensor self) -> Tensor", View, a => a.T(0).Contiguous()),
         Def("aten::to(Tensor self, ScalarType dtype) -> Tensor", View, a => a.T(0).To(a.DT(1))),
-        Def("aten::clone(Tensor self) -> Tensor", FreshOutput, a => a.T(0).Clone()),
+        Def("aten::clone(Tensor self) -> Tensor", FreshOutput, a => a.T(0).Clone(), @out: (a, r, _) => a.T(0).Clone(r)),
     ];
 }
