@@ -54,9 +54,11 @@ internal sealed class Tracer : IOpObserver
         // An op on numbers alone (a backward rule's `exponent - 1`) depends on nothing the graph computes: left
         // unrecorded, its result becomes a constant where it is used.
         if (replay is null && inputs.Count > 0 && inputs.All(t => t is null || t.IsWrappedNumber)) return;
-        var args = new List<Value>();
-        foreach (var t in inputs) args.Add(t is null ? Graph.AppendConstant(null) : ValueOf(t));
-        foreach (var a in op.Attributes) args.Add(Attribute(a));
+        var tensors = new List<Value>(inputs.Count);
+        foreach (var t in inputs) tensors.Add(t is null ? Graph.AppendConstant(null) : ValueOf(t));
+        var attributes = new List<Value>(op.Attributes.Length);
+        foreach (var a in op.Attributes) attributes.Add(Attribute(a));
+        var args = replay is null ? InSchemaOrder(op.Name, tensors, attributes) : [.. tensors, .. attributes];
         var types = new JitType[outputs.Count];
         for (int i = 0; i < types.Length; i++) types[i] = TensorType.Of(outputs[i]);
         var n = Graph.Append(op.Name, args, types);
@@ -64,6 +66,24 @@ internal sealed class Tracer : IOpObserver
         n.Replay = replay;
         // In-place ops return their first input: rebinding the tensor keeps the graph in SSA form.
         for (int i = 0; i < outputs.Count; i++) _env[outputs[i]] = n.Outputs[i];
+    }
+
+    /// <summary>
+    /// A recorded op's arguments in its schema's order: ops report their tensors and their other arguments apart, and
+    /// the schema interleaves them (<c>aten::native_layer_norm(input, normalized_shape, weight, bias, eps)</c>, as in PyTorch).
+    /// An op outside the table, or a call whose counts do not match its schema's kinds, keeps tensors first.
+    /// </summary>
+    private static List<Value> InSchemaOrder(string op, List<Value> tensors, List<Value> attributes)
+    {
+        if (attributes.Count == 0 || tensors.Count == 0 || OpTable.Find(op)?.Schema is not { } schema) return [.. tensors, .. attributes];
+        var kinds = schema.Args.Take(tensors.Count + attributes.Count).ToList();
+        int tensorArgs = kinds.Count(a => a.Kind == ArgKind.Tensor);
+        if (kinds.Count != tensors.Count + attributes.Count || tensorArgs != tensors.Count || kinds.Any(a => a.Kind == ArgKind.TensorList))
+            return [.. tensors, .. attributes];
+        var args = new List<Value>(kinds.Count);
+        int t = 0, o = 0;
+        foreach (var arg in kinds) args.Add(arg.Kind == ArgKind.Tensor ? tensors[t++] : attributes[o++]);
+        return args;
     }
 
     /// <summary>Remembers how a factory made <paramref name="tensor"/>, for when the trace uses it.</summary>

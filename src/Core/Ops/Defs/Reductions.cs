@@ -24,8 +24,8 @@ public static partial class OpTable
         Def("aten::softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).Softmax(a.I(1)), @out: (a, r, _) => a.T(0).SoftmaxOp(a.I(1), log: false, r)),
         Def("aten::log_softmax(Tensor self, int dim) -> Tensor", FreshOutput | Transcendental, a => a.T(0).LogSoftmax(a.I(1)), @out: (a, r, _) => a.T(0).SoftmaxOp(a.I(1), log: true, r)),
         // Layer norm with its statistics (mean, rstd: the leading dims, normalized dims of size 1), which its backward reads.
-        DefN("aten::native_layer_norm(Tensor input, Tensor? weight, Tensor? bias, int[] normalized_shape, float eps) -> (Tensor, Tensor, Tensor)", FreshOutput,
-            a => Triple(a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4))), @out: (a, r) => Triple(a.T(0).NativeLayerNorm(a.Ints(3), a.OptT(1), a.OptT(2), a.D(4), r))),
+        DefN("aten::native_layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)", FreshOutput,
+            a => Triple(a.T(0).NativeLayerNorm(a.Ints(1), a.OptT(2), a.OptT(3), a.D(4))), @out: (a, r) => Triple(a.T(0).NativeLayerNorm(a.Ints(1), a.OptT(2), a.OptT(3), a.D(4), r))),
     ];
 
     private static Tensor[] Pair(ValuesIndices r) => [r.Values, r.Indices];
