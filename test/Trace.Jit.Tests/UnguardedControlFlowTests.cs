@@ -71,4 +71,30 @@ public class UnguardedControlFlowTests
         model.Double = true;
         CollectionAssert.AreEqual(new float[] { 2, 2, 2 }, doubled.Forward(Tensor.Ones(3)).ToArray<float>());
     }
+
+    [TestMethod]
+    public void AFloatReadGuardsItsExactValueAndABoolReadOnlyTheBranch()
+    {
+        // Item() of a float guards that value: another positive sum takes the same branch but still retraces.
+        static Tensor ByValue(Tensor x) => x.Sum().Item() > 0 ? x * 2.0 : x - 100.0;
+        var traced = Jit.Trace(ByValue, Tensor.From(new float[] { 1, 2 }));
+        TraceAssert.AllClose(ByValue(Tensor.From(new float[] { 4, 5 })), traced.Forward(Tensor.From(new float[] { 4, 5 })), 0, 0);
+        Assert.AreEqual(2, traced.SpecializationCount);
+        // Reading the comparison instead guards only its outcome.
+        static Tensor ByBranch(Tensor x) => (x.Sum() > 0).Item<int>() == 1 ? x * 2.0 : x - 100.0;
+        var branch = Jit.Trace(ByBranch, Tensor.From(new float[] { 1, 2 }));
+        branch.Forward(Tensor.From(new float[] { 4, 5 }));
+        Assert.AreEqual(1, branch.SpecializationCount);
+    }
+
+    [TestMethod]
+    public void ReadsThatBypassItemToArrayAndAllCloseAreNotGuarded()
+    {
+        // The raw storage array is not a tracked read: a branch on it is frozen like a .NET field.
+        static Tensor F(Tensor x) => ((CpuStorage<float>)x.Storage).Data[x.StorageOffset] > 0 ? x * 2.0 : x - 100.0;
+        var traced = Jit.Trace(F, Tensor.Ones(2));
+        var neg = Tensor.Ones(2).Neg();
+        CollectionAssert.AreEqual(new float[] { -101, -101 }, F(neg).ToArray<float>());
+        CollectionAssert.AreEqual(new float[] { -2, -2 }, traced.Forward(neg).ToArray<float>(), "replays the traced branch");
+    }
 }
