@@ -57,7 +57,7 @@ public class ElementwiseBenchmarks
     public Tensor Sum() => _a.Sum();
 }
 
-/// <summary>W1–W5 (DESIGN.md), eager and traced, each a BenchmarkDotNet case.</summary>
+/// <summary>W1–W5 (docs/BENCHMARKS.md), eager and traced, each a BenchmarkDotNet case.</summary>
 [Config(typeof(InProcessConfig))]
 public class WorkloadBenchmarks
 {

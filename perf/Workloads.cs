@@ -48,7 +48,7 @@ public sealed class GptBlock : Module
     }
 }
 
-/// <summary>The benchmark workloads W1–W5 of DESIGN.md, each runnable eagerly and with its model traced.</summary>
+/// <summary>The benchmark workloads W1–W5 of docs/BENCHMARKS.md, each runnable eagerly and with its model traced.</summary>
 public static class Workloads
 {
     /// <summary>One workload: its id, description, and eager/traced step actions plus the trace time.</summary>

@@ -8,14 +8,17 @@ namespace Trace.Jit;
 /// <param name="TracedMs">Median traced milliseconds per call.</param>
 /// <param name="TracedSpreadMs">Interquartile range of the traced times.</param>
 /// <param name="TraceMs">Time to trace, optimize and check the first specialization.</param>
-public sealed record Comparison(double EagerMs, double EagerSpreadMs, double TracedMs, double TracedSpreadMs, double TraceMs)
+/// <param name="Warmups">Untimed warm-up calls of each side before sampling (eager and traced alternating).</param>
+/// <param name="Samples">Timed calls of each side the medians are taken over (eager and traced interleaved).</param>
+public sealed record Comparison(double EagerMs, double EagerSpreadMs, double TracedMs, double TracedSpreadMs, double TraceMs,
+    int Warmups, int Samples)
 {
     /// <summary>Eager time over traced time.</summary>
     public double Speedup => EagerMs / TracedMs;
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"eager {EagerMs:F3} ms (±{EagerSpreadMs / 2:F3})  traced {TracedMs:F3} ms (±{TracedSpreadMs / 2:F3})  speedup {Speedup:F2}x  trace+compile {TraceMs:F1} ms";
+        $"eager {EagerMs:F3} ms (±{EagerSpreadMs / 2:F3})  traced {TracedMs:F3} ms (±{TracedSpreadMs / 2:F3})  speedup {Speedup:F2}x  trace+compile {TraceMs:F1} ms  (median of {Samples} after {Warmups} warm-up calls)";
 }
 
 public static partial class Jit
@@ -30,7 +33,8 @@ public static partial class Jit
         // Warm up for at least the requested count and half the budget: .NET compiles hot methods again, fully
         // optimized, only after they have run a while (tiered compilation), and that must not land in the samples.
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < warmup || (warm.Elapsed.TotalMilliseconds < budgetMs / 2 && i < 500); i++) { step(); tracedStep(); }
+        int warmups = 0;
+        for (; warmups < warmup || (warm.Elapsed.TotalMilliseconds < budgetMs / 2 && warmups < 500); warmups++) { step(); tracedStep(); }
         var eager = new List<double>();
         var traced = new List<double>();
         var total = Stopwatch.StartNew();
@@ -41,7 +45,7 @@ public static partial class Jit
         }
         var (em, es) = MedianAndIqr(eager);
         var (tm, ts) = MedianAndIqr(traced);
-        return new Comparison(em, es, tm, ts, traceMs);
+        return new Comparison(em, es, tm, ts, traceMs, warmups, eager.Count);
     }
 
     /// <summary>Traces <paramref name="model"/> on <paramref name="input"/> and compares eager and traced forward calls.</summary>

@@ -13,7 +13,7 @@ namespace Trace.Jit;
 /// same-shape contiguous tensors; scalar constants are folded into the code. Large tensors are split
 /// across cores. Sizes are arguments of the loop, not constants in it: a group whose types are symbolic
 /// (dynamic dims) compiles once and runs at every size, its row length and element counts evaluated per call. Loads and stores use <c>Vector512.Create(array, i)</c> / <c>CopyTo(array, i)</c>, never
-/// <c>LoadUnsafe(ref a[i])</c>, which FastExpressionCompiler 6.0 miscompiles (DESIGN.md).
+/// <c>LoadUnsafe(ref a[i])</c>, which FastExpressionCompiler 6.0 miscompiles (docs/FACTS.md).
 /// </summary>
 internal sealed partial class FusedKernel
 {
