@@ -63,6 +63,10 @@ public sealed class CpuBackend : IBackend
         }
         else if (into is not null)
             throw new InvalidOperationException($"JIT: {n.Kind} was given an output buffer while its inputs need gradients (a buffer's writes record no tape).");
-        return GraphProgram.CopyInto(into, new GraphProgram(n.Subgraph!, planMemory: false).Run(inputs, symbols: symbols)[0]);
+        var body = Interpreted.GetValue(n, static g => new GraphProgram(g.Subgraph!, planMemory: false));
+        return GraphProgram.CopyInto(into, body.Run(inputs, symbols: symbols)[0]);
     }
+
+    /// <summary>Fusion-group bodies prepared once for running op by op (with gradients, or when they do not compile), per group node.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, GraphProgram> Interpreted = new();
 }
