@@ -7,7 +7,7 @@ namespace Trace.Jit;
 /// </summary>
 public sealed class CpuBackend : IBackend
 {
-    /// <summary>The one instance (compiled kernels are cached on the fusion-group nodes, not here).</summary>
+    /// <summary>The one instance (compiled kernels are cached per fusion-group node, in tables held by the backend).</summary>
     public static CpuBackend Instance { get; } = new();
 
     private CpuBackend() { }
@@ -53,19 +53,45 @@ public sealed class CpuBackend : IBackend
         bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
         if (!needsGrad)
         {
-            if (n.Compiled is null)
-            {
-                n.Compiled = FusedKernel.TryCompile(n.Subgraph!, out var reason) ?? FusedKernel.Unavailable;
-                if (n.Compiled == FusedKernel.Unavailable)
-                    Warnings.Warn($"JIT: {n.Kind} ({string.Join(", ", n.Subgraph!.Nodes.Where(b => b.Def is not null).Select(b => b.Kind))}) could not be compiled ({reason}); it runs op by op.");
-            }
-            if (n.Compiled != FusedKernel.Unavailable) return n.Compiled.Run(inputs, symbols, into);
+            var kernel = KernelFor(n);
+            if (kernel.Kernel is { } compiled) return compiled.Run(inputs, symbols, into);
         }
         else if (into is not null)
             throw new InvalidOperationException($"JIT: {n.Kind} was given an output buffer while its inputs need gradients (a buffer's writes record no tape).");
         var body = Interpreted.GetValue(n, static g => new GraphProgram(g.Subgraph!, planMemory: false));
         return GraphProgram.CopyInto(into, body.Run(inputs, symbols: symbols)[0]);
     }
+
+    /// <inheritdoc/>
+    public string DescribeFusionGroup(Node group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var compiled = KernelFor(group);
+        return compiled.Kernel is not null ? "one vectorized loop (Vector512 + scalar tail), split across cores" : $"not compiled ({compiled.Reason}), interpreted";
+    }
+
+    /// <summary>The kernel compiled for fusion group <paramref name="group"/> if it was compiled already (null before its first compiled run).</summary>
+    internal static FusedKernel? CompiledKernel(Node group) => Kernels.TryGetValue(group, out var k) ? k.Kernel : null;
+
+    /// <summary>True once the group was tried and did not compile.</summary>
+    internal static bool FailedToCompile(Node group) => Kernels.TryGetValue(group, out var k) && k.Kernel is null;
+
+    /// <summary>
+    /// The group's kernel, compiled on first use and cached per group node; a body that does not compile is cached as
+    /// such with the reason, and reported once (a <see cref="Warnings"/> message).
+    /// </summary>
+    private static CompiledGroup KernelFor(Node n) => Kernels.GetValue(n, static n =>
+    {
+        var kernel = FusedKernel.TryCompile(n.Subgraph!, out var reason);
+        if (kernel is null)
+            Warnings.Warn($"JIT: {n.Kind} ({string.Join(", ", n.Subgraph!.Nodes.Where(b => b.Def is not null).Select(b => b.Kind))}) could not be compiled ({reason}); it runs op by op.");
+        return new CompiledGroup(kernel, reason);
+    });
+
+    /// <summary>A group's compiled kernel, or null with the reason it did not compile.</summary>
+    private sealed record CompiledGroup(FusedKernel? Kernel, string? Reason);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, CompiledGroup> Kernels = new();
 
     /// <summary>Fusion-group bodies prepared once for running op by op (with gradients, or when they do not compile), per group node.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, GraphProgram> Interpreted = new();

@@ -65,9 +65,6 @@ internal sealed partial class FusedKernel
     /// <summary>True for a sum over every dim of its input.</summary>
     internal static bool IsFullSum(Node sum) => TrailingSum(sum) is int k && k == sum.Inputs[0].TensorType!.Shape.Length;
 
-    /// <summary>Marks a group that could not be compiled (so that compiling is not retried on every call).</summary>
-    public static readonly FusedKernel Unavailable = new(() => { }, DType.Float32, "", [], []);
-
     /// <summary>C#-like text of the generated loop body (for debugging).</summary>
     public string Source { get; }
 

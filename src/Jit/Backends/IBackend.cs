@@ -29,6 +29,13 @@ public interface IBackend
     /// node, when the graph has something the backend cannot run.
     /// </summary>
     IExecutable Compile(Graph graph);
+
+    /// <summary>
+    /// What the backend generates for fusion group <paramref name="group"/> — one line saying how it runs (compiled, or
+    /// interpreted and why) — compiling it now if it compiles groups on first use. Kernels are the backend's own, cached
+    /// per group node.
+    /// </summary>
+    string DescribeFusionGroup(Node group);
 }
 
 /// <summary>A graph compiled by an <see cref="IBackend"/>.</summary>

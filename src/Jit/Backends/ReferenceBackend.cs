@@ -35,6 +35,13 @@ public sealed class ReferenceBackend : IBackend
         return new GraphProgram(graph, planMemory: false, RunFusionGroup, acceptsOutputBuffers: false);
     }
 
+    /// <inheritdoc/>
+    public string DescribeFusionGroup(Node group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return "interpreted op by op (the reference backend never compiles)";
+    }
+
     /// <summary>A fusion group's body, interpreted op by op.</summary>
     private static Tensor RunFusionGroup(Node group, Tensor[] inputs, long[]? symbols, Tensor? into) =>
         GraphProgram.CopyInto(into, new GraphProgram(group.Subgraph!, planMemory: false, RunFusionGroup, acceptsOutputBuffers: false).Run(inputs, symbols: symbols)[0]);

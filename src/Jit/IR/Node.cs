@@ -38,9 +38,6 @@ public sealed class Node
     /// <summary>While parsing: the printed name of the fusion group whose body is still to be attached.</summary>
     internal string? PendingGroup { get; set; }
 
-    /// <summary>The compiled kernel of a fusion group, built on first use.</summary>
-    internal FusedKernel? Compiled { get; set; }
-
     /// <summary>Re-executes an op the registry cannot rebuild by name (custom functions).</summary>
     public Func<Tensor?[], Tensor>? Replay { get; set; }
 

@@ -97,11 +97,7 @@ public static class Parser
             {
                 if (Peek.Kind == IrTokenKind.End || IsWord("with")) throw Error(Peek, $"expected a node or 'return (...)' to end the graph, found {Peek.Describe()}");
                 var n = Node(g, env, groups);
-                if (template is not null && index < template.Nodes.Count)
-                {
-                    n.Replay = template.Nodes[index].Replay;
-                    n.Compiled = template.Nodes[index].Compiled;
-                }
+                if (template is not null && index < template.Nodes.Count) n.Replay = template.Nodes[index].Replay;
             }
             _next++;
             ExpectPunct("(", "after 'return'");

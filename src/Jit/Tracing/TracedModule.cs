@@ -61,8 +61,8 @@ public sealed partial class TracedModule
     public string Code => CodePrinter.Print(Last.Graph, Name);
 
     /// <summary>
-    /// What the compiled backend generated for <see cref="Graph"/>: each fusion group's body as C#-like code
-    /// and whether it compiled (groups compile on first use without gradients; this compiles them now).
+    /// What the backend generated for <see cref="Graph"/>: each fusion group's body as C#-like code and how it runs
+    /// (<see cref="IBackend.DescribeFusionGroup"/>; groups compile on first use without gradients, this compiles them now).
     /// </summary>
     public string GeneratedCode
     {
@@ -71,13 +71,10 @@ public sealed partial class TracedModule
             var sb = new System.Text.StringBuilder();
             int i = 0;
             var graphs = Last.Diff is { } d ? new[] { d.Forward, d.Backward } : [Last.Graph];
+            var backend = Options.Backend ?? CpuBackend.Instance;
             foreach (var n in graphs.SelectMany(g => g.Nodes).Where(n => n.Subgraph is not null))
             {
-                string? reason = null;
-                n.Compiled ??= FusedKernel.TryCompile(n.Subgraph!, out reason) ?? FusedKernel.Unavailable;
-                sb.Append("// prim::FusionGroup_").Append(i++).Append(": ")
-                  .Append(n.Compiled == FusedKernel.Unavailable ? $"not compiled ({reason ?? "unsupported"}), interpreted" : "one vectorized loop (Vector512 + scalar tail), split across cores")
-                  .Append('\n').Append(CodePrinter.Print(n.Subgraph!, $"FusionGroup_{i - 1}"));
+                sb.Append("// prim::FusionGroup_").Append(i++).Append(": ").Append(backend.DescribeFusionGroup(n)).Append('\n').Append(CodePrinter.Print(n.Subgraph!, $"FusionGroup_{i - 1}"));
             }
             return sb.Length == 0 ? "// no fusion groups: every op runs its eager kernel\n" : sb.ToString();
         }
