@@ -230,4 +230,17 @@ public class ParityReductionTests
                 Assert.IsTrue(double.IsNaN(lin[0]) && double.IsNaN(lin[1]), $"linear n={n} {dt}");
             }
     }
+
+    [TestMethod]
+    public void SoftmaxOfAnIntegerTensorIsAnErrorAsInPyTorch()
+    {
+        foreach (var dt in new[] { DType.Int64, DType.Int32, DType.Bool })
+        {
+            var x = Tensor.Zeros([2, 3], dt);
+            var e = Assert.ThrowsExactly<ArgumentException>(() => x.Softmax(1));
+            StringAssert.Contains(e.Message, $"aten::softmax: not implemented for {dt.TorchName()} tensors (shape (2, 3))");
+            e = Assert.ThrowsExactly<ArgumentException>(() => x.LogSoftmax(0));
+            StringAssert.Contains(e.Message, "aten::log_softmax: not implemented");
+        }
+    }
 }

@@ -79,7 +79,10 @@ public sealed partial class Tensor
     {
         string op = log ? "aten::log_softmax" : "aten::softmax";
         var kernels = DeviceKernels.For(Device, op).Rows;
-        var x = IsFloatingPoint ? this : To(DTypes.DefaultFloat);
+        // As PyTorch ("softmax_lastdim_kernel_impl" not implemented for 'Long'): no integer softmax, and no silent cast.
+        if (!IsFloatingPoint)
+            throw new ArgumentException($"{op}: not implemented for {DType.TorchName()} tensors (shape {Shapes.Format(_shape)}); convert with .To(DType.Float32) first.");
+        var x = this;
         int d = Shapes.NormDim(dim, Dim, op);
         Tensor Compute()
         {

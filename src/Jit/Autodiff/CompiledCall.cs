@@ -62,14 +62,22 @@ internal static class CompiledCall
                 outputs[i] = Dispatch.Record("prim::DifferentiableGraphOutput", () => o, token, g => Pack(g, offsets, segment, dtype));
             }
         }
-        // An enclosing trace records each output as a replay of the call (trace::differentiable_graph: a prim:: kind would not lint).
-        if (Dispatch.Observer is { } observer)
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                int k = i;
-                observer.OnOp(new OpCall("trace::differentiable_graph"), inputs, outputs[i], x => graph.Run([.. x.Select(t => t!)])[k]);
-            }
+        ReportToTrace(graph, inputs, outputs);
         return outputs;
+    }
+
+    /// <summary>
+    /// An enclosing trace records each output of a compiled call as a replay of the call (<c>trace::differentiable_graph</c>:
+    /// a <c>prim::</c> kind would not lint); the call's own recording was hidden from it.
+    /// </summary>
+    public static void ReportToTrace(DifferentiableGraph graph, Tensor[] inputs, Tensor[] outputs)
+    {
+        if (Dispatch.Observer is not { } observer) return;
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            int k = i;
+            observer.OnOp(new OpCall("trace::differentiable_graph"), inputs, outputs[i], x => graph.Run([.. x.Select(t => t!)])[k]);
+        }
     }
 
     /// <summary>A flat tensor of <c>offsets[^1]</c> elements: <paramref name="g"/> in segment <paramref name="k"/>, zeros elsewhere.</summary>

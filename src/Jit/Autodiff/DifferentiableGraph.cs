@@ -111,7 +111,14 @@ public sealed class DifferentiableGraph
     internal Tensor[] Run(Tensor[] callInputs)
     {
         if (Autograd.ShouldRecord(callInputs))
-            return ForwardOutputs == 1 ? [new CompiledFunction(this).Apply(callInputs)] : CompiledCall.Run(this, callInputs);
+        {
+            if (ForwardOutputs != 1) return CompiledCall.Run(this, callInputs);
+            Tensor output;
+            using (Dispatch.Internal()) output = new CompiledFunction(this).Apply(callInputs);
+            Tensor[] outputs = [output];
+            CompiledCall.ReportToTrace(this, callInputs, outputs);
+            return outputs;
+        }
         return ForwardProgram.Run(callInputs)[..ForwardOutputs];
     }
 
