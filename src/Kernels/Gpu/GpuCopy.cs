@@ -1,0 +1,77 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Trace.Kernels.Gpu;
+
+/// <summary>
+/// The GPU's copy kernel: a strided, broadcasting copy with a dtype cast (through double from floating sources, through
+/// long from integer and bool ones), and host transfers of dense runs.
+/// </summary>
+public static class GpuCopy
+{
+    internal static void CastDense<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src)
+        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD> =>
+        dst[i] = Convert<TS, TD, ES, ED>(src[i]);
+
+    internal static void CastStrided<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src, GpuLayout l)
+        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD>
+    {
+        l.Offsets(i, out int o, out int a);
+        dst[o] = Convert<TS, TD, ES, ED>(src[a]);
+    }
+
+    private static TD Convert<TS, TD, ES, ED>(TS x)
+        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD> =>
+        ES.IsFloating ? ED.FromDouble(ES.ToDouble(x)) : ED.FromLong(ES.ToLong(x));
+
+    /// <summary>
+    /// dst = (TD)src over <paramref name="n"/> elements laid out by <paramref name="l"/> (operands dst, src); the same
+    /// element type on both sides is a plain copy.
+    /// </summary>
+    public static void Copy<TS, TD, ES, ED>(GpuDevice d, ArrayView<TD> dst, ArrayView<TS> src, GpuLayout l, bool dense, int n)
+        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD>
+    {
+        if (n == 0) return;
+        lock (d.Gate)
+        {
+            if (dense && typeof(TS) == typeof(TD))
+            {
+                src.SubView(l.O1, n).Cast<TD>().CopyTo(d.Stream, dst.SubView(l.O0, n));
+            }
+            else if (dense)
+            {
+                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>>)CastDense<TS, TD, ES, ED>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>>(CastDense<TS, TD, ES, ED>));
+                k(d.Stream, n, dst.SubView(l.O0, n), src.SubView(l.O1, n));
+            }
+            else
+            {
+                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout>)CastStrided<TS, TD, ES, ED>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout>(CastStrided<TS, TD, ES, ED>));
+                k(d.Stream, n, dst, src, l);
+            }
+        }
+    }
+
+    /// <summary>Copies host elements into the device run <paramref name="dst"/> (same length), then waits for the copy (the host span may go away).</summary>
+    public static void FromHost<T>(GpuDevice d, ReadOnlySpan<T> src, ArrayView<T> dst) where T : unmanaged
+    {
+        if (src.Length == 0) return;
+        lock (d.Gate)
+        {
+            dst.AsDense().CopyFromCPU(d.Stream, src);
+            d.Stream.Synchronize();
+        }
+    }
+
+    /// <summary>Copies the device run <paramref name="src"/> into host memory after the work queued before it (a synchronizing read).</summary>
+    public static void ToHost<T>(GpuDevice d, ArrayView<T> src, Span<T> dst) where T : unmanaged
+    {
+        if (dst.Length == 0) return;
+        lock (d.Gate)
+        {
+            src.AsDense().CopyToCPU(d.Stream, dst);
+            d.Stream.Synchronize();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Runtime.CompilerServices;
+using ILGPU.Algorithms;
+
+namespace Trace.Kernels.Gpu;
+
+/// <summary>
+/// Scalar float64 math that ILGPU compiles for every accelerator (the CPU kernels' SIMD polynomials do not compile):
+/// plain arithmetic and <see cref="XMath"/>. Each function has a float32 form in float32 arithmetic (on a GPU its exp
+/// and log are the hardware's approximate ones, about 2 ulp) and a float64 form (XMath's float64 exp/log are software
+/// routines: the kernel calls them). erf/erfc use Numerical Recipes' Chebyshev erfc (fractional error below 1.2e-7;
+/// ILGPU has no erf), which also bounds float64 erf and exact GELU on the GPU for now.
+/// </summary>
+public static class GpuMath
+{
+    private const double TwoOverSqrtPi = 1.1283791670955126;
+
+    /// <summary>tanh(x): an odd series below |x| = 0.1, else 1 − 2/(exp(2|x|) + 1) with x's sign.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Tanh(double x)
+    {
+        double a = XMath.Abs(x);
+        if (a < 0.1)
+        {
+            double z = x * x;
+            return x * (1 + z * (-1.0 / 3 + z * (2.0 / 15 + z * (-17.0 / 315 + z * (62.0 / 2835 + z * (-1382.0 / 155925 + z * (21844.0 / 6081075)))))));
+        }
+        double r = 1 - 2 / (XMath.Exp(2 * a) + 1);
+        return x < 0 ? -r : r;
+    }
+
+    /// <summary>1 / (1 + exp(−x)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sigmoid(double x) => 1 / (1 + XMath.Exp(-x));
+
+    /// <summary>erfc(x): Numerical Recipes' Chebyshev fit, fractional error below 1.2e-7 everywhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Erfc(double x)
+    {
+        double z = XMath.Abs(x);
+        double t = 1 / (1 + 0.5 * z);
+        double ans = t * XMath.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? ans : 2 - ans;
+    }
+
+    /// <summary>erf(x): its Maclaurin series below |x| = 0.5 (relative-accurate near 0), else 1 − erfc(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Erf(double x)
+    {
+        if (XMath.Abs(x) < 0.5)
+        {
+            double z = x * x, term = x, sum = x;
+            for (int n = 1; n < 14; n++)
+            {
+                term *= -z / n;
+                sum += term / (2 * n + 1);
+            }
+            return TwoOverSqrtPi * sum;
+        }
+        return x > 0 ? 1 - Erfc(x) : Erfc(-x) - 1;
+    }
+
+    /// <summary>log(1 + x), accurate near 0 (the u = 1 + x correction).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        if (u == 1) return x;
+        return XMath.Log(u) * (x / (u - 1));
+    }
+
+    /// <summary>Exact GELU x·Φ(x) = 0.5·x·erfc(−x/√2) (relative-accurate for negative x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Gelu(double x) => 0.5 * x * Erfc(-x * 0.7071067811865476);
+
+    /// <summary>Tanh-approximated GELU 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GeluTanh(double x) => 0.5 * x * (1 + Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+
+    /// <summary>d gelu(x)/dx, exact: Φ(x) + x·φ(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GeluGrad(double x) => 0.5 * Erfc(-x * 0.7071067811865476) + x * 0.3989422804014327 * XMath.Exp(-0.5 * x * x);
+
+    /// <summary>d gelu_tanh(x)/dx.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GeluTanhGrad(double x)
+    {
+        const double k = 0.7978845608028654, c = 0.044715;
+        double t = Tanh(k * (x + c * x * x * x));
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x);
+    }
+
+    /// <summary>tanh(x) in float32: an odd series below |x| = 0.3, else 1 − 2/(exp(2|x|) + 1) with x's sign.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Tanh(float x)
+    {
+        float a = XMath.Abs(x);
+        if (a < 0.3f)
+        {
+            float z = x * x;
+            return x * (1 + z * (-1f / 3 + z * (2f / 15 + z * (-17f / 315 + z * (62f / 2835 + z * (-1382f / 155925 + z * (21844f / 6081075)))))));
+        }
+        float r = 1 - 2 / (XMath.Exp(2 * a) + 1);
+        return x < 0 ? -r : r;
+    }
+
+    /// <summary>1 / (1 + exp(−x)) in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float x) => 1 / (1 + XMath.Exp(-x));
+
+    /// <summary>erfc(x) in float32 (<see cref="Erfc(double)"/>'s fit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Erfc(float x)
+    {
+        float z = XMath.Abs(x);
+        float t = 1 / (1 + 0.5f * z);
+        float ans = t * XMath.Exp(-z * z - 1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f +
+            t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f)))))))));
+        return x >= 0 ? ans : 2 - ans;
+    }
+
+    /// <summary>erf(x) in float32: the Maclaurin series below |x| = 0.5, else 1 − erfc(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Erf(float x)
+    {
+        if (XMath.Abs(x) < 0.5f)
+        {
+            float z = x * x, term = x, sum = x;
+            for (int n = 1; n < 9; n++)
+            {
+                term *= -z / n;
+                sum += term / (2 * n + 1);
+            }
+            return (float)TwoOverSqrtPi * sum;
+        }
+        return x > 0 ? 1 - Erfc(x) : Erfc(-x) - 1;
+    }
+
+    /// <summary>log(1 + x) in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Log1p(float x)
+    {
+        float u = 1 + x;
+        if (u == 1) return x;
+        return XMath.Log(u) * (x / (u - 1));
+    }
+
+    /// <summary>Exact GELU in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Gelu(float x) => 0.5f * x * Erfc(-x * 0.70710678f);
+
+    /// <summary>Tanh-approximated GELU in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GeluTanh(float x) => 0.5f * x * (1 + Tanh(0.7978845608f * (x + 0.044715f * x * x * x)));
+
+    /// <summary>d gelu(x)/dx in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GeluGrad(float x) => 0.5f * Erfc(-x * 0.70710678f) + x * 0.39894228f * XMath.Exp(-0.5f * x * x);
+
+    /// <summary>d gelu_tanh(x)/dx in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GeluTanhGrad(float x)
+    {
+        const float k = 0.7978845608f, c = 0.044715f;
+        float t = Tanh(k * (x + c * x * x * x));
+        return 0.5f * (1 + t) + 0.5f * x * (1 - t * t) * k * (1 + 3 * c * x * x);
+    }
+}
