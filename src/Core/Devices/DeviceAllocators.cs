@@ -4,12 +4,13 @@ namespace Trace;
 public static class DeviceAllocators
 {
     /// <summary>
-    /// The allocator of <paramref name="device"/>; a device without one (no backend loaded for it) is a
-    /// <see cref="NotSupportedException"/> naming the device.
+    /// The allocator of <paramref name="device"/>; a device that is not usable (no CUDA device, or an index that does
+    /// not exist) is a <see cref="NotSupportedException"/> naming the device and why.
     /// </summary>
     public static IDeviceAllocator For(Device device) => device.Type switch
     {
         DeviceType.Cpu => CpuAllocator.Instance,
-        _ => throw new NotSupportedException($"Storage.Allocate: device {device} has no storage backend in this build; only cpu is available."),
+        DeviceType.Cuda => CudaAllocator.For(device),
+        _ => throw new NotSupportedException($"Storage.Allocate: device {device} has no storage backend in this build."),
     };
 }

@@ -3,7 +3,10 @@ namespace Trace;
 /// <summary>The kernel table of each device: where an op finds the kernel for its tensors' device.</summary>
 internal static class DeviceKernels
 {
-    /// <summary>The devices that have a kernel table in this build.</summary>
+    /// <summary>
+    /// The devices whose kernel table serves every op of the op table (the registry test walks them). CUDA's table
+    /// (<see cref="CudaKernels"/>) covers only part of it so far and lists its ops in <see cref="CudaKernels.Ops"/>.
+    /// </summary>
     public static IReadOnlyList<IDeviceKernels> Registered { get; } = [CpuKernels.Instance];
 
     /// <summary>
@@ -13,6 +16,7 @@ internal static class DeviceKernels
     public static IDeviceKernels For(Device device, string op) => device.Type switch
     {
         DeviceType.Cpu => CpuKernels.Instance,
-        _ => throw new NotSupportedException($"{op}: no kernels for device {device} in this build (only cpu has a kernel table); move the tensors with .To(Device.Cpu)."),
+        DeviceType.Cuda when device.Index == 0 => CudaKernels.Instance,
+        _ => throw new NotSupportedException($"{op}: no kernels for device {device} in this build (cpu and cuda:0 have kernel tables); move the tensors with .To(Device.Cpu)."),
     };
 }

@@ -160,6 +160,24 @@ public abstract class Module
     /// <summary>Sets evaluation mode (dropout off).</summary>
     public Module Eval() => Train(false);
 
+    /// <summary>
+    /// Moves every parameter, its gradient and every buffer to <paramref name="device"/> in place, as PyTorch's
+    /// <c>module.to(device)</c>: the tensor objects stay the same (an optimizer built over them keeps working), their
+    /// data moves. Returns this module.
+    /// </summary>
+    public Module To(Device device)
+    {
+        foreach (var p in Parameters())
+        {
+            p.MoveStorageTo(device);
+            p.Grad?.MoveStorageTo(device);
+        }
+        foreach (var (_, b) in NamedBuffers()) b.MoveStorageTo(device);
+        // Callers caching this tree's tensors (the JIT) see new storage.
+        Interlocked.Increment(ref _structureVersion);
+        return this;
+    }
+
     /// <summary>Clears parameter gradients: sets them to null (default, as PyTorch 2.x) or to zero.</summary>
     public void ZeroGrad(bool setToNone = true)
     {

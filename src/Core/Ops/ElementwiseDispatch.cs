@@ -18,6 +18,7 @@ internal static class ElementwiseDispatch
     /// </summary>
     public static Tensor Binary(BinaryKind k, Tensor a, Tensor b, string op, Tensor? into = null)
     {
+        (a, b) = (Join(a, b), Join(b, a));
         var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);
         if (k == BinaryKind.Div && !dt.IsFloatingPoint()) dt = DTypes.DefaultFloat;
@@ -95,6 +96,7 @@ internal static class ElementwiseDispatch
     /// <summary>A comparison or logical op into a new bool tensor, or into <paramref name="into"/> (an out= buffer).</summary>
     public static Tensor Compare(CompareKind k, Tensor a, Tensor b, string op, Tensor? into = null)
     {
+        (a, b) = (Join(a, b), Join(b, a));
         var kernels = Kernels(a, b, op);
         bool logical = k >= CompareKind.And;
         var dt = logical ? DType.Bool : DTypes.ResultType(a, b);
@@ -110,6 +112,8 @@ internal static class ElementwiseDispatch
     /// <summary>cond ? a : b into a new tensor, or into <paramref name="into"/> (an out= buffer).</summary>
     public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op, Tensor? into = null)
     {
+        (a, b) = (Join(a, cond), Join(b, cond));
+        cond = Join(cond, a);
         SameDevice(cond, a, op);
         var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);
@@ -121,6 +125,15 @@ internal static class ElementwiseDispatch
         kernels.Where(shape, r, c, x, y);
         return r;
     }
+
+    /// <summary>
+    /// <paramref name="t"/>, or a copy of it on <paramref name="other"/>'s device when it is a 0-dim CPU tensor (a wrapped
+    /// .NET number or a scalar tensor) next to a tensor on a GPU: PyTorch lets those join any device's op. (The gradient
+    /// of such a scalar that requires grad is not moved back to the CPU yet: it arrives on the GPU.)
+    /// </summary>
+    private static Tensor Join(Tensor t, Tensor other) =>
+        t.Device != other.Device && t.Device.Type == DeviceType.Cpu && t.Dim == 0 && other.Device.Type != DeviceType.Cpu
+            ? CudaTransfer.Move(t, other.Device) : t;
 
     public static void SameDevice(Tensor a, Tensor b, string op)
     {

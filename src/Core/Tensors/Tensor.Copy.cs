@@ -37,19 +37,49 @@ public sealed partial class Tensor
             : Dispatch.Record(new OpCall("aten::to", dtype), Compute, this);
     }
 
-    /// <summary>A copy on <paramref name="device"/> (this tensor when already there).</summary>
+    /// <summary>
+    /// A contiguous copy on <paramref name="device"/> (this tensor when already there), as <c>tensor.to(device)</c>:
+    /// differentiable (the gradient moves back to this tensor's device). Moving to an unusable device is an error
+    /// saying why; moving inside a trace is refused (traces record one device's ops).
+    /// </summary>
     public Tensor To(Device device)
     {
         if (device == Device) return this;
-        throw new NotSupportedException($"aten::to: moving a tensor from {Device} to {device} is not supported in this build (no GPU backend is loaded).");
+        if (Dispatch.IsObserved)
+            throw new NotSupportedException($"aten::to: moving a tensor from {Device} to {device} inside a trace is not supported; move inputs and modules before tracing.");
+        var from = Device;
+        return Dispatch.Record(new OpCall("aten::to", device.ToString()), () => CudaTransfer.Move(this, device), this, g => g.To(from));
+    }
+
+    /// <summary>This tensor on the CPU (<c>tensor.cpu()</c>): a copy when it is on a GPU.</summary>
+    public Tensor Cpu() => To(Device.Cpu);
+
+    /// <summary>This tensor on CUDA device <paramref name="index"/> (<c>tensor.cuda()</c>): a copy when it is elsewhere.</summary>
+    public Tensor Cuda(int index = 0) => To(Trace.Device.Cuda(index));
+
+    /// <summary>
+    /// Moves this tensor's data to <paramref name="device"/> in place, keeping the object (what <c>module.to(device)</c>
+    /// does to parameters, buffers and their gradients): it then views a new contiguous storage there.
+    /// </summary>
+    internal void MoveStorageTo(Device device)
+    {
+        if (device == Device) return;
+        Tensor moved;
+        using (Autograd.NoGrad()) moved = CudaTransfer.Move(this, device);
+        Storage = moved.Storage;
+        _strides = moved._strides;
+        StorageOffset = 0;
     }
 
     /// <summary>
     /// Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor in place.
-    /// A destination with repeated elements (an expanded view) and a source that partially overlaps it are refused.
+    /// A destination with repeated elements (an expanded view) and a source that partially overlaps it are refused; a
+    /// source on another device is moved to this one first.
     /// </summary>
     public Tensor Copy_(Tensor src)
     {
+        // As copy_ in PyTorch, the source may be on another device: it is moved here first.
+        if (src.Device != Device) src = src.To(Device);
         var shape = Shapes.Broadcast(_shape, src._shape, "aten::copy_");
         if (!shape.AsSpan().SequenceEqual(_shape))
             throw new ArgumentException($"aten::copy_: source of shape {Shapes.Format(src._shape)} cannot be broadcast to destination shape {Shapes.Format(_shape)}.");

@@ -13,15 +13,22 @@ public sealed partial class Tensor
     /// Follows PyTorch's <c>_tensor_str.py</c>: one number format and width for all printed elements, a
     /// fixed number of elements per line, and suffixes moved to a new line when the last line is full.
     /// </summary>
+    /// <remarks>A CUDA tensor is read through a host copy (which waits for the queued kernels) and printed with a <c>device='cuda:0'</c> suffix.</remarks>
     public override string ToString()
     {
         // Printing is not control flow: no value guards for tracers.
         using var _ = Dispatch.Internal();
-        if (Device.Type != DeviceType.Cpu) return $"tensor(<{Shapes.Format(_shape)} on {Device}>, dtype={DType.TorchName()})";
+        Storage.CheckAlive("Tensor.ToString");
+        return Device.Type == DeviceType.Cpu ? Format(null) : CudaTransfer.ToCpu(this).Format($"device='{Device}'");
+    }
+
+    private string Format(string? deviceSuffix)
+    {
         const string prefix = "tensor(";
         int indent = prefix.Length;
         var sb = new StringBuilder(prefix);
         var suffix = new List<string>();
+        if (deviceSuffix is not null) suffix.Add(deviceSuffix);
         if (Numel == 0)
         {
             sb.Append("[]");

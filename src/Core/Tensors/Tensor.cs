@@ -9,7 +9,7 @@ namespace Trace;
 public sealed partial class Tensor
 {
     internal readonly int[] _shape;
-    internal readonly int[] _strides;
+    internal int[] _strides;
 
     /// <summary>Creates a view of <paramref name="storage"/>; shape and strides are not copied.</summary>
     internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
@@ -50,10 +50,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>The buffer this tensor views.</summary>
-    public Storage Storage { get; }
+    public Storage Storage { get; private set; }
 
     /// <summary>Offset of element [0, 0, ...] in the storage.</summary>
-    public int StorageOffset { get; }
+    public int StorageOffset { get; private set; }
 
     /// <summary>Sizes of the dimensions.</summary>
     public IReadOnlyList<int> Shape => _shape;
@@ -88,6 +88,8 @@ public sealed partial class Tensor
     internal T[] Data<T>() where T : unmanaged
     {
         if (Storage is CpuStorage<T> cpu) return cpu.Data;
+        if (Device.Type != DeviceType.Cpu)
+            throw new NotSupportedException($"a {DType.TorchName()} tensor on {Device} reached CPU-only code: this op has no CUDA kernel yet in this build; move the tensor with .Cpu().");
         throw new InvalidOperationException($"tensor of dtype {DType.TorchName()} on {Device} does not hold host data of type {typeof(T).Name}.");
     }
 
@@ -97,35 +99,36 @@ public sealed partial class Tensor
             throw new NotSupportedException($"{op}: tensor on {Device} is not supported by the CPU kernels; move it with .To(Device.Cpu).");
     }
 
-    /// <summary>The value of a one-element tensor, converted to <typeparamref name="T"/>.</summary>
+    /// <summary>The value of a one-element tensor, converted to <typeparamref name="T"/> (a CUDA tensor's waits for its kernels).</summary>
     public T Item<T>() where T : unmanaged, INumberBase<T>
     {
         if (Numel != 1)
             throw new InvalidOperationException($"aten::item: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
-        RequireCpu("aten::item");
         Storage.CheckAlive("aten::item");
         Dispatch.Read(this, "Item");
-        int o = StorageOffset;
+        // A CUDA value is read through a host copy, which waits for the kernels queued before it.
+        var h = Device.Type == DeviceType.Cpu ? this : CudaTransfer.ToCpu(this);
+        int o = h.StorageOffset;
         return DType switch
         {
-            DType.Float32 => T.CreateTruncating(Data<float>()[o]),
-            DType.Float64 => T.CreateTruncating(Data<double>()[o]),
-            DType.Int64 => T.CreateTruncating(Data<long>()[o]),
-            DType.Int32 => T.CreateTruncating(Data<int>()[o]),
-            _ => Data<bool>()[o] ? T.One : T.Zero,
+            DType.Float32 => T.CreateTruncating(h.Data<float>()[o]),
+            DType.Float64 => T.CreateTruncating(h.Data<double>()[o]),
+            DType.Int64 => T.CreateTruncating(h.Data<long>()[o]),
+            DType.Int32 => T.CreateTruncating(h.Data<int>()[o]),
+            _ => h.Data<bool>()[o] ? T.One : T.Zero,
         };
     }
 
     /// <summary>The value of a one-element tensor as a double.</summary>
     public double Item() => Item<double>();
 
-    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> if needed.</summary>
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> if needed (a CUDA tensor's are copied to the host after its kernels).</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
-        RequireCpu("aten::to_array");
         Storage.CheckAlive("aten::to_array");
         Dispatch.Read(this, "ToArray");
         using var _ = Dispatch.Internal();
+        if (Device.Type != DeviceType.Cpu) return CudaTransfer.ToCpu(this).ToArray<T>();
         var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());
         if (t.IsContiguous && t.StorageOffset == 0 && t.Storage.Length == t.Numel && !ReferenceEquals(t, this))
             return t.Data<T>();

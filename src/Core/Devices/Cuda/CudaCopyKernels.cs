@@ -1,0 +1,36 @@
+using Trace.Kernels.Gpu;
+
+namespace Trace;
+
+/// <summary>The CUDA copy kernel: strided, broadcasting, converting copies between CUDA tensors (<see cref="GpuCopy"/>).</summary>
+internal sealed class CudaCopyKernels : ICopyKernels
+{
+    public void Copy(Tensor dst, Tensor src)
+    {
+        var l = CudaViews.Layout("aten::copy_", dst._shape, out bool dense, dst, src);
+        var gpu = CudaViews.Gpu(dst);
+        int n = dst.Numel;
+        switch (src.DType)
+        {
+            case DType.Float32: From<float, F32>(gpu, dst, src, l, dense, n); return;
+            case DType.Float64: From<double, F64>(gpu, dst, src, l, dense, n); return;
+            case DType.Int64: From<long, I64>(gpu, dst, src, l, dense, n); return;
+            case DType.Int32: From<int, I32>(gpu, dst, src, l, dense, n); return;
+            default: From<byte, B8>(gpu, dst, src, l, dense, n); return;
+        }
+    }
+
+    private static void From<TS, ES>(GpuDevice gpu, Tensor dst, Tensor src, GpuLayout l, bool dense, int n)
+        where TS : unmanaged where ES : IGpuElement<TS>
+    {
+        var s = CudaViews.Of<TS>(src);
+        switch (dst.DType)
+        {
+            case DType.Float32: GpuCopy.Copy<TS, float, ES, F32>(gpu, CudaViews.Of<float>(dst), s, l, dense, n); return;
+            case DType.Float64: GpuCopy.Copy<TS, double, ES, F64>(gpu, CudaViews.Of<double>(dst), s, l, dense, n); return;
+            case DType.Int64: GpuCopy.Copy<TS, long, ES, I64>(gpu, CudaViews.Of<long>(dst), s, l, dense, n); return;
+            case DType.Int32: GpuCopy.Copy<TS, int, ES, I32>(gpu, CudaViews.Of<int>(dst), s, l, dense, n); return;
+            default: GpuCopy.Copy<TS, byte, ES, B8>(gpu, CudaViews.Of<byte>(dst), s, l, dense, n); return;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Trace;
+
+/// <summary>
+/// The CUDA families without kernels yet in this build (rows, reductions, linalg): every call is a
+/// <see cref="NotSupportedException"/> naming the op and saying how to run it (on the CPU, explicitly).
+/// </summary>
+internal sealed class CudaMissingKernels : IRowKernels, IReductionKernels, ILinalgKernels
+{
+    public void Softmax(Tensor rows, Tensor r, int n, int len, bool log) => throw CudaViews.NoKernel(log ? "aten::log_softmax" : "aten::softmax");
+
+    public void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, int len, double eps) =>
+        throw CudaViews.NoKernel("aten::native_layer_norm");
+
+    public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std) => throw CudaViews.NoKernel(std ? "aten::std" : "aten::var");
+
+    public void Reduce(ReduceKind k, Tensor x, bool[] mask, Tensor r) => throw CudaViews.NoKernel($"aten::{ReduceName(k)}");
+
+    public void ArgReduce(Tensor rows, int n, int len, bool max, Tensor values, Tensor indices) => throw CudaViews.NoKernel(max ? "aten::max" : "aten::min");
+
+    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k) => throw CudaViews.NoKernel("aten::matmul");
+
+    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, Kernels.GemmEpilogue epilogue) => throw CudaViews.NoKernel("aten::linear");
+
+    private static string ReduceName(ReduceKind k) => k switch
+    {
+        ReduceKind.Sum => "sum",
+        ReduceKind.Prod => "prod",
+        ReduceKind.Max => "amax",
+        _ => "amin",
+    };
+}

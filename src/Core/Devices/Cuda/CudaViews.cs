@@ -1,0 +1,43 @@
+using ILGPU;
+using Trace.Kernels.Gpu;
+
+namespace Trace;
+
+/// <summary>Device views and kernel layouts of CUDA tensors, for the CUDA kernel table.</summary>
+internal static class CudaViews
+{
+    /// <summary>The storage of <paramref name="t"/> as a device view of <typeparamref name="T"/> (byte for bool).</summary>
+    public static ArrayView<T> Of<T>(Tensor t) where T : unmanaged
+    {
+        if (t.Storage is not ICudaStorage s)
+            throw new InvalidOperationException($"a {t.DType.TorchName()} tensor on {t.Device} reached a CUDA kernel; every operand of a CUDA op must be on the CUDA device.");
+        t.Storage.CheckAlive("cuda kernel");
+        return s.Block.View<T>(t.Storage.Length);
+    }
+
+    /// <summary>The GPU of <paramref name="t"/>.</summary>
+    public static GpuDevice Gpu(Tensor t) => t.Storage is ICudaStorage s ? s.Gpu
+        : throw new InvalidOperationException($"a tensor on {t.Device} reached a CUDA kernel.");
+
+    /// <summary>
+    /// The kernel layout of <paramref name="shape"/> over <paramref name="r"/> (its own strides) and the broadcast
+    /// <paramref name="inputs"/>, and whether the contiguous path applies.
+    /// </summary>
+    public static GpuLayout Layout(string op, int[] shape, out bool dense, Tensor r, params Tensor[] inputs)
+    {
+        var strides = new int[inputs.Length + 1][];
+        var offsets = new int[inputs.Length + 1];
+        strides[0] = r._strides;
+        offsets[0] = r.StorageOffset;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            strides[i + 1] = Shapes.BroadcastStrides(inputs[i], shape);
+            offsets[i + 1] = inputs[i].StorageOffset;
+        }
+        return GpuLayout.Create(shape, strides, offsets, op, out dense);
+    }
+
+    /// <summary>The error of an op this build has no CUDA kernel for: never a silent CPU fallback.</summary>
+    public static NotSupportedException NoKernel(string op) =>
+        new($"{op}: no CUDA kernel yet in this build; move the tensor with .Cpu()");
+}
