@@ -26,7 +26,8 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
         Span<int> pos = stackalloc int[Math.Max(rank, 1)];
         for (int i = 0; i < index.Length; i++)
         {
-            long v = CheckIndex(index[i], d, size, op, "out of bounds");
+            long v = index[i];
+            if ((ulong)v >= (ulong)size) throw OutOfRange(v, d, size, op, "out of bounds");
             int off = src.StorageOffset;
             for (int k = 0; k < rank; k++) off += (k == d ? (int)v : pos[k]) * strides[k];
             dst[i] = s[off];
@@ -55,7 +56,8 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
         Span<int> pos = stackalloc int[Math.Max(rank, 1)];
         for (int i = 0; i < index.Length; i++)
         {
-            long v = CheckIndex(index[i], d, size, op, "out of bounds");
+            long v = index[i];
+            if ((ulong)v >= (ulong)size) throw OutOfRange(v, d, size, op, "out of bounds");
             int off = r.StorageOffset;
             for (int k = 0; k < rank; k++) off += (k == d ? (int)v : pos[k]) * strides[k];
             dst[off] += src[i];
@@ -67,7 +69,8 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
     {
         var iv = Indices(index);
         int size = src._shape[dim];
-        foreach (long v in iv) CheckIndex(v, dim, size, op, "out of range");
+        foreach (long v in iv)
+            if ((ulong)v >= (ulong)size) throw OutOfRange(v, dim, size, op, "out of range");
         if (!src.IsContiguous)
         {
             // One strided copy per picked slice.
@@ -99,7 +102,8 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
     {
         var iv = Indices(index);
         int size = r._shape[dim];
-        foreach (long v in iv) CheckIndex(v, dim, size, op, "out of range");
+        foreach (long v in iv)
+            if ((ulong)v >= (ulong)size) throw OutOfRange(v, dim, size, op, "out of range");
         var (outer, inner) = Blocks(r._shape, dim);
         switch (r.DType)
         {
@@ -138,8 +142,8 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
         new(t.Storage, [.. t._shape[..dim], .. t._shape[(dim + 1)..]], [.. t._strides[..dim], .. t._strides[(dim + 1)..]],
             t.StorageOffset + i * t._strides[dim]);
 
-    private static long CheckIndex(long v, int dim, int size, string op, string what) =>
-        v >= 0 && v < size ? v : throw new ArgumentOutOfRangeException("index", $"{op}: index {v} is {what} for dimension {dim} with size {size}.");
+    private static ArgumentOutOfRangeException OutOfRange(long v, int dim, int size, string op, string what) =>
+        new("index", $"{op}: index {v} is {what} for dimension {dim} with size {size}.");
 
     private static ArgumentException NoBoolAdd(string op) => new($"{op}: adding is not defined for dtype torch.bool; expected a numeric tensor.");
 
