@@ -86,9 +86,10 @@ public sealed partial class Tensor
         int cols = m ?? n;
         const string op = "aten::eye";
         var t = Zeros([n, cols], dtype, null, op);
-        // Ones on the diagonal: a strided view of it, filled by the device's copy kernel.
-        var diagonal = new Tensor(t.Storage, [Math.Min(n, cols)], [cols + 1], 0);
-        DeviceKernels.For(t.Device, op).Copy.Copy(diagonal, Scalar(1, dtype));
+        // Ones on the diagonal: the device's copy kernel broadcasts a one into a strided view of it.
+        var one = Empty([], dtype, t.Device, op);
+        one.FillRaw(1);
+        DeviceKernels.For(t.Device, op).Copy.Copy(new Tensor(t.Storage, [Math.Min(n, cols)], [cols + 1], 0), one);
         return t;
     }
 

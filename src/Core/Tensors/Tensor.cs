@@ -117,7 +117,7 @@ public sealed partial class Tensor
         using var _ = Dispatch.Internal();
         var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());
         var c = t.IsContiguous ? t : t.Contiguous();
-        var r = new T[c.Numel];
+        var r = GC.AllocateUninitializedArray<T>(c.Numel);   // overwritten entirely
         copy.CopyToHost(c, r);
         return r;
     }
