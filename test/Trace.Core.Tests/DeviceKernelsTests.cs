@@ -12,9 +12,20 @@ public class DeviceKernelsTests
         var cpu = DeviceKernels.For(Device.Cpu, "aten::add");
         Assert.AreEqual(Device.Cpu, cpu.Device);
         CollectionAssert.Contains(DeviceKernels.Registered.ToArray(), cpu);
-        foreach (var op in new[] { "aten::add", "aten::gelu_backward", "aten::where", "aten::logical_not", "aten::softmax", "aten::native_layer_norm", "aten::std", "aten::sum", "aten::argmax", "aten::copy_", "aten::silu", "aten::matmul" })
+        foreach (var op in new[] { "aten::add", "aten::gelu_backward", "aten::where", "aten::logical_not", "aten::softmax", "aten::native_layer_norm", "aten::std", "aten::sum", "aten::argmax", "aten::copy_", "aten::silu", "aten::matmul", "aten::gather", "aten::gather_backward", "aten::index_select", "aten::index_select_backward" })
             Assert.IsTrue(cpu.Implements(op), op);
         Assert.IsFalse(cpu.Implements("aten::no_such_op"));
+    }
+
+    [TestMethod]
+    public void EveryRegisteredTableHasEveryKernelFamily()
+    {
+        var families = typeof(IDeviceKernels).GetProperties().Where(p => p.PropertyType.IsInterface).ToList();
+        foreach (var name in new[] { "Elementwise", "Rows", "Reductions", "Copy", "Linalg", "Indexing", "Factory", "Optimizer" })
+            Assert.IsTrue(families.Exists(p => p.Name == name), $"IDeviceKernels has no {name} family");
+        foreach (var table in DeviceKernels.Registered)
+            foreach (var f in families)
+                Assert.IsNotNull(f.GetValue(table), $"{table.Device}: the {f.Name} family is not wired");
     }
 
     [TestMethod]

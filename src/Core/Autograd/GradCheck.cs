@@ -49,20 +49,24 @@ public static partial class Autograd
     private static double[,] NumericalJacobian(Func<Tensor[], Tensor> f, Tensor[] inputs, Tensor x, int nOut, double eps)
     {
         var jac = new double[x.Numel, nOut];
-        var data = ((CpuStorage<double>)x.Storage).Data;
+        var copy = DeviceKernels.For(x.Device, "GradCheck").Copy;
         var shape = x.Shape.ToArray();
         var idx = new int[shape.Length];
+        Span<double> value = stackalloc double[1];
         using var _ = NoGrad();
         for (int r = 0; r < x.Numel; r++)
         {
             int off = x.StorageOffset;
             for (int d = 0; d < shape.Length; d++) off += idx[d] * x.Strides[d];
-            double orig = data[off];
-            data[off] = orig + eps;
+            // Perturb the element in place through a 0-dim view of it (no version bump: the input is not modified).
+            var element = new Tensor(x.Storage, [], [], off);
+            copy.CopyToHost(element, value);
+            double orig = value[0];
+            copy.CopyFromHost<double>([orig + eps], element);
             var plus = f(inputs).To(DType.Float64).ToArray<double>();
-            data[off] = orig - eps;
+            copy.CopyFromHost<double>([orig - eps], element);
             var minus = f(inputs).To(DType.Float64).ToArray<double>();
-            data[off] = orig;
+            copy.CopyFromHost<double>([orig], element);
             for (int c = 0; c < nOut; c++) jac[r, c] = (plus[c] - minus[c]) / (2 * eps);
             for (int d = shape.Length - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
         }

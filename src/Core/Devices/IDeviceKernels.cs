@@ -19,11 +19,20 @@ internal interface IDeviceKernels
     /// <summary>Reductions over dims and arg-reductions along one dim.</summary>
     IReductionKernels Reductions { get; }
 
-    /// <summary>Strided, broadcasting, converting copies.</summary>
+    /// <summary>Strided, broadcasting, converting copies, and copies to and from host memory.</summary>
     ICopyKernels Copy { get; }
 
     /// <summary>Matrix products (GEMM, batched GEMM).</summary>
     ILinalgKernels Linalg { get; }
+
+    /// <summary>Gather, index_select and the scatter-adds of their backwards.</summary>
+    IIndexingKernels Indexing { get; }
+
+    /// <summary>Fills for factories: full, arange, random uniform, normal and integer fills.</summary>
+    IFactoryKernels Factory { get; }
+
+    /// <summary>Fused optimizer updates (SGD, Adam/AdamW).</summary>
+    IOptimizerKernels Optimizer { get; }
 
     /// <summary>True when this table has a kernel for the op named <paramref name="opName"/> (<c>aten::add</c>).</summary>
     bool Implements(string opName);

@@ -79,15 +79,14 @@ public class Adam : Optimizer
     {
         var (m, v) = (state.ExpAvg ??= ZerosLike(target), state.ExpAvgSq ??= ZerosLike(target));
         var vmax = group.Amsgrad ? state.MaxExpAvgSq ??= ZerosLike(target) : null;
+        var kernels = UpdateKernels(target);
         if (target.DType == DType.Float32)
         {
             var a = Args<float>(group, state.Step);
-            return (s, e) => OptimKernels.AdamStep(Elements<float>(target)[s..e], Elements<float>(grad)[s..e], Elements<float>(m)[s..e],
-                Elements<float>(v)[s..e], Slice(Elements<float>(vmax), s, e), a);
+            return (s, e) => kernels.AdamStep(target, grad, m, v, vmax, a, s, e);
         }
         var d = Args<double>(group, state.Step);
-        return (s, e) => OptimKernels.AdamStep(Elements<double>(target)[s..e], Elements<double>(grad)[s..e], Elements<double>(m)[s..e],
-            Elements<double>(v)[s..e], Slice(Elements<double>(vmax), s, e), d);
+        return (s, e) => kernels.AdamStep(target, grad, m, v, vmax, d, s, e);
     }
 
     /// <summary>

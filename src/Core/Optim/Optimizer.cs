@@ -207,14 +207,14 @@ public abstract class Optimizer
         var g = p.Grad!;
         if (!g._shape.AsSpan().SequenceEqual(p._shape))
             throw new InvalidOperationException($"{Name}: the gradient of shape {Shapes.Format(g.Shape)} does not match its parameter of shape {Shapes.Format(p.Shape)}.");
-        p.RequireCpu(Name);
-        g.RequireCpu(Name);
+        if (g.Device != p.Device)
+            throw new InvalidOperationException($"{Name}: the gradient on {g.Device} is not on its parameter's device {p.Device}.");
         if (g.DType != p.DType) g = g.To(p.DType);
         return g.Contiguous();
     }
 
     /// <summary>A zero-filled contiguous buffer shaped like <paramref name="p"/>, for optimizer state.</summary>
-    protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType);
+    protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType, p.Device);
 
     /// <summary>The contiguous tensor a kernel updates: the parameter itself, or a copy of a strided one (call under NoGrad).</summary>
     private protected static Tensor UpdateTarget(Tensor p) => p.IsContiguous ? p : p.Clone();
@@ -226,10 +226,6 @@ public abstract class Optimizer
         else p.Copy_(target);
     }
 
-    /// <summary>Elements [start, end) of an optional buffer's span (empty stays empty).</summary>
-    private protected static Span<T> Slice<T>(Span<T> span, int start, int end) => span.IsEmpty ? span : span[start..end];
-
-    /// <summary>The contiguous elements of <paramref name="t"/> (an empty span for null).</summary>
-    private protected static Span<T> Elements<T>(Tensor? t) where T : unmanaged =>
-        t is null ? default : t.Data<T>().AsSpan(t.StorageOffset, t.Numel);
+    /// <summary>The fused update kernels of <paramref name="target"/>'s device, for this optimizer's elementwise rules.</summary>
+    private protected IOptimizerKernels UpdateKernels(Tensor target) => DeviceKernels.For(target.Device, Name).Optimizer;
 }

@@ -67,13 +67,14 @@ public sealed class SGD : Optimizer
             first = true;
         }
         var buf = group.Momentum != 0 ? state.MomentumBuffer : null;
+        var kernels = UpdateKernels(target);
         if (target.DType == DType.Float32)
         {
             var a = Args<float>(group, first);
-            return (s, e) => OptimKernels.SgdStep(Elements<float>(target)[s..e], Elements<float>(grad)[s..e], Slice(Elements<float>(buf), s, e), a);
+            return (s, e) => kernels.SgdStep(target, grad, buf, a, s, e);
         }
         var d = Args<double>(group, first);
-        return (s, e) => OptimKernels.SgdStep(Elements<double>(target)[s..e], Elements<double>(grad)[s..e], Slice(Elements<double>(buf), s, e), d);
+        return (s, e) => kernels.SgdStep(target, grad, buf, d, s, e);
     }
 
     /// <summary>The step's scalars, computed in double and rounded once to the element type.</summary>

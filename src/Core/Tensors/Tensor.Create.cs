@@ -54,8 +54,7 @@ public sealed partial class Tensor
         // In 128 bits: end - start and the rounding below can exceed the long range.
         Int128 count = Int128.Max(0, ((Int128)end - start + step + (step > 0 ? -1 : 1)) / step);
         var t = Empty([ArangeLength(count, start, end, step, DType.Int64)], DType.Int64, null, "aten::arange");
-        var d = t.Data<long>();
-        for (int i = 0; i < d.Length; i++) d[i] = start + i * step;
+        Factories(t, "aten::arange").Arange(t, start, step);
         return Dispatch.Created(t, new OpCall("aten::arange", start, end, step));
     }
 
@@ -68,7 +67,7 @@ public sealed partial class Tensor
         if ((end - start) / step < 0) throw new ArgumentException($"aten::arange: upper bound and step sign are inconsistent (start={start}, end={end}, step={step}).");
         double count = Math.Ceiling((end - start) / step);
         var t = Empty([ArangeLength(count >= (double)Int128.MaxValue ? Int128.MaxValue : (Int128)count, start, end, step, dtype)], dtype, null, "aten::arange");
-        t.FillFrom(i => start + i * step);
+        Factories(t, "aten::arange").Arange(t, start, step);
         return t;
     }
 
@@ -85,8 +84,12 @@ public sealed partial class Tensor
     public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32)
     {
         int cols = m ?? n;
-        var t = Zeros([n, cols], dtype, null, "aten::eye");
-        t.FillFrom(i => i / cols == i % cols ? 1.0 : 0.0);
+        const string op = "aten::eye";
+        var t = Zeros([n, cols], dtype, null, op);
+        // Ones on the diagonal: the device's copy kernel broadcasts a one into a strided view of it.
+        var one = Empty([], dtype, t.Device, op);
+        one.FillRaw(1);
+        DeviceKernels.For(t.Device, op).Copy.Copy(new Tensor(t.Storage, [Math.Min(n, cols)], [cols + 1], 0), one);
         return t;
     }
 
@@ -97,8 +100,7 @@ public sealed partial class Tensor
         return Dispatch.Record(new OpCall("aten::rand", shape, dtype), () =>
         {
             var t = Empty(shape, dtype, null, "aten::rand");
-            var g = generator ?? Generator.Default;
-            if (dtype == DType.Float32) g.FillUniform(t.Data<float>()); else g.FillUniform(t.Data<double>());
+            Factories(t, "aten::rand").Uniform(t, generator ?? Generator.Default);
             return t;
         }, [], backward: null, ReplayWith(generator, () => Rand(shape, dtype, generator)));
     }
@@ -113,8 +115,7 @@ public sealed partial class Tensor
         return Dispatch.Record(new OpCall("aten::randn", shape, dtype), () =>
         {
             var t = Empty(shape, dtype, null, "aten::randn");
-            var g = generator ?? Generator.Default;
-            if (dtype == DType.Float32) g.FillNormal(t.Data<float>()); else g.FillNormal(t.Data<double>());
+            Factories(t, "aten::randn").Normal(t, generator ?? Generator.Default);
             return t;
         }, [], backward: null, ReplayWith(generator, () => Randn(shape, dtype, generator)));
     }
@@ -128,7 +129,7 @@ public sealed partial class Tensor
         return Dispatch.Record(new OpCall("aten::randint", low, high, shape), () =>
         {
             var t = Empty(shape, DType.Int64, null, "aten::randint");
-            (generator ?? Generator.Default).FillInt(t.Data<long>(), low, high);
+            Factories(t, "aten::randint").Randint(t, generator ?? Generator.Default, low, high);
             return t;
         }, [], backward: null, ReplayWith(generator, () => Randint(low, high, shape, generator)));
     }
@@ -167,22 +168,22 @@ public sealed partial class Tensor
         var shape = new int[data.Rank];
         for (int d = 0; d < data.Rank; d++) shape[d] = data.GetLength(d);
         var t = Empty(shape, dtype, null, "Tensor.From");
+        var copy = DeviceKernels.For(t.Device, "Tensor.From").Copy;
         switch (dtype)
         {
-            case DType.Float32: CopyElements(data, t.Data<float>()); break;
-            case DType.Float64: CopyElements(data, t.Data<double>()); break;
-            case DType.Int64: CopyElements(data, t.Data<long>()); break;
-            case DType.Int32: CopyElements(data, t.Data<int>()); break;
-            default: CopyElements(data, t.Data<bool>()); break;
+            case DType.Float32: copy.CopyFromHost(Elements<float>(data), t); break;
+            case DType.Float64: copy.CopyFromHost(Elements<double>(data), t); break;
+            case DType.Int64: copy.CopyFromHost(Elements<long>(data), t); break;
+            case DType.Int32: copy.CopyFromHost(Elements<int>(data), t); break;
+            default: copy.CopyFromHost(Elements<bool>(data), t); break;
         }
         return t;
     }
 
-    /// <summary>Copies the elements of an array of any rank (row-major, as .NET stores them) into <paramref name="dst"/>.</summary>
-    private static void CopyElements<T>(Array data, T[] dst) where T : unmanaged =>
+    /// <summary>The elements of a .NET array of any rank with element type <typeparamref name="T"/>, row-major as .NET stores them.</summary>
+    private static ReadOnlySpan<T> Elements<T>(Array data) where T : unmanaged =>
         System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
-            ref System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), dst.Length)
-            .CopyTo(dst);
+            ref System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data)), data.Length);
 
     /// <summary>Copies a .NET array into a 1-D tensor.</summary>
     public static Tensor From<T>(T[] data) where T : unmanaged
@@ -198,36 +199,17 @@ public sealed partial class Tensor
         int n = Shapes.Numel(shape, "Tensor.From");
         if (n != data.Length)
             throw new ArgumentException($"Tensor.From: shape {Shapes.Format(shape)} needs {n} elements but the array has {data.Length}.");
-        return new Tensor(new CpuStorage<T>((T[])data.Clone()), (int[])shape.Clone(), Shapes.ContiguousStrides(shape), 0);
+        var t = Empty(shape, DTypes.Of<T>(), null, "Tensor.From");
+        DeviceKernels.For(t.Device, "Tensor.From").Copy.CopyFromHost<T>(data, t);
+        return t;
     }
 
     private static DType RequireFloat(DType dtype, string op) => dtype.IsFloatingPoint() ? dtype :
         throw new ArgumentException($"{op}: dtype {dtype.TorchName()} is not supported; expected a floating point dtype.");
 
     /// <summary>Sets every element of a freshly allocated contiguous tensor.</summary>
-    private void FillRaw(double value)
-    {
-        switch (DType)
-        {
-            case DType.Float32: Data<float>().AsSpan().Fill((float)value); break;
-            case DType.Float64: Data<double>().AsSpan().Fill(value); break;
-            case DType.Int64: Data<long>().AsSpan().Fill((long)value); break;
-            case DType.Int32: Data<int>().AsSpan().Fill((int)value); break;
-            default: Data<bool>().AsSpan().Fill(value != 0); break;
-        }
-    }
+    private void FillRaw(double value) => Factories(this, "aten::full").Fill(this, value);
 
-    /// <summary>Sets element i of a freshly allocated contiguous tensor to f(i).</summary>
-    private void FillFrom(Func<int, double> f)
-    {
-        int n = Numel;
-        switch (DType)
-        {
-            case DType.Float32: { var d = Data<float>(); for (int i = 0; i < n; i++) d[i] = (float)f(i); break; }
-            case DType.Float64: { var d = Data<double>(); for (int i = 0; i < n; i++) d[i] = f(i); break; }
-            case DType.Int64: { var d = Data<long>(); for (int i = 0; i < n; i++) d[i] = (long)f(i); break; }
-            case DType.Int32: { var d = Data<int>(); for (int i = 0; i < n; i++) d[i] = (int)f(i); break; }
-            default: { var d = Data<bool>(); for (int i = 0; i < n; i++) d[i] = f(i) != 0; break; }
-        }
-    }
+    /// <summary>The fill kernels of <paramref name="t"/>'s device, for the factory <paramref name="op"/>.</summary>
+    private static IFactoryKernels Factories(Tensor t, string op) => DeviceKernels.For(t.Device, op).Factory;
 }

@@ -133,16 +133,12 @@ public sealed partial class Tensor
             return idx.SelectMany(i => Shown<T>(t.Select(0, i), summarize)).ToArray();
         }
 
+        /// <summary>The element of <paramref name="t"/>'s storage at <paramref name="offset"/>, formatted and right-aligned.</summary>
         public string Format(Tensor t, int offset)
         {
-            string s = t.DType switch
-            {
-                DType.Float32 => Text(t.Data<float>()[offset], 0),
-                DType.Float64 => Text(t.Data<double>()[offset], 0),
-                DType.Int64 => Text(0, t.Data<long>()[offset]),
-                DType.Int32 => Text(0, t.Data<int>()[offset]),
-                _ => Text(0, t.Data<bool>()[offset] ? 1 : 0),
-            };
+            // A 0-dim view of that element, read through the device's copy kernel (exact for every dtype as double or long).
+            var element = new Tensor(t.Storage, [], [], offset);
+            string s = t.IsFloatingPoint ? Text(element.Item<double>(), 0) : Text(0, element.Item<long>());
             return s.PadLeft(Width);
         }
 

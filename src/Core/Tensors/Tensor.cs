@@ -85,55 +85,49 @@ public sealed partial class Tensor
     /// <summary>True for Float32/Float64 tensors.</summary>
     public bool IsFloatingPoint => DType.IsFloatingPoint();
 
-    internal T[] Data<T>() where T : unmanaged
-    {
-        if (Storage is CpuStorage<T> cpu) return cpu.Data;
-        if (Device.Type != DeviceType.Cpu)
-            throw new NotSupportedException($"a {DType.TorchName()} tensor on {Device} reached CPU-only code: this op has no CUDA kernel yet in this build; move the tensor with .Cpu().");
-        throw new InvalidOperationException($"tensor of dtype {DType.TorchName()} on {Device} does not hold host data of type {typeof(T).Name}.");
-    }
-
-    internal void RequireCpu(string op)
-    {
-        if (Device.Type != DeviceType.Cpu)
-            throw new NotSupportedException($"{op}: tensor on {Device} is not supported by the CPU kernels; move it with .To(Device.Cpu).");
-    }
-
-    /// <summary>The value of a one-element tensor, converted to <typeparamref name="T"/> (a CUDA tensor's waits for its kernels).</summary>
+    /// <summary>The value of a one-element tensor, converted to <typeparamref name="T"/>.</summary>
     public T Item<T>() where T : unmanaged, INumberBase<T>
     {
+        const string op = "aten::item";
         if (Numel != 1)
-            throw new InvalidOperationException($"aten::item: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
-        Storage.CheckAlive("aten::item");
+            throw new InvalidOperationException($"{op}: a tensor with {Numel} elements (shape {Shapes.Format(_shape)}) cannot be converted to a scalar; only one-element tensors can.");
+        var copy = DeviceKernels.For(Device, op).Copy;
+        Storage.CheckAlive(op);
         Dispatch.Read(this, "Item");
-        // A CUDA value is read through a host copy, which waits for the kernels queued before it.
-        var h = Device.Type == DeviceType.Cpu ? this : CudaTransfer.ToCpu(this);
-        int o = h.StorageOffset;
         return DType switch
         {
-            DType.Float32 => T.CreateTruncating(h.Data<float>()[o]),
-            DType.Float64 => T.CreateTruncating(h.Data<double>()[o]),
-            DType.Int64 => T.CreateTruncating(h.Data<long>()[o]),
-            DType.Int32 => T.CreateTruncating(h.Data<int>()[o]),
-            _ => h.Data<bool>()[o] ? T.One : T.Zero,
+            DType.Float32 => T.CreateTruncating(ReadOne<float>(copy)),
+            DType.Float64 => T.CreateTruncating(ReadOne<double>(copy)),
+            DType.Int64 => T.CreateTruncating(ReadOne<long>(copy)),
+            DType.Int32 => T.CreateTruncating(ReadOne<int>(copy)),
+            _ => ReadOne<bool>(copy) ? T.One : T.Zero,
         };
+    }
+
+    /// <summary>The one element of this one-element tensor of element type <typeparamref name="TElem"/>, copied to the host.</summary>
+    private TElem ReadOne<TElem>(ICopyKernels copy) where TElem : unmanaged
+    {
+        Span<TElem> one = stackalloc TElem[1];
+        copy.CopyToHost(this, one);
+        return one[0];
     }
 
     /// <summary>The value of a one-element tensor as a double.</summary>
     public double Item() => Item<double>();
 
-    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> if needed (a CUDA tensor's are copied to the host after its kernels).</summary>
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> if needed.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
-        Storage.CheckAlive("aten::to_array");
+        const string op = "aten::to_array";
+        var copy = DeviceKernels.For(Device, op).Copy;
+        Storage.CheckAlive(op);
         Dispatch.Read(this, "ToArray");
         using var _ = Dispatch.Internal();
-        if (Device.Type != DeviceType.Cpu) return CudaTransfer.ToCpu(this).ToArray<T>();
         var t = DType == DTypes.Of<T>() ? this : To(DTypes.Of<T>());
-        if (t.IsContiguous && t.StorageOffset == 0 && t.Storage.Length == t.Numel && !ReferenceEquals(t, this))
-            return t.Data<T>();
         var c = t.IsContiguous ? t : t.Contiguous();
-        return c.Data<T>().AsSpan(c.StorageOffset, c.Numel).ToArray();
+        var r = GC.AllocateUninitializedArray<T>(c.Numel);   // overwritten entirely
+        copy.CopyToHost(c, r);
+        return r;
     }
 
     /// <summary>The elements as a .NET array of the tensor's rank (e.g. <c>float[,]</c> for a matrix).</summary>

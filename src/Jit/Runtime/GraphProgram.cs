@@ -160,12 +160,12 @@ internal sealed class GraphProgram : IExecutable
     /// </summary>
     private Tensor? Into(int index, in Step step, MemoryPlan? plan, Tensor?[]? outputBuffers, long[]? symbols)
     {
+        var given = outputBuffers is not null && _outputOfStep[index] is int o and >= 0 && o < outputBuffers.Length ? outputBuffers[o] : null;
+        if (given is null && plan?.IsPlanned(index) != true) return null;
         if (step.ExecuteOut is null && step.ExecuteManyOut is null && step.Kind != StepKind.FusionGroup) return null;
-        var declared = step.Node.Outputs[0].TensorType;
-        if (declared is null) return null;
+        if (step.Node.Outputs[0].TensorType is not { } declared) return null;
         var shape = symbols is null ? declared.Shape : SymbolicDims.Evaluate(declared.Shape, symbols);
-        if (outputBuffers is not null && _outputOfStep[index] is int o and >= 0 && o < outputBuffers.Length && outputBuffers[o] is { } given
-            && given.DType == declared.DType && given.Device == declared.Device && given.IsContiguous && given.StorageOffset == 0
+        if (given is not null && given.DType == declared.DType && given.Device == declared.Device && given.IsContiguous && given.StorageOffset == 0
             && given.Storage.Length == given.Numel && given.Shape.SequenceEqual(shape) && given.GradFn is null && !given.RequiresGrad)
             return given;
         return plan?.Buffer(index, declared, shape);

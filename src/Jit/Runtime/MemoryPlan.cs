@@ -107,6 +107,9 @@ internal sealed class MemoryPlan
     /// <summary>True when <paramref name="n"/> can write its (first) output into a buffer it is given: an op with an out= form, a fusion group.</summary>
     public static bool WritesInto(Node n) => n.Kind == "prim::FusionGroup" || (n.Replay is null && n.Def?.EvalOut is not null);
 
+    /// <summary>True when node <paramref name="nodeIndex"/>'s output has a planned buffer.</summary>
+    public bool IsPlanned(int nodeIndex) => _slotOf[nodeIndex] >= 0;
+
     /// <summary>
     /// The buffer node <paramref name="nodeIndex"/> writes its output into at this call — a new view of its slot's storage
     /// with the output's <paramref name="shape"/> (at this call's sizes) and its declared dtype and device — or null when the node is not planned.

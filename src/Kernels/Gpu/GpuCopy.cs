@@ -20,6 +20,19 @@ public static class GpuCopy
         dst[o] = Convert<TS, TD, ES, ED>(src[a]);
     }
 
+    internal static void FillDense<T>(Index1D i, ArrayView<T> r, T value) where T : unmanaged => r[i] = value;
+
+    /// <summary>Sets every element of the dense run <paramref name="r"/> to <paramref name="value"/>.</summary>
+    public static void Fill<T>(GpuDevice d, ArrayView<T> r, T value) where T : unmanaged
+    {
+        if (r.Length == 0) return;
+        lock (d.Gate)
+        {
+            var k = d.Kernel((Action<Index1D, ArrayView<T>, T>)FillDense<T>, a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T>(FillDense<T>));
+            k(d.Stream, (int)r.Length, r, value);
+        }
+    }
+
     private static TD Convert<TS, TD, ES, ED>(TS x)
         where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD> =>
         ES.IsFloating ? ED.FromDouble(ES.ToDouble(x)) : ED.FromLong(ES.ToLong(x));

@@ -2,7 +2,7 @@ using Trace.Kernels;
 
 namespace Trace;
 
-/// <summary>The CPU's copy kernel: strided, broadcasting, converting copies between host arrays.</summary>
+/// <summary>The CPU's copy kernels: strided, broadcasting, converting copies between host arrays, and span copies to and from the host.</summary>
 internal sealed class CpuCopyKernels : ICopyKernels
 {
     public void Copy(Tensor dst, Tensor src)
@@ -34,6 +34,12 @@ internal sealed class CpuCopyKernels : ICopyKernels
             default: StridedLoop.Run(shape, st, off, new FromBoolRows<int>(dst.Data<int>(), b)); return;
         }
     }
+
+    public void CopyToHost<T>(Tensor src, Span<T> dst) where T : unmanaged =>
+        src.Data<T>().AsSpan(src.StorageOffset, dst.Length).CopyTo(dst);
+
+    public void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst) where T : unmanaged =>
+        src.CopyTo(dst.Data<T>().AsSpan(dst.StorageOffset, src.Length));
 
     private static void ConvertFrom<TSrc>(Tensor dst, TSrc[] s, int[] shape, int[][] st, int[] off)
         where TSrc : unmanaged, System.Numerics.INumberBase<TSrc>

@@ -6,7 +6,11 @@ internal sealed class CpuKernels : IDeviceKernels
     /// <summary>The one CPU table.</summary>
     public static CpuKernels Instance { get; } = new();
 
-    private CpuKernels() { }
+    private CpuKernels()
+    {
+        Copy = new CpuCopyKernels();
+        Indexing = new CpuIndexingKernels(Copy);
+    }
 
     /// <inheritdoc/>
     public Device Device => Device.Cpu;
@@ -21,15 +25,24 @@ internal sealed class CpuKernels : IDeviceKernels
     public IReductionKernels Reductions { get; } = new CpuReductionKernels();
 
     /// <inheritdoc/>
-    public ICopyKernels Copy { get; } = new CpuCopyKernels();
+    public ICopyKernels Copy { get; }
 
     /// <inheritdoc/>
     public ILinalgKernels Linalg { get; } = new CpuLinalgKernels();
 
     /// <inheritdoc/>
+    public IIndexingKernels Indexing { get; }
+
+    /// <inheritdoc/>
+    public IFactoryKernels Factory { get; } = new CpuFactoryKernels();
+
+    /// <inheritdoc/>
+    public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();
+
+    /// <inheritdoc/>
     /// <remarks>
-    /// Every op of the op table: the families above through this table, the kernel-struct unary ops through its generic
-    /// loop, and the ops not yet moved here (indexing, random fill, factories) in their own CPU code.
+    /// Every op of the op table: the families above through this table, and the kernel-struct unary ops through its
+    /// generic loop. Composite ops run as other ops, views need no kernel.
     /// </remarks>
     public bool Implements(string opName) => Ops.OpTable.Find(opName) is not null;
 }

@@ -1,10 +1,28 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Trace.Kernels.Gpu;
 
 namespace Trace;
 
-/// <summary>The CUDA copy kernel: strided, broadcasting, converting copies between CUDA tensors (<see cref="GpuCopy"/>).</summary>
+/// <summary>
+/// The CUDA copy kernels: strided, broadcasting, converting copies between CUDA tensors (<see cref="GpuCopy"/>), and
+/// host transfers of dense runs (ILGPU's CopyToCPU/CopyFromCPU on the stream, pageable host memory; a copy to the host
+/// waits for the kernels queued before it).
+/// </summary>
 internal sealed class CudaCopyKernels : ICopyKernels
 {
+    public void CopyToHost<T>(Tensor src, Span<T> dst) where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(dst);
+        GpuCopy.ToHost(CudaViews.Gpu(src), CudaViews.Of<byte>(src).SubView((long)src.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length), bytes);
+    }
+
+    public void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst) where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(src);
+        GpuCopy.FromHost(CudaViews.Gpu(dst), bytes, CudaViews.Of<byte>(dst).SubView((long)dst.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length));
+    }
+
     public void Copy(Tensor dst, Tensor src)
     {
         var l = CudaViews.Layout("aten::copy_", dst._shape, out bool dense, dst, src);

@@ -13,7 +13,7 @@ public static partial class OpTable
             a => a.T(0).GatherBackward(a.Ints(2), a.I(3), a.T(1))),
         Def("aten::index_select(Tensor self, int dim, Tensor index) -> Tensor", FreshOutput, a => a.T(0).IndexSelect(a.I(1), a.T(2))),
         Def("aten::index_select_backward(Tensor grad, int[] self_sizes, int dim, Tensor index) -> Tensor", FreshOutput,
-            a => a.T(0).IndexSelectBackward(a.Ints(1), a.I(2), a.T(3).ToArray<long>(), a.T(3))),
+            a => a.T(0).IndexSelectBackward(a.Ints(1), a.I(2), a.T(3))),
         Def("aten::slice_backward(Tensor grad, int[] input_sizes, int dim, int start, int step) -> Tensor", FreshOutput,
             a => a.T(0).SliceBackward(a.Ints(1), a.I(2), a.I(3), a.I(4))),
     ];

@@ -82,8 +82,9 @@ public sealed class OpDef
 
     /// <summary>
     /// The op's out= form (PyTorch's <c>aten::add.out</c>), or null when it has none: as <see cref="Eval"/>, but the first
-    /// output is written into the given tensor — contiguous, of exactly the output's shape, dtype and device — which it
-    /// returns; other outputs are new. Compiled graphs hand planned buffers to ops this way. Like PyTorch's out= overloads it
+    /// output is written into the given tensor — contiguous, of exactly the output's shape, dtype and device (elementwise
+    /// binary ops also take a dtype the result casts to without changing category, as PyTorch's out= does) — which it
+    /// returns; other outputs are new. A buffer that does not fit is an error naming the op. Compiled graphs hand planned buffers to ops this way. Like PyTorch's out= overloads it
     /// does not support autograd (an input that requires grad while autograd records is an error), and it is checked
     /// against <see cref="Eval"/> for every op that has it.
     /// </summary>

@@ -1,0 +1,150 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Trace.Kernels.Gpu;
+
+/// <summary>
+/// One (batched) float32 GEMM launch: <c>C[b] = alpha·A[b]·B[b] + beta·C[b]</c>, then an optional relu, with strided
+/// operands (a transposed operand is read in place through its strides). Offsets and strides are in elements.
+/// </summary>
+public struct GpuGemmArgs
+{
+    /// <summary>Rows of A and C.</summary>
+    public int M;
+    /// <summary>Columns of B and C.</summary>
+    public int N;
+    /// <summary>Columns of A, rows of B.</summary>
+    public int K;
+    /// <summary>A's element (i, p) is at <c>AOffset + b·ABatchStride + i·ARowStride + p·AColStride</c>.</summary>
+    public int AOffset, ARowStride, AColStride, ABatchStride;
+    /// <summary>B's element (p, j) is at <c>BOffset + b·BBatchStride + p·BRowStride + j·BColStride</c>.</summary>
+    public int BOffset, BRowStride, BColStride, BBatchStride;
+    /// <summary>C's element (i, j) is at <c>COffset + b·CBatchStride + i·Ldc + j</c> (rows of C are dense).</summary>
+    public int COffset, Ldc, CBatchStride;
+    /// <summary>Scale of the product.</summary>
+    public float Alpha;
+    /// <summary>Scale of C's previous contents; 0 ignores them (NaN in C does not propagate, as BLAS).</summary>
+    public float Beta;
+    /// <summary>1: relu on the result (NaN and -0 pass through, as PyTorch's relu).</summary>
+    public int Relu;
+}
+
+/// <summary>
+/// The GPU's float32 GEMM: shared-memory tiles of <see cref="Tile"/>×<see cref="Tile"/> outputs per group of
+/// <see cref="Threads"/>×<see cref="Threads"/> threads, <see cref="Depth"/> deep, each thread accumulating a 4×4 register
+/// block (rows <c>ty + 16·i</c>, columns <c>tx + 16·j</c>: conflict-free shared reads, coalesced stores). Edges are
+/// zero-padded in shared memory, so any M, N, K and strides work. One launch covers a whole batch (grid z).
+/// </summary>
+public static class GpuGemm
+{
+    /// <summary>Threads per group along each of x and y (a group has <c>Threads²</c> = 256 threads).</summary>
+    public const int Threads = 16;
+
+    /// <summary>Rows (and columns) of C per group.</summary>
+    public const int Tile = 64;
+
+    /// <summary>Depth of one shared-memory step along K.</summary>
+    public const int Depth = 16;
+
+    private const int LoadsPerThread = Tile * Depth / (Threads * Threads);   // 4 elements of each tile per thread
+
+    /// <summary>The kernel (explicitly grouped: launch with <see cref="Config"/>).</summary>
+    internal static void Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GpuGemmArgs p)
+    {
+        int tx = Group.IdxX, ty = Group.IdxY, tid = ty * Threads + tx;
+        int row0 = Grid.IdxY * Tile, col0 = Grid.IdxX * Tile, batch = Grid.IdxZ;
+        int aBase = p.AOffset + batch * p.ABatchStride;
+        int bBase = p.BOffset + batch * p.BBatchStride;
+        var aTile = SharedMemory.Allocate<float>(Depth * Tile);   // aTile[kk·Tile + r]: A's tile, transposed
+        var bTile = SharedMemory.Allocate<float>(Depth * Tile);   // bTile[kk·Tile + cc]
+        // The 4×4 block lives in registers: 16 scalar accumulators (ILGPU keeps arrays in local memory).
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (int k0 = 0; k0 < p.K; k0 += Depth)
+        {
+            for (int l = 0; l < LoadsPerThread; l++)
+            {
+                int e = tid + l * Threads * Threads;
+                int r = e / Depth, kk = e % Depth;                  // consecutive threads walk along K of one row of A
+                int row = row0 + r, k = k0 + kk;
+                aTile[kk * Tile + r] = row < p.M && k < p.K ? a[aBase + row * p.ARowStride + k * p.AColStride] : 0f;
+                int kb = e / Tile, cc = e % Tile;                    // consecutive threads walk along a row of B
+                int kRow = k0 + kb, col = col0 + cc;
+                bTile[kb * Tile + cc] = kRow < p.K && col < p.N ? b[bBase + kRow * p.BRowStride + col * p.BColStride] : 0f;
+            }
+            Group.Barrier();
+            for (int kk = 0; kk < Depth; kk++)
+            {
+                int at = kk * Tile;
+                float a0 = aTile[at + ty], a1 = aTile[at + ty + Threads], a2 = aTile[at + ty + 2 * Threads], a3 = aTile[at + ty + 3 * Threads];
+                float b0 = bTile[at + tx], b1 = bTile[at + tx + Threads], b2 = bTile[at + tx + 2 * Threads], b3 = bTile[at + tx + 3 * Threads];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            }
+            Group.Barrier();
+        }
+        int cBase = p.COffset + batch * p.CBatchStride;
+        int r0 = row0 + ty, q0 = col0 + tx;
+        StoreRow(c, p, cBase, r0, q0, c00, c01, c02, c03);
+        StoreRow(c, p, cBase, r0 + Threads, q0, c10, c11, c12, c13);
+        StoreRow(c, p, cBase, r0 + 2 * Threads, q0, c20, c21, c22, c23);
+        StoreRow(c, p, cBase, r0 + 3 * Threads, q0, c30, c31, c32, c33);
+    }
+
+    /// <summary>Stores one row of a thread's block: columns <paramref name="col"/> + 16·j.</summary>
+    private static void StoreRow(ArrayView<float> c, in GpuGemmArgs p, int cBase, int row, int col, float v0, float v1, float v2, float v3)
+    {
+        if (row >= p.M) return;
+        int at = cBase + row * p.Ldc + col;
+        Store(c, p, at, col, v0);
+        Store(c, p, at + Threads, col + Threads, v1);
+        Store(c, p, at + 2 * Threads, col + 2 * Threads, v2);
+        Store(c, p, at + 3 * Threads, col + 3 * Threads, v3);
+    }
+
+    /// <summary>C = alpha·acc (+ beta·C), then relu (NaN and -0 pass through).</summary>
+    private static void Store(ArrayView<float> c, in GpuGemmArgs p, int at, int col, float acc)
+    {
+        if (col >= p.N) return;
+        float v = p.Alpha * acc;
+        if (p.Beta != 0f) v += p.Beta * c[at];
+        if (p.Relu != 0 && v < 0f) v = 0f;
+        c[at] = v;
+    }
+
+    /// <summary>Loads (compiles) the kernel on <paramref name="accelerator"/>, which must allow groups of <c>Threads²</c> threads.</summary>
+    /// <exception cref="NotSupportedException">The accelerator's groups are smaller.</exception>
+    public static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs> Load(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (accelerator.MaxNumThreadsPerGroup < Threads * Threads)
+            throw new NotSupportedException($"GPU GEMM: needs groups of {Threads * Threads} threads; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
+        return accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>(Kernel);
+    }
+
+    /// <summary>The launch shape of a GEMM with <paramref name="m"/>×<paramref name="n"/> outputs per batch entry.</summary>
+    public static KernelConfig Config(int m, int n, int batch) =>
+        new(new Index3D((n + Tile - 1) / Tile, (m + Tile - 1) / Tile, Math.Max(batch, 1)), new Index3D(Threads, Threads, 1));
+
+    /// <summary>
+    /// Checks that every element the launch reads or writes lies inside its view (so a wrong stride is an error here,
+    /// not an out-of-bounds access on the device).
+    /// </summary>
+    /// <exception cref="ArgumentException">An operand's extent exceeds its view.</exception>
+    public static void CheckExtents(in GpuGemmArgs p, int batch, long aLength, long bLength, long cLength)
+    {
+        if (p.M < 0 || p.N < 0 || p.K < 0 || batch < 0)
+            throw new ArgumentException($"GPU GEMM: negative sizes (M={p.M}, N={p.N}, K={p.K}, batch={batch}).");
+        if (p.M == 0 || p.N == 0 || batch == 0) return;
+        static long Last(int offset, int batchStride, int batches, int rows, int rowStride, int cols, int colStride) =>
+            offset + (long)(batches - 1) * batchStride + (long)(rows - 1) * rowStride + (long)(cols - 1) * colStride;
+        if (p.K > 0 && Last(p.AOffset, p.ABatchStride, batch, p.M, p.ARowStride, p.K, p.AColStride) >= aLength)
+            throw new ArgumentException($"GPU GEMM: A ({p.M}×{p.K}, strides {p.ARowStride}, {p.AColStride}, offset {p.AOffset}, batch stride {p.ABatchStride}) exceeds its {aLength} elements.");
+        if (p.K > 0 && Last(p.BOffset, p.BBatchStride, batch, p.K, p.BRowStride, p.N, p.BColStride) >= bLength)
+            throw new ArgumentException($"GPU GEMM: B ({p.K}×{p.N}, strides {p.BRowStride}, {p.BColStride}, offset {p.BOffset}, batch stride {p.BBatchStride}) exceeds its {bLength} elements.");
+        if (Last(p.COffset, p.CBatchStride, batch, p.M, p.Ldc, p.N, 1) >= cLength)
+            throw new ArgumentException($"GPU GEMM: C ({p.M}×{p.N}, ldc {p.Ldc}, offset {p.COffset}, batch stride {p.CBatchStride}) exceeds its {cLength} elements.");
+    }
+}
