@@ -139,8 +139,8 @@ public class CreationTests
         Assert.AreEqual(Device.Cuda(1), Device.Parse("cuda:1"));
         Assert.AreEqual("cuda:0", Device.Parse("cuda").ToString());
         Assert.ThrowsExactly<FormatException>(() => Device.Parse("tpu"));
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() => Tensor.Zeros([2], DType.Float32, Device.Cuda()));
-        StringAssert.Contains(ex.Message, "cuda:0");
+        var ex = Assert.ThrowsExactly<NotSupportedException>(() => Tensor.Zeros([2], DType.Float32, Device.Cuda(3)));
+        StringAssert.Contains(ex.Message, "cuda:3");
     }
 
     [TestMethod]

@@ -131,7 +131,7 @@ internal static class ElementwiseDispatch
     /// .NET number or a scalar tensor) next to a tensor on a GPU: PyTorch lets those join any device's op. (The gradient
     /// of such a scalar that requires grad is not moved back to the CPU yet: it arrives on the GPU.)
     /// </summary>
-    private static Tensor Join(Tensor t, Tensor other) =>
+    internal static Tensor Join(Tensor t, Tensor other) =>
         t.Device != other.Device && t.Device.Type == DeviceType.Cpu && t.Dim == 0 && other.Device.Type != DeviceType.Cpu
             ? CudaTransfer.Move(t, other.Device) : t;
 

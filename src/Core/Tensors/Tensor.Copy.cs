@@ -162,6 +162,7 @@ public sealed partial class Tensor
     /// <summary>Strided copy with broadcasting and dtype conversion; <paramref name="dst"/> may be any view.</summary>
     internal static void CopyStrided(Tensor dst, Tensor src, string op)
     {
+        src = ElementwiseDispatch.Join(src, dst);
         ElementwiseDispatch.SameDevice(dst, src, op);
         DeviceKernels.For(dst.Device, op).Copy.Copy(dst, src);
     }

@@ -35,6 +35,8 @@ public sealed class GpuBlock
     {
         if (Pool.Device.IsDisposed)
             throw new InvalidOperationException($"GPU memory block of {Size} bytes: its device ({Pool.Device.Name}) was disposed or reset; tensors created on it before are gone.");
+        if (Buffer.IsDisposed)
+            throw new InvalidOperationException($"GPU memory block of {Size} bytes: its buffer was released to the driver while in use (a pool bug).");
         if (!InUse)
             throw new InvalidOperationException($"GPU memory block of {Size} bytes was returned to the pool and cannot be used.");
         return ((ArrayView<byte>)Buffer.View).Cast<T>().SubView(0, length);

@@ -25,6 +25,9 @@ public sealed class GpuMemoryPool
 
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Stack<GpuBlock>> _cache = [];
+    // Blocks in use, held here too: a storage the garbage collector finds unreachable returns its block from its
+    // finalizer, and ILGPU's buffer (which has a finalizer of its own) must not be freed before that.
+    private readonly HashSet<GpuBlock> _live = new(ReferenceEqualityComparer.Instance);
     private long _allocated, _reserved, _peak, _hits, _misses, _flushes;
     private int _active, _cached;
 
@@ -85,6 +88,7 @@ public sealed class GpuMemoryPool
                 _reserved += size;
             }
             block.InUse = true;
+            _live.Add(block);
             _active++;
             _allocated += size;
             _peak = Math.Max(_peak, _allocated);
@@ -140,6 +144,7 @@ public sealed class GpuMemoryPool
         {
             if (!block.InUse) throw new InvalidOperationException($"GpuMemoryPool.Free: the block of {block.Size} bytes was already freed.");
             block.InUse = false;
+            _live.Remove(block);
             _active--;
             _allocated -= block.Size;
             if (Device.IsDisposed) { _reserved -= block.Size; return; }
@@ -180,6 +185,7 @@ public sealed class GpuMemoryPool
                 while (bucket.Count > 0) bucket.Pop().Buffer.Dispose();
             _cache.Clear();
             _cached = 0;
+            _live.Clear();
         }
     }
 }

@@ -14,13 +14,13 @@ internal sealed class CudaCopyKernels : ICopyKernels
     public void CopyToHost<T>(Tensor src, Span<T> dst) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(dst);
-        GpuCopy.ToHost(CudaViews.Gpu(src), CudaViews.Of<byte>(src).SubView((long)src.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length), bytes);
+        GpuCopy.ToHost(CudaViews.Gpu(src), CudaViews.Bytes(src).SubView((long)src.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length), bytes);
     }
 
     public void CopyFromHost<T>(ReadOnlySpan<T> src, Tensor dst) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(src);
-        GpuCopy.FromHost(CudaViews.Gpu(dst), bytes, CudaViews.Of<byte>(dst).SubView((long)dst.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length));
+        GpuCopy.FromHost(CudaViews.Gpu(dst), bytes, CudaViews.Bytes(dst).SubView((long)dst.StorageOffset * Unsafe.SizeOf<T>(), bytes.Length));
     }
 
     public void Copy(Tensor dst, Tensor src)

@@ -15,6 +15,15 @@ internal static class CudaViews
         return s.Block.View<T>(t.Storage.Length);
     }
 
+    /// <summary>The storage of <paramref name="t"/> as bytes (all of its elements).</summary>
+    public static ArrayView<byte> Bytes(Tensor t)
+    {
+        if (t.Storage is not ICudaStorage s)
+            throw new InvalidOperationException($"a {t.DType.TorchName()} tensor on {t.Device} reached a CUDA kernel; every operand of a CUDA op must be on the CUDA device.");
+        t.Storage.CheckAlive("cuda kernel");
+        return s.Block.View<byte>((long)t.Storage.Length * t.DType.ElementSize());
+    }
+
     /// <summary>The GPU of <paramref name="t"/>.</summary>
     public static GpuDevice Gpu(Tensor t) => t.Storage is ICudaStorage s ? s.Gpu
         : throw new InvalidOperationException($"a tensor on {t.Device} reached a CUDA kernel.");
