@@ -44,8 +44,10 @@ public sealed partial class Tensor
         }
         catch (OutOfMemoryException e)
         {
-            throw new InvalidOperationException($"{op}: not enough memory for a {dtype.TorchName()} tensor of shape {Shapes.Format(shape)} " +
-                $"({(long)n * dtype.ElementSize()} bytes).", e);
+            // A device allocator's own message says what it holds (the GPU pool's allocated, reserved and cached bytes).
+            string detail = e is Kernels.Gpu.GpuOutOfMemoryException ? $": {e.Message}" : ".";
+            throw new InvalidOperationException($"{op}: not enough memory for a {dtype.TorchName()} tensor of shape {Shapes.Format(shape)} on {device} " +
+                $"({(long)n * dtype.ElementSize()} bytes){detail}", e);
         }
     }
 
