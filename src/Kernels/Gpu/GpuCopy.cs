@@ -9,18 +9,26 @@ namespace Trace.Kernels.Gpu;
 /// </summary>
 public static class GpuCopy
 {
-    internal static void CastDense<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src)
-        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD> =>
-        dst[i] = Convert<TS, TD, ES, ED>(src[i]);
-
-    internal static void CastStrided<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src, GpuLayout l)
+    internal static void CastDense<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src, int n, int stride)
         where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD>
     {
-        l.Offsets(i, out int o, out int a);
-        dst[o] = Convert<TS, TD, ES, ED>(src[a]);
+        for (int j = i; j < n; j = GpuElementwise.Next(j, n, stride)) dst[j] = Convert<TS, TD, ES, ED>(src[j]);
     }
 
-    internal static void FillDense<T>(Index1D i, ArrayView<T> r, T value) where T : unmanaged => r[i] = value;
+    internal static void CastStrided<TS, TD, ES, ED>(Index1D i, ArrayView<TD> dst, ArrayView<TS> src, GpuLayout l, int n, int stride)
+        where TS : unmanaged where TD : unmanaged where ES : IGpuElement<TS> where ED : IGpuElement<TD>
+    {
+        for (int j = i; j < n; j = GpuElementwise.Next(j, n, stride))
+        {
+            l.Offsets(j, out int o, out int a);
+            dst[o] = Convert<TS, TD, ES, ED>(src[a]);
+        }
+    }
+
+    internal static void FillDense<T>(Index1D i, ArrayView<T> r, T value, int n, int stride) where T : unmanaged
+    {
+        for (int j = i; j < n; j = GpuElementwise.Next(j, n, stride)) r[j] = value;
+    }
 
     /// <summary>Sets every element of the dense run <paramref name="r"/> to <paramref name="value"/>.</summary>
     public static void Fill<T>(GpuDevice d, ArrayView<T> r, T value) where T : unmanaged
@@ -28,8 +36,9 @@ public static class GpuCopy
         if (r.Length == 0) return;
         lock (d.Gate)
         {
-            var k = d.Kernel((Action<Index1D, ArrayView<T>, T>)FillDense<T>, a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T>(FillDense<T>));
-            k(d.Stream, (int)r.Length, r, value);
+            int n = (int)r.Length;
+            var k = d.Kernel((Action<Index1D, ArrayView<T>, T, int, int>)FillDense<T>, a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, int, int>(FillDense<T>));
+            k(d.Stream, d.LaunchThreads(n), r, value, n, d.LaunchThreads(n));
         }
     }
 
@@ -53,15 +62,15 @@ public static class GpuCopy
             }
             else if (dense)
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>>)CastDense<TS, TD, ES, ED>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>>(CastDense<TS, TD, ES, ED>));
-                k(d.Stream, n, dst.SubView(l.O0, n), src.SubView(l.O1, n));
+                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>, int, int>)CastDense<TS, TD, ES, ED>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>, int, int>(CastDense<TS, TD, ES, ED>));
+                k(d.Stream, d.LaunchThreads(n), dst.SubView(l.O0, n), src.SubView(l.O1, n), n, d.LaunchThreads(n));
             }
             else
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout>)CastStrided<TS, TD, ES, ED>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout>(CastStrided<TS, TD, ES, ED>));
-                k(d.Stream, n, dst, src, l);
+                var k = d.Kernel((Action<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout, int, int>)CastStrided<TS, TD, ES, ED>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<TD>, ArrayView<TS>, GpuLayout, int, int>(CastStrided<TS, TD, ES, ED>));
+                k(d.Stream, d.LaunchThreads(n), dst, src, l, n, d.LaunchThreads(n));
             }
         }
     }

@@ -37,7 +37,15 @@ public sealed class GpuDevice : IDisposable
             InstructionSet = "none (ILGPU CPU accelerator)";
         }
         Pool = new GpuMemoryPool(this);
+        // Enough threads to fill the device; the CPU accelerator simulates every thread, so one group is fastest there.
+        _maxLaunch = onCpuAccelerator ? Accelerator.MaxNumThreadsPerGroup
+            : (int)Math.Min(int.MaxValue, (long)Accelerator.NumMultiprocessors * Accelerator.MaxNumThreadsPerMultiprocessor);
     }
+
+    private readonly int _maxLaunch;
+
+    /// <summary>The threads a grid-stride kernel over <paramref name="n"/> elements is launched with (at least 1).</summary>
+    internal int LaunchThreads(int n) => Math.Max(1, Math.Min(n, _maxLaunch));
 
     /// <summary>The ILGPU accelerator.</summary>
     internal Accelerator Accelerator { get; }

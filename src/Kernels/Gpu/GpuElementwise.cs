@@ -10,39 +10,64 @@ namespace Trace.Kernels.Gpu;
 /// </summary>
 public static class GpuElementwise
 {
-    internal static void UnaryDense<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x)
-        where T : unmanaged where TOp : IGpuUnaryOp<T> => r[i] = TOp.Apply(x[i]);
+    // Grid-stride loops: a launch of d.LaunchThreads(n) threads covers n elements (thread i takes i, i + stride, ...), so
+    // a launch costs the same whatever n is, and the index never overflows int near int.MaxValue.
 
-    internal static void UnaryStrided<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, GpuLayout l)
+    internal static void UnaryDense<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, int n, int stride)
         where T : unmanaged where TOp : IGpuUnaryOp<T>
     {
-        l.Offsets(i, out int o, out int a);
-        r[o] = TOp.Apply(x[a]);
+        for (int j = i; j < n; j = Next(j, n, stride)) r[j] = TOp.Apply(x[j]);
     }
 
-    internal static void BinaryDense<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, ArrayView<T> y)
-        where T : unmanaged where TOp : IGpuBinaryOp<T> => r[i] = TOp.Apply(x[i], y[i]);
+    internal static void UnaryStrided<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, GpuLayout l, int n, int stride)
+        where T : unmanaged where TOp : IGpuUnaryOp<T>
+    {
+        for (int j = i; j < n; j = Next(j, n, stride))
+        {
+            l.Offsets(j, out int o, out int a);
+            r[o] = TOp.Apply(x[a]);
+        }
+    }
 
-    internal static void BinaryStrided<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, ArrayView<T> y, GpuLayout l)
+    internal static void BinaryDense<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, ArrayView<T> y, int n, int stride)
         where T : unmanaged where TOp : IGpuBinaryOp<T>
     {
-        l.Offsets(i, out int o, out int a, out int b);
-        r[o] = TOp.Apply(x[a], y[b]);
+        for (int j = i; j < n; j = Next(j, n, stride)) r[j] = TOp.Apply(x[j], y[j]);
     }
 
-    internal static void CompareStrided<T, TOp>(Index1D i, ArrayView<byte> r, ArrayView<T> x, ArrayView<T> y, GpuLayout l)
+    internal static void BinaryStrided<T, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, ArrayView<T> y, GpuLayout l, int n, int stride)
+        where T : unmanaged where TOp : IGpuBinaryOp<T>
+    {
+        for (int j = i; j < n; j = Next(j, n, stride))
+        {
+            l.Offsets(j, out int o, out int a, out int b);
+            r[o] = TOp.Apply(x[a], y[b]);
+        }
+    }
+
+    internal static void CompareStrided<T, TOp>(Index1D i, ArrayView<byte> r, ArrayView<T> x, ArrayView<T> y, GpuLayout l, int n, int stride)
         where T : unmanaged where TOp : IGpuCompareOp<T>
     {
-        l.Offsets(i, out int o, out int a, out int b);
-        r[o] = TOp.Apply(x[a], y[b]) ? (byte)1 : (byte)0;
+        for (int j = i; j < n; j = Next(j, n, stride))
+        {
+            l.Offsets(j, out int o, out int a, out int b);
+            r[o] = TOp.Apply(x[a], y[b]) ? (byte)1 : (byte)0;
+        }
     }
 
-    internal static void WhereStrided<T>(Index1D i, ArrayView<T> r, ArrayView<byte> c, ArrayView<T> x, ArrayView<T> y, GpuLayout l)
+    internal static void WhereStrided<T>(Index1D i, ArrayView<T> r, ArrayView<byte> c, ArrayView<T> x, ArrayView<T> y, GpuLayout l, int n, int stride)
         where T : unmanaged
     {
-        l.Offsets(i, out int o, out int k, out int a, out int b);
-        r[o] = c[k] != 0 ? x[a] : y[b];
+        for (int j = i; j < n; j = Next(j, n, stride))
+        {
+            l.Offsets(j, out int o, out int k, out int a, out int b);
+            r[o] = c[k] != 0 ? x[a] : y[b];
+        }
     }
+
+    /// <summary>The next index of a grid-stride loop: <paramref name="n"/> (done) when another stride would pass it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static int Next(int j, int n, int stride) => j >= n - stride ? n : j + stride;
 
     /// <summary>r = TOp(x) over <paramref name="n"/> elements laid out by <paramref name="l"/> (operands r, x).</summary>
     public static void Unary<T, TOp>(GpuDevice d, ArrayView<T> r, ArrayView<T> x, GpuLayout l, bool dense, int n)
@@ -53,15 +78,15 @@ public static class GpuElementwise
         {
             if (dense)
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>>)UnaryDense<T, TOp>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(UnaryDense<T, TOp>));
-                k(d.Stream, n, r.SubView(l.O0, n), x.SubView(l.O1, n));
+                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, int, int>)UnaryDense<T, TOp>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, int, int>(UnaryDense<T, TOp>));
+                k(d.Stream, d.LaunchThreads(n), r.SubView(l.O0, n), x.SubView(l.O1, n), n, d.LaunchThreads(n));
             }
             else
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout>)UnaryStrided<T, TOp>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout>(UnaryStrided<T, TOp>));
-                k(d.Stream, n, r, x, l);
+                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>)UnaryStrided<T, TOp>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>(UnaryStrided<T, TOp>));
+                k(d.Stream, d.LaunchThreads(n), r, x, l, n, d.LaunchThreads(n));
             }
         }
     }
@@ -75,15 +100,15 @@ public static class GpuElementwise
         {
             if (dense)
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>>)BinaryDense<T, TOp>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>>(BinaryDense<T, TOp>));
-                k(d.Stream, n, r.SubView(l.O0, n), x.SubView(l.O1, n), y.SubView(l.O2, n));
+                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int>)BinaryDense<T, TOp>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int>(BinaryDense<T, TOp>));
+                k(d.Stream, d.LaunchThreads(n), r.SubView(l.O0, n), x.SubView(l.O1, n), y.SubView(l.O2, n), n, d.LaunchThreads(n));
             }
             else
             {
-                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuLayout>)BinaryStrided<T, TOp>,
-                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuLayout>(BinaryStrided<T, TOp>));
-                k(d.Stream, n, r, x, y, l);
+                var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>)BinaryStrided<T, TOp>,
+                    a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>(BinaryStrided<T, TOp>));
+                k(d.Stream, d.LaunchThreads(n), r, x, y, l, n, d.LaunchThreads(n));
             }
         }
     }
@@ -95,9 +120,9 @@ public static class GpuElementwise
         if (n == 0) return;
         lock (d.Gate)
         {
-            var k = d.Kernel((Action<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout>)CompareStrided<T, TOp>,
-                a => a.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout>(CompareStrided<T, TOp>));
-            k(d.Stream, n, r, x, y, l);
+            var k = d.Kernel((Action<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>)CompareStrided<T, TOp>,
+                a => a.LoadAutoGroupedKernel<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>(CompareStrided<T, TOp>));
+            k(d.Stream, d.LaunchThreads(n), r, x, y, l, n, d.LaunchThreads(n));
         }
     }
 
@@ -108,9 +133,9 @@ public static class GpuElementwise
         if (n == 0) return;
         lock (d.Gate)
         {
-            var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout>)WhereStrided<T>,
-                a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout>(WhereStrided<T>));
-            k(d.Stream, n, r, c, x, y, l);
+            var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>)WhereStrided<T>,
+                a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<byte>, ArrayView<T>, ArrayView<T>, GpuLayout, int, int>(WhereStrided<T>));
+            k(d.Stream, d.LaunchThreads(n), r, c, x, y, l, n, d.LaunchThreads(n));
         }
     }
 }

@@ -105,14 +105,27 @@ public class GpuKernelTests
     [TestMethod]
     public void ElementwiseKernelsCompileToPtxForSm90WithGlobalLoadsAndNoCalls()
     {
-        var dense = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>)GpuElementwise.BinaryDense<float, Scalar2<float, AddOp<float>>>));
+        var dense = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuElementwise.BinaryDense<float, Scalar2<float, AddOp<float>>>));
         StringAssert.Contains(dense, ".target sm_");
         StringAssert.Contains(dense, "ld.global");
         StringAssert.Contains(dense, "st.global");
         StringAssert.Contains(dense, "add.f32");
         Assert.IsFalse(dense.Contains("call", StringComparison.Ordinal), dense);
-        var strided = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, GpuLayout>)GpuElementwise.UnaryStrided<float, GpuTanh>));
+        var strided = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.UnaryStrided<float, GpuTanh>));
         StringAssert.Contains(strided, "ld.global");
         Assert.IsFalse(strided.Contains("call", StringComparison.Ordinal), strided);
+        // Casts, where and comparisons: global loads and stores, no calls.
+        foreach (var ptx in new[]
+        {
+            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<long>, ArrayView<float>, GpuLayout, int, int>)GpuCopy.CastStrided<float, long, F32, I64>)),
+            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.WhereStrided<float>)),
+            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.CompareStrided<float, ScalarCompare<float, LtOp<float>>>)),
+            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuElementwise.BinaryDense<float, GpuGeluBackward>)),
+        })
+        {
+            StringAssert.Contains(ptx, "ld.global");
+            StringAssert.Contains(ptx, "st.global");
+            Assert.IsFalse(ptx.Contains("call", StringComparison.Ordinal), ptx);
+        }
     }
 }
