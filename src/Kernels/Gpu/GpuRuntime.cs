@@ -121,6 +121,23 @@ public static class GpuRuntime
         }
     }
 
+    /// <summary>
+    /// Test-only: runs the CUDA probe whatever the switch says, disposing what it creates; null when a usable CUDA device
+    /// exists, else the reason every CUDA use would give.
+    /// </summary>
+    internal static string? ProbeCudaForTests()
+    {
+        try
+        {
+            using var d = CreateCuda(out var why);
+            return why;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"creating the ILGPU accelerator failed: {e.GetType().Name}: {e.Message}";
+        }
+    }
+
     private static GpuDevice CreateCpu()
     {
         var context = Context.Create(b => b.CPU().EnableAlgorithms().Optimize(OptimizationLevel.O2));

@@ -149,6 +149,28 @@ public class CudaTransferTests
         StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => x.Matmul(x.T)).Message, "aten::matmul: no CUDA kernel yet");
     }
 
+    private sealed class Recorder : IOpObserver
+    {
+        public readonly List<string> Ops = [];
+        public void OnOp(OpCall op, IReadOnlyList<Tensor?> inputs, Tensor output, Func<Tensor?[], Tensor>? replay) => Ops.Add(op.Name);
+        public void OnRead(Tensor tensor, string api) { }
+        public void OnMutating(Tensor tensor) { }
+    }
+
+    [TestMethod]
+    public void MovingBetweenDevicesInsideATraceIsRefusedByName()
+    {
+        var x = Tensor.Ones(3);
+        var rec = new Recorder();
+        using (Dispatch.Observe(rec))
+        {
+            var e = Assert.ThrowsExactly<NotSupportedException>(() => x.Cuda());
+            StringAssert.Contains(e.Message, "aten::to");
+            StringAssert.Contains(e.Message, "inside a trace");
+        }
+        Assert.AreEqual(0, rec.Ops.Count);
+    }
+
     private sealed class Affine : Module
     {
         public readonly Tensor Weight;

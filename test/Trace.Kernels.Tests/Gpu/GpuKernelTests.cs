@@ -25,6 +25,21 @@ public class GpuKernelTests
     }
 
     [TestMethod]
+    public void WithoutTheSwitchADeviceWithoutTheDriverGivesTheReasonNeverTheCpu()
+    {
+        string? why = GpuRuntime.ProbeCudaForTests();
+        bool driver = System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out var lib);
+        if (driver) System.Runtime.InteropServices.NativeLibrary.Free(lib);
+        if (!driver)
+        {
+            Assert.IsNotNull(why);
+            StringAssert.Contains(why, "no CUDA driver library (libcuda.so.1");
+        }
+        else if (why is not null)
+            StringAssert.Contains(why, "device");   // a driver without a usable device says which
+    }
+
+    [TestMethod]
     public void BinaryKernelsAgreeWithScalarLoopsDenseAndBroadcast()
     {
         var d = GpuRuntime.Device;
