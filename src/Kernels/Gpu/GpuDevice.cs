@@ -124,12 +124,16 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Frees the cached memory, the accelerator and the context.</summary>
     public void Dispose()
     {
-        if (IsDisposed) return;
         lock (Gate)
         {
+            if (IsDisposed) return;
             Stream.Synchronize();
             IsDisposed = true;
-            Pool.ReleaseAll();
+        }
+        // The pool's lock is taken before the device's elsewhere (EmptyCache waits for the stream): not inside Gate here.
+        Pool.ReleaseAll();
+        lock (Gate)
+        {
             _kernels.Clear();
             Accelerator.Dispose();
             _context.Dispose();
