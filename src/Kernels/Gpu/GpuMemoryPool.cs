@@ -93,7 +93,7 @@ public sealed class GpuMemoryPool
             _allocated += size;
             _peak = Math.Max(_peak, _allocated);
         }
-        if (zeroed)
+        if (zeroed && bytes > 0)
             lock (Device.Gate) block.Buffer.View.SubView(0, bytes).MemSetToZero(Device.Stream);
         return block;
     }

@@ -118,7 +118,7 @@ public class GpuKernelTests
     }
 
     [TestMethod]
-    public void ElementwiseKernelsCompileToPtxForSm90WithGlobalLoadsAndNoCalls()
+    public void KernelsCompileToPtxForSm90WithGlobalLoadsAndNoCalls()
     {
         var dense = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuElementwise.BinaryDense<float, Scalar2<float, AddOp<float>>>));
         StringAssert.Contains(dense, ".target sm_");
@@ -136,6 +136,7 @@ public class GpuKernelTests
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.WhereStrided<float>)),
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.CompareStrided<float, ScalarCompare<float, LtOp<float>>>)),
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuElementwise.BinaryDense<float, GpuGeluBackward>)),
+            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, GpuLayout, GpuLayout, int, int, int>)GpuReduce.Kernel<float, double, SumF32>)),
         })
         {
             StringAssert.Contains(ptx, "ld.global");

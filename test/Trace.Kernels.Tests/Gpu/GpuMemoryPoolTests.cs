@@ -48,6 +48,15 @@ public class GpuMemoryPoolTests
     }
 
     [TestMethod]
+    public void AZeroByteRequestGetsASmallestBlock()
+    {
+        var pool = GpuRuntime.Device.Pool;
+        var b = pool.Allocate(0, zeroed: true);
+        Assert.AreEqual(GpuMemoryPool.SmallGranularity, b.Size);
+        pool.Free(b);
+    }
+
+    [TestMethod]
     public void ZeroedBlocksReadAsZeroEvenWhenReused()
     {
         var d = GpuRuntime.Device;

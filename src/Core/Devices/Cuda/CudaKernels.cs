@@ -2,7 +2,8 @@ namespace Trace;
 
 /// <summary>
 /// The CUDA kernel table: ILGPU kernels from Trace.Kernels.Gpu for the copy (with host transfers), elementwise and
-/// factory families. Families without CUDA kernels yet (rows, reductions, linalg, indexing, optimizers) refuse every
+/// factory families and reductions over dims. Families without CUDA kernels yet (rows, arg-reductions, linalg, indexing,
+/// optimizers) refuse every
 /// call by op name, never falling back to the CPU.
 /// </summary>
 internal sealed class CudaKernels : IDeviceKernels
@@ -22,7 +23,7 @@ internal sealed class CudaKernels : IDeviceKernels
     public IRowKernels Rows { get; } = new CudaMissingKernels();
 
     /// <inheritdoc/>
-    public IReductionKernels Reductions { get; } = new CudaMissingKernels();
+    public IReductionKernels Reductions { get; } = new CudaReductionKernels();
 
     /// <inheritdoc/>
     public ICopyKernels Copy { get; } = new CudaCopyKernels();
@@ -41,19 +42,19 @@ internal sealed class CudaKernels : IDeviceKernels
 
     /// <summary>
     /// The ops of the op table that run on CUDA tensors in this build: elementwise math, comparisons, where, copies and
-    /// casts, views, full/zeros/fill_ (the factory family's arange and random fills are there too, computed on the host
+    /// casts, views, reductions over dims, full/zeros/fill_ (the factory family's arange and random fills are there too, computed on the host
     /// and uploaded, though no public factory takes a device yet). CudaKernelTableTests checks this list against the op table and runs each.
     /// </summary>
     public static IReadOnlyCollection<string> Ops { get; } = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "aten::abs", "aten::add", "aten::add_", "aten::cat", "aten::clamp", "aten::clamp_", "aten::clone",
+        "aten::abs", "aten::add", "aten::add_", "aten::all", "aten::amax", "aten::amin", "aten::any", "aten::cat", "aten::clamp", "aten::clamp_", "aten::clone",
         "aten::contiguous", "aten::copy_", "aten::detach", "aten::div", "aten::div_", "aten::eq", "aten::erf",
         "aten::exp", "aten::expand", "aten::fill_", "aten::full", "aten::ge", "aten::gelu", "aten::gelu_backward",
         "aten::gt", "aten::le", "aten::log", "aten::log1p", "aten::logical_and", "aten::logical_not",
         "aten::logical_or", "aten::logical_xor", "aten::lt", "aten::maximum", "aten::minimum", "aten::mul",
-        "aten::mul_", "aten::narrow", "aten::ne", "aten::neg", "aten::permute", "aten::pow", "aten::relu",
+        "aten::mul_", "aten::narrow", "aten::ne", "aten::neg", "aten::permute", "aten::pow", "aten::prod", "aten::relu",
         "aten::reshape", "aten::rsqrt", "aten::select", "aten::sigmoid", "aten::silu", "aten::slice", "aten::sqrt",
-        "aten::square", "aten::squeeze", "aten::sub", "aten::sub_", "aten::tanh", "aten::to", "aten::transpose",
+        "aten::square", "aten::squeeze", "aten::sub", "aten::sub_", "aten::sum", "aten::tanh", "aten::to", "aten::transpose",
         "aten::unsqueeze", "aten::view", "aten::where", "aten::zeros",
     };
 

@@ -1,10 +1,10 @@
 namespace Trace;
 
 /// <summary>
-/// The CUDA families without kernels yet in this build (rows, reductions, linalg, indexing, optimizers): every call is a
+/// The CUDA families without kernels yet in this build (rows, linalg, indexing, optimizers): every call is a
 /// <see cref="NotSupportedException"/> naming the op and saying how to run it (on the CPU, explicitly).
 /// </summary>
-internal sealed class CudaMissingKernels : IRowKernels, IReductionKernels, ILinalgKernels, IIndexingKernels, IOptimizerKernels
+internal sealed class CudaMissingKernels : IRowKernels, ILinalgKernels, IIndexingKernels, IOptimizerKernels
 {
     public void Gather(Tensor src, int dim, Tensor index, Tensor r, string op) => throw CudaViews.NoKernel(op);
 
@@ -29,19 +29,7 @@ internal sealed class CudaMissingKernels : IRowKernels, IReductionKernels, ILina
 
     public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std) => throw CudaViews.NoKernel(std ? "aten::std" : "aten::var");
 
-    public void Reduce(ReduceKind k, Tensor x, bool[] mask, Tensor r) => throw CudaViews.NoKernel($"aten::{ReduceName(k)}");
-
-    public void ArgReduce(Tensor rows, int n, int len, bool max, Tensor values, Tensor indices) => throw CudaViews.NoKernel(max ? "aten::max" : "aten::min");
-
     public void BatchedGemm(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k) => throw CudaViews.NoKernel("aten::matmul");
 
     public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, Kernels.GemmEpilogue epilogue) => throw CudaViews.NoKernel("aten::linear");
-
-    private static string ReduceName(ReduceKind k) => k switch
-    {
-        ReduceKind.Sum => "sum",
-        ReduceKind.Prod => "prod",
-        ReduceKind.Max => "amax",
-        _ => "amin",
-    };
 }
