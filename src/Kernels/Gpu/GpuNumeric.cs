@@ -31,8 +31,6 @@ internal interface IGpuReal<T> : IGpuNumber<T> where T : unmanaged
     static abstract T Exp(T a);
     static abstract T Log(T a);
     static abstract T Sqrt(T a);
-    static abstract T Sin(T a);
-    static abstract T Cos(T a);
     static abstract T Of(double a);
 }
 
@@ -54,12 +52,10 @@ internal readonly struct F32 : IGpuReal<float>
     public static float Exp(float a) => XMath.Exp(a);
     public static float Log(float a) => XMath.Log(a);
     public static float Sqrt(float a) => XMath.Sqrt(a);
-    public static float Sin(float a) => XMath.Sin(a);
-    public static float Cos(float a) => XMath.Cos(a);
     public static float Of(double a) => (float)a;
 }
 
-/// <summary>float64.</summary>
+/// <summary>float64 (exp and log from <see cref="GpuMath"/>).</summary>
 internal readonly struct F64 : IGpuReal<double>
 {
     public static double Zero() => 0d;
@@ -74,11 +70,9 @@ internal readonly struct F64 : IGpuReal<double>
     public static bool Eq(double a, double b) => a == b;
     public static bool IsNaN(double a) => double.IsNaN(a);
     public static double Div(double a, double b) => a / b;
-    public static double Exp(double a) => XMath.Exp(a);
-    public static double Log(double a) => XMath.Log(a);
+    public static double Exp(double a) => GpuMath.Exp(a);   // XMath's float64 exp/log compile to calls and local memory
+    public static double Log(double a) => GpuMath.Log(a);
     public static double Sqrt(double a) => XMath.Sqrt(a);
-    public static double Sin(double a) => XMath.Sin(a);
-    public static double Cos(double a) => XMath.Cos(a);
     public static double Of(double a) => a;
 }
 

@@ -44,7 +44,8 @@ internal readonly struct PhiloxBlock(uint w0, uint w1, uint w2, uint w3)
 /// (block, 0, offset low, offset high). A value depends only on (seed, offset, element index), never on the launch shape:
 /// float32 element e is word e mod 4 of block e/4 (uniform: the top 24 bits · 2⁻²⁴; normal: Box–Muller on words
 /// (0, 1) and (2, 3) of its block, u₁ = (top 24 bits + 1)·2⁻²⁴ in (0, 1] so log never sees 0); float64 element e uses
-/// words (0, 1) or (2, 3) of block e/2 as 53 bits (normal: one Box–Muller pair per block). One thread per block:
+/// words (0, 1) or (2, 3) of block e/2 as 53 bits (normal: one Box–Muller pair per block, log and sin/cos from
+/// <see cref="GpuMath"/>; float32 uses the GPU's approximate lg2/sin/cos, the angle kept in [-π, π)). One thread per block:
 /// launch <see cref="Threads{T}"/> threads (implicitly grouped). A scaled float32 uniform may round up to its high bound.
 /// </summary>
 public static class GpuRandom
@@ -52,7 +53,6 @@ public static class GpuRandom
     private const float Two24 = 1f / 16777216f;
     private const double Two53 = 1d / 9007199254740992d;
     private const float TwoPiF = 6.28318530717958647692f;
-    private const double TwoPi = 6.28318530717958647692;
 
     /// <summary>Philox4x32-10 of counter (c0..c3) under key (k0, k1): 10 rounds, the key bumped by the Weyl constants between rounds.</summary>
     internal static PhiloxBlock Philox(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
@@ -110,13 +110,20 @@ public static class GpuRandom
         var r = Block(b, p);
         float mean = (float)p.A, std = (float)p.B;
         int e = b * 4;
-        float rho = XMath.Sqrt(-2f * XMath.Log(((r.W0 >> 8) + 1) * Two24)), theta = TwoPiF * ((r.W1 >> 8) * Two24);
+        float rho = XMath.Sqrt(-2f * XMath.Log(((r.W0 >> 8) + 1) * Two24)), theta = Angle(r.W1);
         Put(y, p, e, mean + std * (rho * XMath.Cos(theta)));
         Put(y, p, e + 1, mean + std * (rho * XMath.Sin(theta)));
         rho = XMath.Sqrt(-2f * XMath.Log(((r.W2 >> 8) + 1) * Two24));
-        theta = TwoPiF * ((r.W3 >> 8) * Two24);
+        theta = Angle(r.W3);
         Put(y, p, e + 2, mean + std * (rho * XMath.Cos(theta)));
         Put(y, p, e + 3, mean + std * (rho * XMath.Sin(theta)));
+    }
+
+    /// <summary>2π·u for the word's uniform u, shifted to [-π, π) where the GPU's sin.approx/cos.approx are accurate.</summary>
+    private static float Angle(uint w)
+    {
+        float u = (w >> 8) * Two24;
+        return TwoPiF * (u >= 0.5f ? u - 1f : u);
     }
 
     private static ulong Bits53(uint hi, uint lo) => ((ulong)(hi >> 5) << 26) | (lo >> 6);
@@ -133,10 +140,11 @@ public static class GpuRandom
     internal static void NormalF64Kernel(Index1D b, ArrayView<double> y, GpuRandomArgs p)
     {
         var r = Block(b, p);
-        double rho = XMath.Sqrt(-2d * XMath.Log((Bits53(r.W0, r.W1) + 1) * Two53)), theta = TwoPi * (Bits53(r.W2, r.W3) * Two53);
+        double rho = XMath.Sqrt(-2d * GpuMath.Log((Bits53(r.W0, r.W1) + 1) * Two53));
+        var sc = GpuMath.SinCos2Pi(Bits53(r.W2, r.W3) * Two53);
         int e = b * 2;
-        Put(y, p, e, p.A + p.B * (rho * XMath.Cos(theta)));
-        Put(y, p, e + 1, p.A + p.B * (rho * XMath.Sin(theta)));
+        Put(y, p, e, p.A + p.B * (rho * sc.Cos));
+        Put(y, p, e + 1, p.A + p.B * (rho * sc.Sin));
     }
 
     /// <summary>Threads for <paramref name="n"/> values: one per Philox block (4 float32 or 2 float64 values).</summary>

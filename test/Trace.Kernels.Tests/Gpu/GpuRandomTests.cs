@@ -150,5 +150,6 @@ public sealed class GpuRandomTests
         GpuTestDevice.AssertHot(normal, "normal f32", shared: false, loads: false);
         StringAssert.Contains(normal, "mul.wide.u32", "Philox's 32×32→64 multiplies");
         GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRandom), nameof(GpuRandom.UniformF64Kernel), false), "uniform f64", shared: false, loads: false);
+        GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRandom), nameof(GpuRandom.NormalF64Kernel), false), "normal f64", shared: false, loads: false);
     }
 }

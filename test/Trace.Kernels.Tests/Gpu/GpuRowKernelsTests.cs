@@ -212,5 +212,7 @@ public sealed class GpuRowKernelsTests
         GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRowKernels), nameof(GpuRowKernels.SoftmaxKernel), true, typeof(float), typeof(F32)), "softmax f32", shared: true);
         GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRowKernels), nameof(GpuRowKernels.LayerNormKernel), true, typeof(float), typeof(F32)), "layer_norm f32", shared: true);
         GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRowKernels), nameof(GpuRowKernels.VarianceKernel), true, typeof(double), typeof(F64)), "var f64", shared: true);
+        // float64 exp/log come from GpuMath: XMath's compile to calls and local memory.
+        GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuRowKernels), nameof(GpuRowKernels.SoftmaxKernel), true, typeof(double), typeof(F64)), "softmax f64", shared: true);
     }
 }
