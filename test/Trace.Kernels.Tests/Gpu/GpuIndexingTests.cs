@@ -13,15 +13,7 @@ namespace Trace.Kernels.Tests;
 [TestClass]
 public sealed class GpuIndexingTests
 {
-    private static GpuTestDevice? _device;
-
-    [ClassInitialize]
-    public static void Start(TestContext _) => _device = new GpuTestDevice();
-
-    [ClassCleanup]
-    public static void Stop() => _device?.Dispose();
-
-    private static Accelerator Acc => _device!.Accelerator;
+    private static Accelerator Acc => GpuTestDevice.Shared;
 
     /// <summary>The indexed tensor stored as (inner, dim, outer) after 3 elements of padding.</summary>
     private static GpuIndexArgs Permuted(int outer, int indexDim, int inner, int dim) => new()
@@ -48,7 +40,7 @@ public sealed class GpuIndexingTests
         using var ds = Acc.Allocate1D(src);
         using var di = Acc.Allocate1D(index);
         using var dr = Acc.Allocate1D<float>(p.IndexedElements);
-        GpuIndexing.LoadGather<float>(Acc)(Acc.DefaultStream, p.IndexedElements, ds.View, di.View, dr.View, p);
+        GpuTestDevice.Cached(GpuIndexing.LoadGather<float>)(Acc.DefaultStream, p.IndexedElements, ds.View, di.View, dr.View, p);
         Acc.Synchronize();
         var r = dr.GetAsArray1D();
         for (int o = 0; o < p.Outer; o++)
@@ -78,7 +70,7 @@ public sealed class GpuIndexingTests
         using var dr = Acc.Allocate1D(r0);
         using var di = Acc.Allocate1D(index);
         using var ds = Acc.Allocate1D(src);
-        GpuIndexing.LoadScatterAdd<float>(Acc)(Acc.DefaultStream, p.TargetElements, dr.View, di.View, ds.View, p);
+        GpuTestDevice.Cached(GpuIndexing.LoadScatterAdd<float>)(Acc.DefaultStream, p.TargetElements, dr.View, di.View, ds.View, p);
         Acc.Synchronize();
         CollectionAssert.AreEqual(expected, dr.GetAsArray1D(), "scatter-add adds in index order, as the sequential loop");
     }
@@ -92,7 +84,7 @@ public sealed class GpuIndexingTests
         using var ds = Acc.Allocate1D(src);
         using var di = Acc.Allocate1D(index);
         using var dr = Acc.Allocate1D<double>(p.IndexedElements);
-        GpuIndexing.LoadIndexSelect<double>(Acc)(Acc.DefaultStream, p.IndexedElements, ds.View, di.View, dr.View, p);
+        GpuTestDevice.Cached(GpuIndexing.LoadIndexSelect<double>)(Acc.DefaultStream, p.IndexedElements, ds.View, di.View, dr.View, p);
         Acc.Synchronize();
         var r = dr.GetAsArray1D();
         for (int o = 0; o < p.Outer; o++)
@@ -112,7 +104,7 @@ public sealed class GpuIndexingTests
         using var dst = Acc.Allocate1D(starts);
         using var dor = Acc.Allocate1D(order);
         using var dg = Acc.Allocate1D(grad);
-        GpuIndexing.LoadIndexAdd<double>(Acc)(Acc.DefaultStream, p.TargetElements, ds.View, dst.View, dor.View, dg.View, p);
+        GpuTestDevice.Cached(GpuIndexing.LoadIndexAdd<double>)(Acc.DefaultStream, p.TargetElements, ds.View, dst.View, dor.View, dg.View, p);
         Acc.Synchronize();
         CollectionAssert.AreEqual(expected, ds.GetAsArray1D(), "index_add adds in index order, as the sequential loop");
     }
@@ -127,7 +119,7 @@ public sealed class GpuIndexingTests
         using var dst = Acc.Allocate1D(starts);
         using var dor = Acc.Allocate1D(order);
         using var dg = Acc.Allocate1D(new long[1]);
-        GpuIndexing.LoadIndexAdd<long>(Acc)(Acc.DefaultStream, p.TargetElements, dr.View, dst.View, dor.View, dg.View, p);
+        GpuTestDevice.Cached(GpuIndexing.LoadIndexAdd<long>)(Acc.DefaultStream, p.TargetElements, dr.View, dst.View, dor.View, dg.View, p);
         Acc.Synchronize();
         CollectionAssert.AreEqual(r, dr.GetAsArray1D(), "an empty index adds nothing");
     }

@@ -12,15 +12,7 @@ namespace Trace.Kernels.Tests;
 [TestClass]
 public sealed class GpuOptimTests
 {
-    private static GpuTestDevice? _device;
-
-    [ClassInitialize]
-    public static void Start(TestContext _) => _device = new GpuTestDevice();
-
-    [ClassCleanup]
-    public static void Stop() => _device?.Dispose();
-
-    private static Accelerator Acc => _device!.Accelerator;
+    private static Accelerator Acc => GpuTestDevice.Shared;
 
     private const int N = 1037;
 
@@ -37,7 +29,7 @@ public sealed class GpuOptimTests
         var reference = p.Select(v => (double)v).ToArray();
         var refBuf = new double[N];
         var cpuBuf = new float[N];
-        var load = GpuOptim.LoadSgd<float>(Acc);
+        var load = GpuTestDevice.Cached(GpuOptim.LoadSgd<float>);
         using var dp = Acc.Allocate1D(p);
         using var dbuf = Acc.Allocate1D<float>(N);
         using var dg = Acc.Allocate1D<float>(N);
@@ -83,7 +75,7 @@ public sealed class GpuOptimTests
         float[] cm = new float[N], cv = new float[N], cx = new float[N];
         var reference = p0.Select(v => (double)v).ToArray();
         double[] m = new double[N], v = new double[N], vmax = new double[N];
-        var load = GpuOptim.LoadAdam<float>(Acc);
+        var load = GpuTestDevice.Cached(GpuOptim.LoadAdam<float>);
         using var dp = Acc.Allocate1D(p0);
         using var dg = Acc.Allocate1D<float>(N);
         using var dm = Acc.Allocate1D<float>(N);
@@ -137,11 +129,11 @@ public sealed class GpuOptimTests
         using var dv = Acc.Allocate1D<double>(N);
         dm.MemSetToZero();
         dv.MemSetToZero();
-        GpuOptim.LoadAdam<double>(Acc)(Acc.DefaultStream, N, dp.View, dg.View, dm.View, dv.View, ArrayView<double>.Empty, new GpuAdamArgs<double>(N, args, amsgrad: false));
+        GpuTestDevice.Cached(GpuOptim.LoadAdam<double>)(Acc.DefaultStream, N, dp.View, dg.View, dm.View, dv.View, ArrayView<double>.Empty, new GpuAdamArgs<double>(N, args, amsgrad: false));
         OptimKernels.AdamStep(cpu, g, new double[N], new double[N], Span<double>.Empty, args);
         var sgd = new SgdStepArgs<double>(0.1, 0, 0.9, 1, true, false, true);
         using var db = Acc.Allocate1D<double>(N);
-        GpuOptim.LoadSgd<double>(Acc)(Acc.DefaultStream, N, dp.View, dg.View, db.View, new GpuSgdArgs<double>(N, sgd, momentumBuffer: true));
+        GpuTestDevice.Cached(GpuOptim.LoadSgd<double>)(Acc.DefaultStream, N, dp.View, dg.View, db.View, new GpuSgdArgs<double>(N, sgd, momentumBuffer: true));
         OptimKernels.SgdStep(cpu, g, new double[N], sgd);
         Acc.Synchronize();
         var result = dp.GetAsArray1D();

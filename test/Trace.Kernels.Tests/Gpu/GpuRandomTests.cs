@@ -12,15 +12,7 @@ namespace Trace.Kernels.Tests;
 [TestClass]
 public sealed class GpuRandomTests
 {
-    private static GpuTestDevice? _device;
-
-    [ClassInitialize]
-    public static void Start(TestContext _) => _device = new GpuTestDevice();
-
-    [ClassCleanup]
-    public static void Stop() => _device?.Dispose();
-
-    private static Accelerator Acc => _device!.Accelerator;
+    private static Accelerator Acc => GpuTestDevice.Shared;
 
     /// <summary>A host Philox4x32-10 written from the paper's round function (independent of the kernel's code).</summary>
     private static uint[] HostPhilox(uint[] ctr, uint[] key)
@@ -61,7 +53,7 @@ public sealed class GpuRandomTests
     {
         using var dy = Acc.Allocate1D<T>(length);
         dy.MemSetToZero();
-        var load = normal ? GpuRandom.LoadNormal<T>(Acc) : GpuRandom.LoadUniform<T>(Acc);
+        var load = normal ? GpuTestDevice.Cached(GpuRandom.LoadNormal<T>) : GpuTestDevice.Cached(GpuRandom.LoadUniform<T>);
         load(Acc.DefaultStream, GpuRandom.Threads<T>(p.N), dy.View, p);
         Acc.Synchronize();
         return dy.GetAsArray1D();

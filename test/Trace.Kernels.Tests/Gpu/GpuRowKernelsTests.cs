@@ -12,15 +12,7 @@ namespace Trace.Kernels.Tests;
 [TestClass]
 public sealed class GpuRowKernelsTests
 {
-    private static GpuTestDevice? _device;
-
-    [ClassInitialize]
-    public static void Start(TestContext _) => _device = new GpuTestDevice();
-
-    [ClassCleanup]
-    public static void Stop() => _device?.Dispose();
-
-    private static Accelerator Acc => _device!.Accelerator;
+    private static Accelerator Acc => GpuTestDevice.Shared;
 
     /// <summary>A strided layout: rows padded by 3 elements, elements 2 apart in X; Y dense.</summary>
     private static GpuRowArgs Strided(int rows, int len) =>
@@ -34,7 +26,7 @@ public sealed class GpuRowKernelsTests
         p.Check("softmax", x.Length, p.Rows * p.Len);
         using var dx = Acc.Allocate1D(x);
         using var dy = Acc.Allocate1D<T>(p.Rows * p.Len);
-        GpuRowKernels.LoadSoftmax<T>(Acc)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, dy.View, p);
+        GpuTestDevice.Cached(GpuRowKernels.LoadSoftmax<T>)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, dy.View, p);
         Acc.Synchronize();
         return dy.GetAsArray1D();
     }
@@ -50,7 +42,7 @@ public sealed class GpuRowKernelsTests
     [DataRow(7)]
     [DataRow(33)]
     [DataRow(256)]
-    [DataRow(700)]
+    [DataRow(300)]
     public void SoftmaxAndLogSoftmaxMatchFloat64OnStridedRows(int len)
     {
         const int rows = 3;
@@ -113,7 +105,7 @@ public sealed class GpuRowKernelsTests
         using var dy = Acc.Allocate1D<T>(p.Rows * p.Len);
         using var dm = Acc.Allocate1D<T>(p.Rows);
         using var dr = Acc.Allocate1D<T>(p.Rows);
-        GpuRowKernels.LoadLayerNorm<T>(Acc)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, w != null ? dw.View : ArrayView<T>.Empty, db.View, dy.View, dm.View, dr.View, p);
+        GpuTestDevice.Cached(GpuRowKernels.LoadLayerNorm<T>)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, w != null ? dw.View : ArrayView<T>.Empty, db.View, dy.View, dm.View, dr.View, p);
         Acc.Synchronize();
         return (dy.GetAsArray1D(), dm.GetAsArray1D(), dr.GetAsArray1D());
     }
@@ -170,7 +162,7 @@ public sealed class GpuRowKernelsTests
     [DataRow(1, 1, false)]
     [DataRow(1, 0, true)]
     [DataRow(77, 1, false)]
-    [DataRow(600, 0, true)]
+    [DataRow(300, 0, true)]
     public void VarianceAndStdMatchFloat64Loops(int len, int correction, bool std)
     {
         const int rows = 4;
@@ -183,7 +175,7 @@ public sealed class GpuRowKernelsTests
         p.Check("var", x.Length, rows);
         using var dx = Acc.Allocate1D(x);
         using var dy = Acc.Allocate1D<float>(rows);
-        GpuRowKernels.LoadVariance<float>(Acc)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, dy.View, p);
+        GpuTestDevice.Cached(GpuRowKernels.LoadVariance<float>)(Acc.DefaultStream, GpuRowKernels.Config(p), dx.View, dy.View, p);
         Acc.Synchronize();
         var y = dy.GetAsArray1D();
         for (int r = 0; r < rows; r++)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
@@ -13,6 +14,21 @@ namespace Trace.Kernels.Tests;
 internal sealed class GpuTestDevice : IDisposable
 {
     private readonly Context _context;
+    private static readonly Lazy<GpuTestDevice> _shared = new(() => new GpuTestDevice());
+    private static readonly ConcurrentDictionary<string, Lazy<object>> _kernels = new();
+
+    /// <summary>One accelerator for all GPU kernel test classes (kernels compile once per process).</summary>
+    public static Accelerator Shared => _shared.Value.Accelerator;
+
+    /// <summary>A launcher loaded once on <see cref="Shared"/> per delegate type (and <paramref name="key"/>).</summary>
+    public static TLauncher Cached<TLauncher>(Func<Accelerator, TLauncher> load, object? key = null) where TLauncher : class =>
+        (TLauncher)_kernels.GetOrAdd($"{typeof(TLauncher)}|{load.Method.Name}|{key}", _ => new Lazy<object>(() => load(Shared))).Value;
+
+    /// <summary>Disposes the shared accelerator (at the end of the run).</summary>
+    public static void DisposeShared()
+    {
+        if (_shared.IsValueCreated) _shared.Value.Dispose();
+    }
 
     /// <summary>The accelerator kernels run on.</summary>
     public Accelerator Accelerator { get; }
@@ -66,4 +82,12 @@ internal sealed class GpuTestDevice : IDisposable
         for (int i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1);
         return a;
     }
+}
+
+/// <summary>Releases the shared simulated device after the run.</summary>
+[TestClass]
+public sealed class GpuTestAssembly
+{
+    [AssemblyCleanup]
+    public static void Cleanup() => GpuTestDevice.DisposeShared();
 }
