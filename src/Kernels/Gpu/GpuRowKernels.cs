@@ -183,6 +183,21 @@ public static class GpuRowKernels
         throw new NotSupportedException(GpuGroup.NotSupported<T>("GPU var"));
     }
 
+    /// <summary>
+    /// Checks a layer norm launch's side buffers: weight and bias (when <see cref="GpuRowArgs.Extra"/> reads them) hold
+    /// len elements, mean and rstd one per row.
+    /// </summary>
+    /// <exception cref="ArgumentException">A buffer of the wrong length, naming it.</exception>
+    public static void CheckLayerNorm(in GpuRowArgs p, long weightLength, long biasLength, long meanLength, long rstdLength)
+    {
+        if ((p.Extra & 1) != 0 && weightLength != p.Len)
+            throw new ArgumentException($"GPU layer_norm: the weight has {weightLength} elements but rows have {p.Len}.");
+        if ((p.Extra & 2) != 0 && biasLength != p.Len)
+            throw new ArgumentException($"GPU layer_norm: the bias has {biasLength} elements but rows have {p.Len}.");
+        if (meanLength < p.Rows || rstdLength < p.Rows)
+            throw new ArgumentException($"GPU layer_norm: mean ({meanLength}) and rstd ({rstdLength}) need one element per row ({p.Rows}).");
+    }
+
     /// <summary>The launch shape: one group per row, the next power of two ≥ len threads (32 to 256). Launch nothing for 0 rows.</summary>
     public static KernelConfig Config(in GpuRowArgs p) => GpuGroup.Config(p.Rows, GpuGroup.ThreadsFor(p.Len));
 }

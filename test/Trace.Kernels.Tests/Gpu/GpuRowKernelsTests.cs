@@ -99,6 +99,7 @@ public sealed class GpuRowKernelsTests
     {
         p.Extra = (w != null ? 1 : 0) | (b != null ? 2 : 0);
         p.Check("layer_norm", x.Length, p.Rows * p.Len);
+        GpuRowKernels.CheckLayerNorm(p, w?.Length ?? 0, b?.Length ?? 0, p.Rows, p.Rows);
         using var dx = Acc.Allocate1D(x);
         using var dw = Acc.Allocate1D(w ?? new T[1]);
         using var db = Acc.Allocate1D(b ?? new T[1]);
@@ -194,6 +195,11 @@ public sealed class GpuRowKernelsTests
         StringAssert.Contains(e.Message, "softmax: X (3×4, strides 4, 1, offset 0) exceeds its 11 elements");
         e = Assert.ThrowsExactly<ArgumentException>(() => GpuRowArgs.Dense(3, 0).Check("layer_norm", 11, 12));
         StringAssert.Contains(e.Message, "layer_norm: needs rows ≥ 0 and a row length ≥ 1");
+        var ln = GpuRowArgs.Dense(3, 4) with { Extra = 3 };
+        e = Assert.ThrowsExactly<ArgumentException>(() => GpuRowKernels.CheckLayerNorm(ln, 4, 5, 3, 3));
+        StringAssert.Contains(e.Message, "GPU layer_norm: the bias has 5 elements but rows have 4.");
+        e = Assert.ThrowsExactly<ArgumentException>(() => GpuRowKernels.CheckLayerNorm(ln with { Extra = 0 }, 0, 0, 3, 2));
+        StringAssert.Contains(e.Message, "mean (3) and rstd (2) need one element per row (3)");
         var n = Assert.ThrowsExactly<NotSupportedException>(() => GpuRowKernels.LoadSoftmax<int>(Acc));
         StringAssert.Contains(n.Message, "GPU softmax: element type Int32 is not supported");
     }
