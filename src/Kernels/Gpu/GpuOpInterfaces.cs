@@ -1,3 +1,4 @@
+using ILGPU.Algorithms;
 namespace Trace.Kernels.Gpu;
 
 /// <summary>A GPU elementwise function of one value (a struct whose static method ILGPU inlines into the kernel).</summary>
@@ -58,7 +59,7 @@ public interface IGpuElement<T> where T : unmanaged
 }
 
 /// <summary>float32 on the device.</summary>
-public readonly struct F32 : IGpuElement<float>
+public readonly struct F32 : IGpuElement<float>, IGpuReal<float>
 {
     /// <inheritdoc/>
     public static bool IsFloating => true;
@@ -70,10 +71,44 @@ public readonly struct F32 : IGpuElement<float>
     public static float FromDouble(double x) => (float)x;
     /// <inheritdoc/>
     public static float FromLong(long x) => x;
+
+    // Arithmetic of the group-per-output kernels (rows, reductions, indexing).
+    /// <inheritdoc/>
+    public static float Zero() => 0f;
+    /// <inheritdoc/>
+    public static float One() => 1f;
+    /// <inheritdoc/>
+    public static float Lowest() => float.NegativeInfinity;
+    /// <inheritdoc/>
+    public static float Highest() => float.PositiveInfinity;
+    /// <inheritdoc/>
+    public static float Add(float a, float b) => a + b;
+    /// <inheritdoc/>
+    public static float Sub(float a, float b) => a - b;
+    /// <inheritdoc/>
+    public static float Mul(float a, float b) => a * b;
+    /// <inheritdoc/>
+    public static bool Gt(float a, float b) => a > b;
+    /// <inheritdoc/>
+    public static bool Lt(float a, float b) => a < b;
+    /// <inheritdoc/>
+    public static bool Eq(float a, float b) => a == b;
+    /// <inheritdoc/>
+    public static bool IsNaN(float a) => float.IsNaN(a);
+    /// <inheritdoc/>
+    public static float Div(float a, float b) => a / b;
+    /// <inheritdoc/>
+    public static float Exp(float a) => XMath.Exp(a);
+    /// <inheritdoc/>
+    public static float Log(float a) => XMath.Log(a);
+    /// <inheritdoc/>
+    public static float Sqrt(float a) => XMath.Sqrt(a);
+    /// <inheritdoc/>
+    public static float Of(double a) => (float)a;
 }
 
 /// <summary>float64 on the device.</summary>
-public readonly struct F64 : IGpuElement<double>
+public readonly struct F64 : IGpuElement<double>, IGpuReal<double>
 {
     /// <inheritdoc/>
     public static bool IsFloating => true;
@@ -85,10 +120,44 @@ public readonly struct F64 : IGpuElement<double>
     public static double FromDouble(double x) => x;
     /// <inheritdoc/>
     public static double FromLong(long x) => x;
+
+    // Arithmetic of the group-per-output kernels (rows, reductions, indexing).
+    /// <inheritdoc/>
+    public static double Zero() => 0d;
+    /// <inheritdoc/>
+    public static double One() => 1d;
+    /// <inheritdoc/>
+    public static double Lowest() => double.NegativeInfinity;
+    /// <inheritdoc/>
+    public static double Highest() => double.PositiveInfinity;
+    /// <inheritdoc/>
+    public static double Add(double a, double b) => a + b;
+    /// <inheritdoc/>
+    public static double Sub(double a, double b) => a - b;
+    /// <inheritdoc/>
+    public static double Mul(double a, double b) => a * b;
+    /// <inheritdoc/>
+    public static bool Gt(double a, double b) => a > b;
+    /// <inheritdoc/>
+    public static bool Lt(double a, double b) => a < b;
+    /// <inheritdoc/>
+    public static bool Eq(double a, double b) => a == b;
+    /// <inheritdoc/>
+    public static bool IsNaN(double a) => double.IsNaN(a);
+    /// <inheritdoc/>
+    public static double Div(double a, double b) => a / b;
+    /// <inheritdoc/>
+    public static double Exp(double a) => GpuMath.Exp(a);   // XMath's float64 exp/log compile to calls and local memory
+    /// <inheritdoc/>
+    public static double Log(double a) => GpuMath.Log(a);
+    /// <inheritdoc/>
+    public static double Sqrt(double a) => XMath.Sqrt(a);
+    /// <inheritdoc/>
+    public static double Of(double a) => a;
 }
 
 /// <summary>int64 on the device.</summary>
-public readonly struct I64 : IGpuElement<long>
+public readonly struct I64 : IGpuElement<long>, IGpuNumber<long>
 {
     /// <inheritdoc/>
     public static bool IsFloating => false;
@@ -100,10 +169,34 @@ public readonly struct I64 : IGpuElement<long>
     public static long FromDouble(double x) => (long)x;
     /// <inheritdoc/>
     public static long FromLong(long x) => x;
+
+    // Arithmetic of the group-per-output kernels (rows, reductions, indexing).
+    /// <inheritdoc/>
+    public static long Zero() => 0L;
+    /// <inheritdoc/>
+    public static long One() => 1L;
+    /// <inheritdoc/>
+    public static long Lowest() => long.MinValue;
+    /// <inheritdoc/>
+    public static long Highest() => long.MaxValue;
+    /// <inheritdoc/>
+    public static long Add(long a, long b) => unchecked(a + b);
+    /// <inheritdoc/>
+    public static long Sub(long a, long b) => unchecked(a - b);
+    /// <inheritdoc/>
+    public static long Mul(long a, long b) => unchecked(a * b);
+    /// <inheritdoc/>
+    public static bool Gt(long a, long b) => a > b;
+    /// <inheritdoc/>
+    public static bool Lt(long a, long b) => a < b;
+    /// <inheritdoc/>
+    public static bool Eq(long a, long b) => a == b;
+    /// <inheritdoc/>
+    public static bool IsNaN(long a) => false;
 }
 
 /// <summary>int32 on the device.</summary>
-public readonly struct I32 : IGpuElement<int>
+public readonly struct I32 : IGpuElement<int>, IGpuNumber<int>
 {
     /// <inheritdoc/>
     public static bool IsFloating => false;
@@ -115,6 +208,30 @@ public readonly struct I32 : IGpuElement<int>
     public static int FromDouble(double x) => (int)x;
     /// <inheritdoc/>
     public static int FromLong(long x) => (int)x;
+
+    // Arithmetic of the group-per-output kernels (rows, reductions, indexing).
+    /// <inheritdoc/>
+    public static int Zero() => 0;
+    /// <inheritdoc/>
+    public static int One() => 1;
+    /// <inheritdoc/>
+    public static int Lowest() => int.MinValue;
+    /// <inheritdoc/>
+    public static int Highest() => int.MaxValue;
+    /// <inheritdoc/>
+    public static int Add(int a, int b) => unchecked(a + b);
+    /// <inheritdoc/>
+    public static int Sub(int a, int b) => unchecked(a - b);
+    /// <inheritdoc/>
+    public static int Mul(int a, int b) => unchecked(a * b);
+    /// <inheritdoc/>
+    public static bool Gt(int a, int b) => a > b;
+    /// <inheritdoc/>
+    public static bool Lt(int a, int b) => a < b;
+    /// <inheritdoc/>
+    public static bool Eq(int a, int b) => a == b;
+    /// <inheritdoc/>
+    public static bool IsNaN(int a) => false;
 }
 
 /// <summary>bool on the device: one byte, 0 or 1.</summary>
