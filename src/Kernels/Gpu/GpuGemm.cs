@@ -124,6 +124,22 @@ public static class GpuGemm
         return accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>(Kernel);
     }
 
+    /// <summary>
+    /// Queues the GEMM of <paramref name="p"/> over <paramref name="batch"/> entries on <paramref name="d"/>'s stream, after
+    /// checking every operand's extent (K = 0 leaves C = beta·C, relu applied).
+    /// </summary>
+    public static void Run(GpuDevice d, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, in GpuGemmArgs p, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        CheckExtents(p, batch, a.Length, b.Length, c.Length);
+        if (p.M == 0 || p.N == 0 || batch == 0) return;
+        lock (d.Gate)
+        {
+            var k = d.Kernel((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>)Kernel, Load);
+            k(d.Stream, Config(p.M, p.N, batch), a, b, c, p);
+        }
+    }
+
     /// <summary>The launch shape of a GEMM with <paramref name="m"/>×<paramref name="n"/> outputs per batch entry.</summary>
     public static KernelConfig Config(int m, int n, int batch) =>
         new(new Index3D((n + Tile - 1) / Tile, (m + Tile - 1) / Tile, Math.Max(batch, 1)), new Index3D(Threads, Threads, 1));

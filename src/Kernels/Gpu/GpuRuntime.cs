@@ -140,8 +140,10 @@ public static class GpuRuntime
 
     private static GpuDevice CreateCpu()
     {
-        var context = Context.Create(b => b.CPU().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        return new GpuDevice(context, context.GetPreferredDevice(preferCPU: true), onCpuAccelerator: true);
+        // A simulated device with groups of 256 threads (32 × 8), as the GEMM and row kernels launch on a GPU.
+        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1))
+            .EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        return new GpuDevice(context, context.Devices[0], onCpuAccelerator: true);
     }
 
     private static GpuDevice? CreateCuda(out string? why)

@@ -29,7 +29,7 @@ internal sealed class CudaKernels : IDeviceKernels
     public ICopyKernels Copy { get; } = new CudaCopyKernels();
 
     /// <inheritdoc/>
-    public ILinalgKernels Linalg { get; } = new CudaMissingKernels();
+    public ILinalgKernels Linalg { get; } = new CudaLinalgKernels();
 
     /// <inheritdoc/>
     public IIndexingKernels Indexing { get; } = new CudaMissingKernels();
@@ -50,12 +50,12 @@ internal sealed class CudaKernels : IDeviceKernels
         "aten::abs", "aten::add", "aten::add_", "aten::all", "aten::amax", "aten::amin", "aten::any", "aten::cat", "aten::clamp", "aten::clamp_", "aten::clone",
         "aten::contiguous", "aten::copy_", "aten::detach", "aten::div", "aten::div_", "aten::eq", "aten::erf",
         "aten::exp", "aten::expand", "aten::fill_", "aten::full", "aten::ge", "aten::gelu", "aten::gelu_backward",
-        "aten::gt", "aten::le", "aten::log", "aten::log1p", "aten::logical_and", "aten::logical_not",
-        "aten::logical_or", "aten::logical_xor", "aten::lt", "aten::maximum", "aten::minimum", "aten::mul",
+        "aten::gt", "aten::le", "aten::linear", "aten::log", "aten::log1p", "aten::logical_and", "aten::logical_not",
+        "aten::logical_or", "aten::logical_xor", "aten::lt", "aten::matmul", "aten::maximum", "aten::minimum", "aten::mul",
         "aten::mul_", "aten::narrow", "aten::ne", "aten::neg", "aten::permute", "aten::pow", "aten::prod", "aten::relu",
         "aten::reshape", "aten::rsqrt", "aten::select", "aten::sigmoid", "aten::silu", "aten::slice", "aten::sqrt",
         "aten::square", "aten::squeeze", "aten::sub", "aten::sub_", "aten::sum", "aten::tanh", "aten::to", "aten::transpose",
-        "aten::unsqueeze", "aten::view", "aten::where", "aten::zeros",
+        "aten::unsqueeze", "aten::view", "aten::where", "aten::zeros", "trace::linear_add", "trace::linear_relu",
     };
 
     /// <inheritdoc/>

@@ -4,7 +4,7 @@ namespace Trace;
 /// The CUDA families without kernels yet in this build (rows, linalg, indexing, optimizers): every call is a
 /// <see cref="NotSupportedException"/> naming the op and saying how to run it (on the CPU, explicitly).
 /// </summary>
-internal sealed class CudaMissingKernels : IRowKernels, ILinalgKernels, IIndexingKernels, IOptimizerKernels
+internal sealed class CudaMissingKernels : IRowKernels, IIndexingKernels, IOptimizerKernels
 {
     public void Gather(Tensor src, int dim, Tensor index, Tensor r, string op) => throw CudaViews.NoKernel(op);
 
@@ -29,7 +29,5 @@ internal sealed class CudaMissingKernels : IRowKernels, ILinalgKernels, IIndexin
 
     public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std) => throw CudaViews.NoKernel(std ? "aten::std" : "aten::var");
 
-    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k) => throw CudaViews.NoKernel("aten::matmul");
 
-    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, Kernels.GemmEpilogue epilogue) => throw CudaViews.NoKernel("aten::linear");
 }
