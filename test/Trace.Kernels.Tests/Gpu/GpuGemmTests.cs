@@ -1,53 +1,27 @@
 using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
-using ILGPU.Runtime.Cuda;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using Trace.Kernels.Gpu;
 
 namespace Trace.Kernels.Tests;
 
 /// <summary>
-/// The GPU GEMM on ILGPU's CPU accelerator (a simulated device with groups of 256 threads) against float64 loops: edges,
+/// The GPU GEMM on ILGPU's CPU accelerator (the shared simulated device with groups of 256 threads, <see cref="GpuTestDevice"/>) against float64 loops: edges,
 /// transposed operands through strides, beta, relu, batches; its PTX for sm_90; and its extent checks.
 /// </summary>
 [TestClass]
 public sealed class GpuGemmTests
 {
-    private static Context? _context;
-    private static Accelerator? _accelerator;
-
-    [ClassInitialize]
-    public static void Start(TestContext _)
-    {
-        _context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1)).EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        _accelerator = _context.Devices[0].CreateAccelerator(_context);
-    }
-
-    [ClassCleanup]
-    public static void Stop()
-    {
-        _accelerator?.Dispose();
-        _context?.Dispose();
-    }
-
-    private static float[] Random(int n, int seed)
-    {
-        var r = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
-    }
-
     /// <summary>Runs the kernel on host arrays and returns C.</summary>
     private static float[] Run(float[] a, float[] b, float[] c, GpuGemmArgs p, int batch)
     {
-        var acc = _accelerator!;
+        var acc = GpuTestDevice.Shared;
         GpuGemm.CheckExtents(p, batch, a.Length, b.Length, c.Length);
         using var da = acc.Allocate1D(a);
         using var db = acc.Allocate1D(b);
         using var dc = acc.Allocate1D(c);
-        GpuGemm.Load(acc)(acc.DefaultStream, GpuGemm.Config(p.M, p.N, batch), da.View, db.View, dc.View, p);
+        GpuTestDevice.Cached(GpuGemm.Load)(acc.DefaultStream, GpuGemm.Config(p.M, p.N, batch), da.View, db.View, dc.View, p);
         acc.Synchronize();
         return dc.GetAsArray1D();
     }
@@ -66,9 +40,9 @@ public sealed class GpuGemmTests
 
     private static void Check(int m, int n, int k, bool transA, bool transB, float beta, bool relu, int batch = 1, float alpha = 1)
     {
-        var a = Random(batch * m * k, 1);
-        var b = Random(batch * k * n, 2);
-        var c = Random(batch * m * n, 3);
+        var a = GpuTestDevice.Random(batch * m * k, 1);
+        var b = GpuTestDevice.Random(batch * k * n, 2);
+        var c = GpuTestDevice.Random(batch * m * n, 3);
         if (beta == 0) Array.Fill(c, float.NaN);   // ignored entirely when beta is 0
         var p = new GpuGemmArgs
         {
@@ -129,10 +103,7 @@ public sealed class GpuGemmTests
     [TestMethod]
     public void CompilesToPtxForSm90WithSharedTilesAndNoCalls()
     {
-        using var context = Context.Create(b => b.CPU().EnableAlgorithms().Optimize(OptimizationLevel.O2));
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
-        var method = typeof(GpuGemm).GetMethod("Kernel", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+        var ptx = GpuTestDevice.Ptx(typeof(GpuGemm), "Kernel", explicitlyGrouped: true);
         StringAssert.Contains(ptx, ".target sm_");
         StringAssert.Contains(ptx, "ld.global");
         StringAssert.Contains(ptx, "st.global");
