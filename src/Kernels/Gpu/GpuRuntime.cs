@@ -142,7 +142,7 @@ public static class GpuRuntime
     {
         // A simulated device with groups of 256 threads (32 × 8), as the GEMM and row kernels launch on a GPU.
         var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1))
-            .EnableAlgorithms().Optimize(OptimizationLevel.O2));
+            .EnableAlgorithms().Profiling().Optimize(OptimizationLevel.O2));
         return new GpuDevice(context, context.Devices[0], onCpuAccelerator: true);
     }
 
@@ -154,7 +154,8 @@ public static class GpuRuntime
             return null;
         }
         NativeLibrary.Free(lib);
-        var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        // Profiling() lets the stream take profiling markers (CUDA events, for timing); it costs nothing per launch.
+        var context = Context.Create(b => b.Cuda().EnableAlgorithms().Profiling().Optimize(OptimizationLevel.O2));
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
         {

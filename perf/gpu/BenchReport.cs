@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Trace.Perf.Gpu;
+
+/// <summary>One result line: its section, name, status (PASS, FAIL, ok, unsupported, skipped, error), a number with its unit, and details.</summary>
+public sealed record BenchRow(string Section, string Name, string Status, double? Value, string Unit, string Detail);
+
+/// <summary>
+/// The run's results: a header (device, timing method), then rows printed as they come, as a plain greppable table whose
+/// columns (section, name, status, value, unit, detail) are separated by at least two spaces.
+/// </summary>
+public sealed class BenchReport(TextWriter output)
+{
+    private readonly List<BenchRow> _rows = [];
+    private readonly List<(string Key, string Value)> _header = [];
+
+    /// <summary>The rows so far.</summary>
+    public IReadOnlyList<BenchRow> Rows => _rows;
+
+    /// <summary>The header lines so far, as key and value.</summary>
+    public IReadOnlyList<(string Key, string Value)> Header => _header;
+
+    /// <summary>Prints and records one header line <c>key: value</c>.</summary>
+    public void Info(string key, string value)
+    {
+        _header.Add((key, value));
+        output.WriteLine($"{key}: {value}");
+        output.Flush();
+    }
+
+    /// <summary>Prints the table's column names and a section title.</summary>
+    public void Section(string title)
+    {
+        output.WriteLine();
+        output.WriteLine($"== {title}");
+        output.WriteLine(Format("section", "name", "status", "value", "unit", "detail"));
+        output.Flush();
+    }
+
+    /// <summary>Prints and records one row.</summary>
+    public void Add(BenchRow row)
+    {
+        _rows.Add(row);
+        output.WriteLine(Format(row.Section, row.Name, row.Status, row.Value is { } v ? Number(v) : "-", row.Unit, row.Detail));
+        output.Flush();
+    }
+
+    /// <summary>Prints a free line (the summary).</summary>
+    public void Line(string text)
+    {
+        output.WriteLine(text);
+        output.Flush();
+    }
+
+    private static string Format(string section, string name, string status, string value, string unit, string detail) =>
+        $"{section,-11}  {name,-52}  {status,-11}  {value,10}  {unit,-7}  {detail}".TrimEnd();
+
+    /// <summary>A number with four significant digits, invariant culture.</summary>
+    public static string Number(double v) =>
+        v == 0 || double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v) >= 1e-3 && Math.Abs(v) < 1e6
+            ? v.ToString(Math.Abs(v) >= 100 ? "F1" : Math.Abs(v) >= 1 ? "F3" : "F5", CultureInfo.InvariantCulture)
+            : v.ToString("0.###e+0", CultureInfo.InvariantCulture);
+
+    /// <summary>Writes gpubench.json and gpubench.md into <paramref name="dir"/> (created if needed); returns their paths.</summary>
+    public (string Json, string Markdown) Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        string json = Path.Combine(dir, "gpubench.json"), md = Path.Combine(dir, "gpubench.md");
+        using (var s = File.Create(json))
+        using (var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            foreach (var (k, v) in _header) w.WriteString(k, v);
+            w.WriteStartArray("rows");
+            foreach (var r in _rows)
+            {
+                w.WriteStartObject();
+                w.WriteString("section", r.Section);
+                w.WriteString("name", r.Name);
+                w.WriteString("status", r.Status);
+                if (r.Value is { } v && double.IsFinite(v)) w.WriteNumber("value", v);
+                else w.WriteNull("value");
+                w.WriteString("unit", r.Unit);
+                w.WriteString("detail", r.Detail);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        var sb = new StringBuilder("# Trace GPU benchmark\n\n");
+        foreach (var (k, v) in _header) sb.Append("- ").Append(k).Append(": ").Append(v).Append('\n');
+        sb.Append("\n| section | name | status | value | unit | detail |\n| --- | --- | --- | ---: | --- | --- |\n");
+        foreach (var r in _rows)
+            sb.Append($"| {r.Section} | {Cell(r.Name)} | {r.Status} | {(r.Value is { } v ? Number(v) : "-")} | {r.Unit} | {Cell(r.Detail)} |\n");
+        File.WriteAllText(md, sb.ToString());
+        return (json, md);
+    }
+
+    private static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
+}
