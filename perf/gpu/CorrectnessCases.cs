@@ -6,7 +6,9 @@ namespace Trace.Perf.Gpu;
 /// <summary>
 /// The correctness cases: each builds the same deterministic inputs on a device, computes, and returns its results; the
 /// app runs it on the CPU and on CUDA and compares element by element (|cuda − cpu| ≤ atol + rtol·|cpu|, NaN matches NaN).
-/// Medium sizes on a GPU (about a million elements), tiny ones (≤ ~16K) on the CPU accelerator.
+/// Medium sizes on a GPU (about a million elements), tiny ones (≤ ~16K) on the CPU accelerator. The float32 tolerances
+/// allow for another summation order than the CPU's (which accumulates in float64 lanes) and transcendental functions
+/// accurate to a few ulp; a wrong kernel is off by far more.
 /// </summary>
 public static class CorrectnessCases
 {
@@ -33,7 +35,7 @@ public static class CorrectnessCases
         var gpt = tiny ? WorkloadSizes.Tiny : WorkloadSizes.Standard with { GptBatch = 2, GptT = 64, GptC = 128 };
         return
         [
-            new($"elementwise tanh(a*0.5+b)*a+b n={n}", 1e-3, 1e-5, d => [WorkloadModels.W4(Values(d, [n], 1), Values(d, [n], 2))]),
+            new($"elementwise tanh(a*0.5+b)*a+b n={n}", 1e-3, 1e-4, d => [WorkloadModels.W4(Values(d, [n], 1), Values(d, [n], 2))]),
             new($"elementwise exp log1p sigmoid gelu n={n}", 1e-3, 1e-5, d =>
             {
                 var x = Values(d, [n], 3);
@@ -46,7 +48,7 @@ public static class CorrectnessCases
                 var (a, b) = (Values(d, [r, c], 8), Values(d, [r, c], 9));
                 return [Tensor.Where(a.Gt(b), a, b * 2.0), a.MaskedFill(b.Gt(1.0), -1.5)];
             }),
-            new($"reductions sum/mean/amax ({r},{c})", 1e-4, 1e-4, d =>
+            new($"reductions sum/mean/amax ({r},{c})", 1e-3, 1e-3, d =>
             {
                 var x = Values(d, [r, c], 10);
                 return [x.Sum(1), x.Mean(0), x.Amax([1]), x.Sum()];
