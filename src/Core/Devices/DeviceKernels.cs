@@ -3,11 +3,8 @@ namespace Trace;
 /// <summary>The kernel table of each device: where an op finds the kernel for its tensors' device.</summary>
 internal static class DeviceKernels
 {
-    /// <summary>
-    /// The devices whose kernel table serves every op of the op table (the registry test walks them). CUDA's table
-    /// (<see cref="CudaKernels"/>) covers only part of it so far and lists its ops in <see cref="CudaKernels.Ops"/>.
-    /// </summary>
-    public static IReadOnlyList<IDeviceKernels> Registered { get; } = [CpuKernels.Instance];
+    /// <summary>The devices whose kernel table serves every op of the op table (the registry test walks them).</summary>
+    public static IReadOnlyList<IDeviceKernels> Registered { get; } = [CpuKernels.Instance, CudaKernels.Instance];
 
     /// <summary>
     /// The kernel table of <paramref name="device"/>, for the op named <paramref name="op"/>: a device without one

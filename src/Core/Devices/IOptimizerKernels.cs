@@ -9,6 +9,13 @@ namespace Trace;
 /// </summary>
 internal interface IOptimizerKernels
 {
+    /// <summary>
+    /// Runs one multi-tensor step: <paramref name="update"/>(i, start, end) over ranges that cover [0, lengths[i]) of
+    /// every parameter i exactly once, in the order and on the threads this device schedules them (the CPU splits them
+    /// across cores; a GPU queues each whole parameter as one launch).
+    /// </summary>
+    void RunStep(int[] lengths, Action<int, int, int> update);
+
     /// <summary>One SGD step over elements [start, end) of float32 tensors; <paramref name="momentumBuffer"/> null for no momentum.</summary>
     void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, in SgdStepArgs<float> args, int start, int end);
 

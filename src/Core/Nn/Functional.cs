@@ -38,7 +38,7 @@ public static class Functional
         if (p < 0 || p > 1) throw new ArgumentException($"dropout: probability has to be between 0 and 1, but got {p}.");
         if (!training || p == 0) return x;
         if (p == 1) return x.Mul(0.0);
-        var keep = Tensor.Rand(x.Shape.ToArray(), x.IsFloatingPoint ? x.DType : DType.Float32, generator).Ge(p);
+        var keep = Tensor.Rand(x.Shape.ToArray(), x.IsFloatingPoint ? x.DType : DType.Float32, generator, x.Device).Ge(p);
         return x.Mul(keep.To(x.DType)).Mul(1 / (1 - p));
     }
 

@@ -6,7 +6,7 @@ public static class Init
     /// <summary>Fills with U(low, high).</summary>
     public static Tensor Uniform_(Tensor t, double low = 0, double high = 1, Generator? generator = null)
     {
-        var u = Tensor.Rand(t.Shape.ToArray(), t.DType.IsFloatingPoint() ? t.DType : DType.Float64, generator);
+        var u = Tensor.Rand(t.Shape.ToArray(), t.DType.IsFloatingPoint() ? t.DType : DType.Float64, generator, t.Device);
         using var _ = Autograd.NoGrad();
         return t.Copy_(u.Mul(high - low).Add(low));
     }
@@ -14,7 +14,7 @@ public static class Init
     /// <summary>Fills with N(mean, std²).</summary>
     public static Tensor Normal_(Tensor t, double mean = 0, double std = 1, Generator? generator = null)
     {
-        var n = Tensor.Randn(t.Shape.ToArray(), t.DType.IsFloatingPoint() ? t.DType : DType.Float64, generator);
+        var n = Tensor.Randn(t.Shape.ToArray(), t.DType.IsFloatingPoint() ? t.DType : DType.Float64, generator, t.Device);
         using var _ = Autograd.NoGrad();
         return t.Copy_(n.Mul(std).Add(mean));
     }

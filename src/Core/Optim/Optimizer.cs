@@ -82,7 +82,8 @@ public abstract class Optimizer
                 }
                 else Update(group, target, grad, state);
             }
-            if (slices.Count > 0) Kernels.ParallelRange.RunSegments([.. lengths], Kernels.OptimKernels.Grain, (i, s, e) => slices[i](s, e));
+            // The device of the group's first parameter schedules the step (ranges are correct on any device).
+            if (slices.Count > 0) UpdateKernels(targets[0].Target).RunStep([.. lengths], (i, s, e) => slices[i](s, e));
             foreach (var (p, target) in targets) Commit(p, target);
         }
     }

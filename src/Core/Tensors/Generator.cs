@@ -3,6 +3,9 @@ namespace Trace;
 /// <summary>
 /// A seedable pseudo-random generator (xoshiro256**, seeded by splitmix64). Sequences are reproducible
 /// for a seed; they are not PyTorch's (mt19937/Philox) sequences. Thread-safe.
+/// Draws for CUDA tensors come from a counter-based Philox4x32-10 stream keyed by <see cref="InitialSeed"/>: each
+/// draw takes the next offset (<see cref="NextDeviceOffset"/>), so a seeded generator repeats its CUDA values too,
+/// whatever the launch shape — but they differ from its CPU values, as in PyTorch.
 /// </summary>
 public sealed class Generator
 {
@@ -28,8 +31,17 @@ public sealed class Generator
             ulong x = seed;
             _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
             _spareNormal = null;
+            _deviceOffset = 0;
         }
         return this;
+    }
+
+    private ulong _deviceOffset;
+
+    /// <summary>The Philox offset of the next device draw (then advanced): one per draw, as each draw indexes its own elements.</summary>
+    internal ulong NextDeviceOffset()
+    {
+        lock (_lock) return _deviceOffset++;
     }
 
     private static ulong SplitMix(ref ulong x)

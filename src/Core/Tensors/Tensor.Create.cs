@@ -93,45 +93,45 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>Uniform [0, 1) values from the default (or given) generator.</summary>
-    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
+    /// <summary>Uniform [0, 1) values from the default (or given) generator, on <paramref name="device"/> (the CPU by default).</summary>
+    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
     {
         RequireFloat(dtype, "aten::rand");
         return Dispatch.Record(new OpCall("aten::rand", shape, dtype), () =>
         {
-            var t = Empty(shape, dtype, null, "aten::rand");
+            var t = Empty(shape, dtype, device, "aten::rand");
             Factories(t, "aten::rand").Uniform(t, generator ?? Generator.Default);
             return t;
-        }, [], backward: null, ReplayWith(generator, () => Rand(shape, dtype, generator)));
+        }, [], backward: null, ReplayWith(generator, () => Rand(shape, dtype, generator, device)));
     }
 
     /// <summary>Uniform [0, 1) float32 values from the default generator.</summary>
     public static Tensor Rand(params int[] shape) => Rand(shape, DType.Float32);
 
-    /// <summary>Standard normal values from the default (or given) generator.</summary>
-    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null)
+    /// <summary>Standard normal values from the default (or given) generator, on <paramref name="device"/> (the CPU by default).</summary>
+    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
     {
         RequireFloat(dtype, "aten::randn");
         return Dispatch.Record(new OpCall("aten::randn", shape, dtype), () =>
         {
-            var t = Empty(shape, dtype, null, "aten::randn");
+            var t = Empty(shape, dtype, device, "aten::randn");
             Factories(t, "aten::randn").Normal(t, generator ?? Generator.Default);
             return t;
-        }, [], backward: null, ReplayWith(generator, () => Randn(shape, dtype, generator)));
+        }, [], backward: null, ReplayWith(generator, () => Randn(shape, dtype, generator, device)));
     }
 
     /// <summary>Standard normal float32 values from the default generator.</summary>
     public static Tensor Randn(params int[] shape) => Randn(shape, DType.Float32);
 
-    /// <summary>Integers uniform in [low, high) as int64.</summary>
-    public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
+    /// <summary>Integers uniform in [low, high) as int64, on <paramref name="device"/> (the CPU by default).</summary>
+    public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null, Device? device = null)
     {
         return Dispatch.Record(new OpCall("aten::randint", low, high, shape), () =>
         {
-            var t = Empty(shape, DType.Int64, null, "aten::randint");
+            var t = Empty(shape, DType.Int64, device, "aten::randint");
             Factories(t, "aten::randint").Randint(t, generator ?? Generator.Default, low, high);
             return t;
-        }, [], backward: null, ReplayWith(generator, () => Randint(low, high, shape, generator)));
+        }, [], backward: null, ReplayWith(generator, () => Randint(low, high, shape, generator, device)));
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ namespace Trace.Kernels.Gpu;
 public sealed class GpuDevice : IDisposable
 {
     private readonly Context _context;
-    private readonly ConcurrentDictionary<MethodInfo, Delegate> _kernels = new();
+    private readonly ConcurrentDictionary<object, Delegate> _kernels = new();
     private long _compileTicks;
 
     internal GpuDevice(Context context, ILGPU.Runtime.Device device, bool onCpuAccelerator)
@@ -97,10 +97,21 @@ public sealed class GpuDevice : IDisposable
     /// ILGPU cannot compile is an <see cref="InvalidOperationException"/> naming it; the context is then recreated
     /// when no memory is in use (a context can stay unusable after a failed compile).
     /// </summary>
-    internal TLaunch Kernel<TLaunch>(Delegate kernel, Func<Accelerator, TLaunch> load) where TLaunch : Delegate
+    internal TLaunch Kernel<TLaunch>(Delegate kernel, Func<Accelerator, TLaunch> load) where TLaunch : Delegate =>
+        Kernel(kernel.Method, () => Describe(kernel.Method), load);
+
+    /// <summary>
+    /// The launcher cached under <paramref name="key"/> (a kernel family, its variant and element type), compiled on first
+    /// use by <paramref name="load"/>; failures as for <see cref="Kernel{TLaunch}(Delegate, Func{Accelerator, TLaunch})"/>.
+    /// For loaders that pick the kernel body themselves (by element type), so the caller has no method to name.
+    /// </summary>
+    internal TLaunch Kernel<TLaunch>((string Family, string Variant, Type Element) key, Func<Accelerator, TLaunch> load) where TLaunch : Delegate =>
+        Kernel(key, () => $"{key.Family} {key.Variant}<{key.Element.Name}>", load);
+
+    private TLaunch Kernel<TLaunch>(object key, Func<string> describe, Func<Accelerator, TLaunch> load) where TLaunch : Delegate
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (_kernels.TryGetValue(kernel.Method, out var cached)) return (TLaunch)cached;
+        if (_kernels.TryGetValue(key, out var cached)) return (TLaunch)cached;
         var sw = Stopwatch.StartNew();
         TLaunch launcher;
         try
@@ -110,11 +121,11 @@ public sealed class GpuDevice : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             bool recreated = GpuRuntime.RecreateAfterFailedCompile(this);
-            throw new InvalidOperationException($"GPU kernel {Describe(kernel.Method)} failed to compile with ILGPU ({e.GetType().Name}: {e.Message})" +
+            throw new InvalidOperationException($"GPU kernel {describe()} failed to compile with ILGPU ({e.GetType().Name}: {e.Message})" +
                 (recreated ? "; the GPU context was recreated." : "; the GPU context was kept because device memory is in use."), e);
         }
         Interlocked.Add(ref _compileTicks, sw.Elapsed.Ticks);
-        return (TLaunch)_kernels.GetOrAdd(kernel.Method, launcher);
+        return (TLaunch)_kernels.GetOrAdd(key, launcher);
     }
 
     /// <summary>A kernel's name with its type arguments (<c>Binary&lt;Single, AddOp`1&gt;</c>).</summary>

@@ -151,6 +151,53 @@ public static class GpuIndexing
         where T : unmanaged where N : struct, IGpuNumber<T> =>
         a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>, GpuIndexArgs>(IndexAddKernel<T, N>);
 
+    /// <summary>Queues gather of checked indices (see <see cref="LoadGather{T}"/>): <paramref name="r"/> and <paramref name="index"/> hold the index's elements.</summary>
+    public static void Gather<T>(GpuDevice d, ArrayView<T> src, ArrayView<long> index, ArrayView<T> r, in GpuIndexArgs p, string op) where T : unmanaged =>
+        Pick(d, src, index, r, p, op, "gather", LoadGather<T>);
+
+    /// <summary>Queues index_select of checked indices (see <see cref="LoadIndexSelect{T}"/>): <paramref name="index"/> holds IndexDim elements.</summary>
+    public static void IndexSelect<T>(GpuDevice d, ArrayView<T> src, ArrayView<long> index, ArrayView<T> r, in GpuIndexArgs p, string op) where T : unmanaged =>
+        Pick(d, src, index, r, p, op, "index_select", LoadIndexSelect<T>);
+
+    private static void Pick<T>(GpuDevice d, ArrayView<T> src, ArrayView<long> index, ArrayView<T> r, in GpuIndexArgs p, string op, string variant,
+        Func<Accelerator, Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, GpuIndexArgs>> load) where T : unmanaged
+    {
+        p.Check(op, src.Length);
+        long picked = variant == "gather" ? p.IndexedElements : p.IndexDim;
+        if (index.Length < picked || r.Length < p.IndexedElements)
+            throw new ArgumentException($"{op}: the index ({index.Length}) or output ({r.Length}) holds fewer elements than the launch ({picked}, {p.IndexedElements}).");
+        if (p.IndexedElements == 0) return;
+        lock (d.Gate) d.Kernel(("indexing", variant, typeof(T)), load)(d.Stream, p.IndexedElements, src, index, r, p);
+    }
+
+    /// <summary>Queues scatter-add of checked indices into <paramref name="r"/> (see <see cref="LoadScatterAdd{T}"/>).</summary>
+    public static void ScatterAdd<T>(GpuDevice d, ArrayView<T> r, ArrayView<long> index, ArrayView<T> src, in GpuIndexArgs p, string op) where T : unmanaged
+    {
+        p.Check(op, r.Length);
+        if (index.Length < p.IndexedElements || src.Length < p.IndexedElements)
+            throw new ArgumentException($"{op}: the index ({index.Length}) or source ({src.Length}) holds fewer than the index's {p.IndexedElements} elements.");
+        if (p.TargetElements == 0 || p.IndexDim == 0) return;
+        lock (d.Gate) d.Kernel(("indexing", "scatter_add", typeof(T)), LoadScatterAdd<T>)(d.Stream, p.TargetElements, r, index, src, p);
+    }
+
+    /// <summary>
+    /// Queues index_add into <paramref name="r"/> of the 1-D host <paramref name="index"/> (checked here; its inverse is built
+    /// and uploaded, see <see cref="BuildInverse"/>); <paramref name="dim"/> is the dim named in a bad index's error.
+    /// </summary>
+    public static void IndexAdd<T>(GpuDevice d, ArrayView<T> r, ReadOnlySpan<long> index, ArrayView<T> src, in GpuIndexArgs p, int dim, string op) where T : unmanaged
+    {
+        p.Check(op, r.Length);
+        if (index.Length != p.IndexDim || src.Length < p.IndexedElements)
+            throw new ArgumentException($"{op}: the index has {index.Length} elements for a dim of {p.IndexDim}, or the source ({src.Length}) is short of {p.IndexedElements}.");
+        var (starts, order) = BuildInverse(index, p.Dim, dim, op);
+        if (p.TargetElements == 0 || p.IndexDim == 0) return;
+        using var s = new GpuScratch<int>(d, starts.Length);
+        using var o = new GpuScratch<int>(d, order.Length);
+        GpuCopy.FromHost<int>(d, starts, s.View.SubView(0, starts.Length));
+        GpuCopy.FromHost<int>(d, order, o.View.SubView(0, order.Length));
+        lock (d.Gate) d.Kernel(("indexing", "index_add", typeof(T)), LoadIndexAdd<T>)(d.Stream, p.TargetElements, r, s.View, o.View, src, p);
+    }
+
     /// <summary>Checks every index against the indexed dim's size (0 ≤ v &lt; size), as the CPU kernels do.</summary>
     /// <exception cref="ArgumentOutOfRangeException">"{op}: index v is out of bounds for dimension d with size s."</exception>
     public static void CheckIndices(ReadOnlySpan<long> index, int size, int dim, string op)

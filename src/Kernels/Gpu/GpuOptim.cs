@@ -124,6 +124,25 @@ public static class GpuOptim
         throw new NotSupportedException(GpuGroup.NotSupported<T>("GPU Adam step"));
     }
 
+    /// <summary>Queues one SGD step over the <see cref="GpuSgdArgs{T}.N"/> elements of the views (the buffer unused without momentum).</summary>
+    public static void Sgd<T>(GpuDevice d, ArrayView<T> param, ArrayView<T> grad, ArrayView<T> buf, in GpuSgdArgs<T> a) where T : unmanaged
+    {
+        CheckLengths("SGD step", a.N, ("gradient", grad.Length), ("parameter view", param.Length));
+        if ((a.Flags & 1) != 0) CheckLengths("SGD step", a.N, ("momentum buffer", buf.Length));
+        if (a.N == 0) return;
+        lock (d.Gate) d.Kernel(("optim", "sgd", typeof(T)), LoadSgd<T>)(d.Stream, a.N, param, grad, buf, a);
+    }
+
+    /// <summary>Queues one Adam/AdamW step over the <see cref="GpuAdamArgs{T}.N"/> elements of the views (vmax unused unless AMSGrad).</summary>
+    public static void Adam<T>(GpuDevice d, ArrayView<T> param, ArrayView<T> grad, ArrayView<T> m, ArrayView<T> v, ArrayView<T> vmax, in GpuAdamArgs<T> a)
+        where T : unmanaged
+    {
+        CheckLengths("Adam step", a.N, ("gradient", grad.Length), ("parameter view", param.Length), ("exp_avg", m.Length), ("exp_avg_sq", v.Length));
+        if ((a.Flags & 1) != 0) CheckLengths("Adam step", a.N, ("max_exp_avg_sq", vmax.Length));
+        if (a.N == 0) return;
+        lock (d.Gate) d.Kernel(("optim", "adam", typeof(T)), LoadAdam<T>)(d.Stream, a.N, param, grad, m, v, vmax, a);
+    }
+
     /// <summary>Checks that every buffer holds the parameter's <paramref name="n"/> elements (naming the step and the buffer).</summary>
     /// <exception cref="ArgumentException">A buffer of another length.</exception>
     public static void CheckLengths(string step, int n, params (string Name, long Length)[] buffers)

@@ -154,6 +154,21 @@ public static class GpuRandom
         return (int)(((long)n + per - 1) / per);
     }
 
+    /// <summary>Queues uniform sampling into <paramref name="y"/> (float32 or float64), after checking the layout.</summary>
+    public static void Uniform<T>(GpuDevice d, ArrayView<T> y, in GpuRandomArgs p) where T : unmanaged => Sample(d, y, p, "uniform_", LoadUniform<T>);
+
+    /// <summary>Queues normal sampling into <paramref name="y"/> (float32 or float64), after checking the layout.</summary>
+    public static void Normal<T>(GpuDevice d, ArrayView<T> y, in GpuRandomArgs p) where T : unmanaged => Sample(d, y, p, "normal_", LoadNormal<T>);
+
+    private static void Sample<T>(GpuDevice d, ArrayView<T> y, in GpuRandomArgs p, string op, Func<ILGPU.Runtime.Accelerator, Action<AcceleratorStream, Index1D, ArrayView<T>, GpuRandomArgs>> load)
+        where T : unmanaged
+    {
+        if (p.N < 0 || p.YOffset < 0 || p.YStride < 0 || (p.N > 0 && p.YOffset + (long)(p.N - 1) * p.YStride >= y.Length))
+            throw new ArgumentException($"GPU {op}: {p.N} values at offset {p.YOffset}, stride {p.YStride} exceed the output's {y.Length} elements.");
+        if (p.N == 0) return;
+        lock (d.Gate) d.Kernel(("random", op, typeof(T)), load)(d.Stream, Threads<T>(p.N), y, p);
+    }
+
     /// <summary>Loads uniform sampling (float32 or float64): launcher arguments y and the launch's arguments.</summary>
     /// <exception cref="NotSupportedException">Another element type.</exception>
     public static Action<AcceleratorStream, Index1D, ArrayView<T>, GpuRandomArgs> LoadUniform<T>(Accelerator accelerator) where T : unmanaged

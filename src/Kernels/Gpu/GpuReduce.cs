@@ -3,208 +3,77 @@ using ILGPU.Runtime;
 
 namespace Trace.Kernels.Gpu;
 
-/// <summary>A reduction: an accumulator of type <typeparamref name="TAcc"/> folded over elements of <typeparamref name="T"/>.</summary>
-public interface IGpuReduceOp<T, TAcc> where T : unmanaged where TAcc : unmanaged
-{
-    /// <summary>The accumulator before any element (0 for sums, 1 for products, −∞/MinValue for max).</summary>
-    static abstract TAcc Init();
-    /// <summary>Folds one element in.</summary>
-    static abstract TAcc Add(TAcc acc, T x);
-    /// <summary>The result of the accumulator.</summary>
-    static abstract T Finish(TAcc acc);
-}
-
 /// <summary>
-/// The GPU's reduction kernel over dims: one thread per output element folds its reduced elements in row-major order
-/// (deterministic: no atomics; float32 sums and products accumulate in float64). A simple first form: a block-per-row
-/// kernel with shared memory is the faster later one.
+/// Queues the reductions of <see cref="GpuGroupReduce"/> on a device: over a dim (the group-per-output kernel, or the
+/// column kernel when the inner extent is wide enough for coalesced reads), full reductions in two deterministic passes
+/// through a pooled partials buffer, and max/min with indices. Every launch's layout is checked first, so a wrong
+/// stride is an <see cref="ArgumentException"/> naming the op, never an out-of-bounds access on the device.
 /// </summary>
 public static class GpuReduce
 {
-    internal static void Kernel<T, TAcc, TOp>(Index1D i, ArrayView<T> r, ArrayView<T> x, GpuLayout kept, GpuLayout reduced, int n, int len, int stride)
-        where T : unmanaged where TAcc : unmanaged where TOp : IGpuReduceOp<T, TAcc>
+    /// <summary>
+    /// Queues y[o, i] = the <paramref name="kind"/> reduction of x over the middle dim of the (Outer, Reduce, Inner) view
+    /// of <paramref name="p"/> (float32, float64, int64, int32).
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad layout, or an empty reduced dim for max/min (no identity).</exception>
+    public static void Dim<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> y, in GpuReduceArgs p, GpuReduceKind kind, string op) where T : unmanaged
     {
-        for (int j = i; j < n; j = GpuElementwise.Next(j, n, stride))
+        ArgumentNullException.ThrowIfNull(d);
+        p.Check(op, x.Length, y.Length, nonEmpty: kind is GpuReduceKind.Max or GpuReduceKind.Min);
+        if (p.Outputs == 0) return;
+        var k = kind;
+        if (GpuGroupReduce.UseColumns(p))
+            lock (d.Gate) d.Kernel(("reduce", $"{kind} columns", typeof(T)), a => GpuGroupReduce.LoadColumns<T>(a, k))(d.Stream, GpuGroupReduce.ColumnConfig(p), x, y, p);
+        else
+            lock (d.Gate) d.Kernel(("reduce", $"{kind} dim", typeof(T)), a => GpuGroupReduce.Load<T>(a, k))(d.Stream, GpuGroupReduce.Config(p), x, y, p);
+    }
+
+    /// <summary>
+    /// Queues y[<paramref name="yOffset"/>] = the <paramref name="kind"/> reduction of the <paramref name="n"/> elements
+    /// x[xOffset + e·xStride]: one pass when a single group covers them, else partials of fixed chunks (set by n alone)
+    /// and a second pass over them — the same bits for the same n on any device.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad layout, or max/min of no elements.</exception>
+    public static void Full<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> y, int n, int xOffset, int xStride, int yOffset, GpuReduceKind kind, string op)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (n == 0 && kind is GpuReduceKind.Max or GpuReduceKind.Min)
+            throw new ArgumentException($"{op}: reducing zero elements, and the reduction has no identity.");
+        if (n > 0 && (xOffset < 0 || xStride < 0 || xOffset + (long)(n - 1) * xStride >= x.Length))
+            throw new ArgumentException($"{op}: {n} elements at offset {xOffset}, stride {xStride} exceed the input's {x.Length}.");
+        if (yOffset < 0 || yOffset >= y.Length)
+            throw new ArgumentException($"{op}: output offset {yOffset} is outside the output's {y.Length} elements.");
+        var first = GpuGroupReduce.FirstPass(n, xOffset, xStride);
+        var k = kind;
+        Func<Accelerator, Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GpuFullReduceArgs>> load = a => GpuGroupReduce.LoadFull<T>(a, k);
+        (string, string, Type) key = ("reduce", $"{kind} full", typeof(T));
+        if (first.Groups == 1)
         {
-            kept.Offsets(j, out int o, out int b);
-            TAcc acc = TOp.Init();
-            for (int k = 0; k < len; k++)
-            {
-                reduced.Offsets(k, out _, out int e);
-                acc = TOp.Add(acc, x[b + e]);
-            }
-            r[o] = TOp.Finish(acc);
+            var only = first with { YOffset = yOffset };
+            lock (d.Gate) d.Kernel(key, load)(d.Stream, GpuGroupReduce.FullConfig(only), x, y, only);
+            return;
+        }
+        using var partials = new GpuScratch<T>(d, first.Groups);
+        var second = GpuGroupReduce.SecondPass(first, yOffset);
+        lock (d.Gate)
+        {
+            var launch = d.Kernel(key, load);
+            launch(d.Stream, GpuGroupReduce.FullConfig(first), x, partials.View, first);
+            launch(d.Stream, GpuGroupReduce.FullConfig(second), partials.View, y, second);
         }
     }
 
     /// <summary>
-    /// r[o] = fold of x over the <paramref name="len"/> elements of <paramref name="reduced"/> (operand 1: x's strides
-    /// in the reduced dims) at each of the <paramref name="n"/> positions of <paramref name="kept"/> (operand 0: r,
-    /// operand 1: x in the kept dims).
+    /// Queues max (<see cref="GpuReduceArgs.Max"/> = 1) or min with the first index of the extreme over the middle dim
+    /// (NaN counts as the extreme, as PyTorch); values and int64 indices at <c>YOffset + o·Inner + i</c>.
     /// </summary>
-    public static void Run<T, TAcc, TOp>(GpuDevice d, ArrayView<T> r, ArrayView<T> x, GpuLayout kept, GpuLayout reduced, int n, int len)
-        where T : unmanaged where TAcc : unmanaged where TOp : IGpuReduceOp<T, TAcc>
+    /// <exception cref="ArgumentException">A bad layout or an empty reduced dim.</exception>
+    public static void Arg<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> values, ArrayView<long> indices, in GpuReduceArgs p, string op) where T : unmanaged
     {
-        if (n == 0) return;
-        lock (d.Gate)
-        {
-            var k = d.Kernel((Action<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout, GpuLayout, int, int, int>)Kernel<T, TAcc, TOp>,
-                a => a.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GpuLayout, GpuLayout, int, int, int>(Kernel<T, TAcc, TOp>));
-            k(d.Stream, d.LaunchThreads(n), r, x, kept, reduced, n, len, d.LaunchThreads(n));
-        }
+        ArgumentNullException.ThrowIfNull(d);
+        p.Check(op, x.Length, Math.Min(values.Length, indices.Length), nonEmpty: true);
+        if (p.Outputs == 0) return;
+        lock (d.Gate) d.Kernel(("reduce", "arg", typeof(T)), GpuGroupReduce.LoadArg<T>)(d.Stream, GpuGroupReduce.Config(p), x, values, indices, p);
     }
-}
-
-/// <summary>float32 sum, accumulated in float64.</summary>
-public readonly struct SumF32 : IGpuReduceOp<float, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => 0;
-    /// <inheritdoc/>
-    public static double Add(double acc, float x) => acc + x;
-    /// <inheritdoc/>
-    public static float Finish(double acc) => (float)acc;
-}
-
-/// <summary>float64 sum.</summary>
-public readonly struct SumF64 : IGpuReduceOp<double, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => 0;
-    /// <inheritdoc/>
-    public static double Add(double acc, double x) => acc + x;
-    /// <inheritdoc/>
-    public static double Finish(double acc) => acc;
-}
-
-/// <summary>int64 sum (wrapping, as the CPU's).</summary>
-public readonly struct SumI64 : IGpuReduceOp<long, long>
-{
-    /// <inheritdoc/>
-    public static long Init() => 0;
-    /// <inheritdoc/>
-    public static long Add(long acc, long x) => unchecked(acc + x);
-    /// <inheritdoc/>
-    public static long Finish(long acc) => acc;
-}
-
-/// <summary>float32 product, accumulated in float64.</summary>
-public readonly struct ProdF32 : IGpuReduceOp<float, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => 1;
-    /// <inheritdoc/>
-    public static double Add(double acc, float x) => acc * x;
-    /// <inheritdoc/>
-    public static float Finish(double acc) => (float)acc;
-}
-
-/// <summary>float64 product.</summary>
-public readonly struct ProdF64 : IGpuReduceOp<double, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => 1;
-    /// <inheritdoc/>
-    public static double Add(double acc, double x) => acc * x;
-    /// <inheritdoc/>
-    public static double Finish(double acc) => acc;
-}
-
-/// <summary>int64 product (wrapping).</summary>
-public readonly struct ProdI64 : IGpuReduceOp<long, long>
-{
-    /// <inheritdoc/>
-    public static long Init() => 1;
-    /// <inheritdoc/>
-    public static long Add(long acc, long x) => unchecked(acc * x);
-    /// <inheritdoc/>
-    public static long Finish(long acc) => acc;
-}
-
-/// <summary>float32 max, propagating NaN (torch.amax).</summary>
-public readonly struct MaxF32 : IGpuReduceOp<float, float>
-{
-    /// <inheritdoc/>
-    public static float Init() => float.NegativeInfinity;
-    /// <inheritdoc/>
-    public static float Add(float acc, float x) => float.IsNaN(x) || x > acc ? x : acc;
-    /// <inheritdoc/>
-    public static float Finish(float acc) => acc;
-}
-
-/// <summary>float64 max, propagating NaN.</summary>
-public readonly struct MaxF64 : IGpuReduceOp<double, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => double.NegativeInfinity;
-    /// <inheritdoc/>
-    public static double Add(double acc, double x) => double.IsNaN(x) || x > acc ? x : acc;
-    /// <inheritdoc/>
-    public static double Finish(double acc) => acc;
-}
-
-/// <summary>float32 min, propagating NaN (torch.amin).</summary>
-public readonly struct MinF32 : IGpuReduceOp<float, float>
-{
-    /// <inheritdoc/>
-    public static float Init() => float.PositiveInfinity;
-    /// <inheritdoc/>
-    public static float Add(float acc, float x) => float.IsNaN(x) || x < acc ? x : acc;
-    /// <inheritdoc/>
-    public static float Finish(float acc) => acc;
-}
-
-/// <summary>float64 min, propagating NaN.</summary>
-public readonly struct MinF64 : IGpuReduceOp<double, double>
-{
-    /// <inheritdoc/>
-    public static double Init() => double.PositiveInfinity;
-    /// <inheritdoc/>
-    public static double Add(double acc, double x) => double.IsNaN(x) || x < acc ? x : acc;
-    /// <inheritdoc/>
-    public static double Finish(double acc) => acc;
-}
-
-/// <summary>int64 max.</summary>
-public readonly struct MaxI64 : IGpuReduceOp<long, long>
-{
-    /// <inheritdoc/>
-    public static long Init() => long.MinValue;
-    /// <inheritdoc/>
-    public static long Add(long acc, long x) => x > acc ? x : acc;
-    /// <inheritdoc/>
-    public static long Finish(long acc) => acc;
-}
-
-/// <summary>int64 min.</summary>
-public readonly struct MinI64 : IGpuReduceOp<long, long>
-{
-    /// <inheritdoc/>
-    public static long Init() => long.MaxValue;
-    /// <inheritdoc/>
-    public static long Add(long acc, long x) => x < acc ? x : acc;
-    /// <inheritdoc/>
-    public static long Finish(long acc) => acc;
-}
-
-/// <summary>int32 max.</summary>
-public readonly struct MaxI32 : IGpuReduceOp<int, int>
-{
-    /// <inheritdoc/>
-    public static int Init() => int.MinValue;
-    /// <inheritdoc/>
-    public static int Add(int acc, int x) => x > acc ? x : acc;
-    /// <inheritdoc/>
-    public static int Finish(int acc) => acc;
-}
-
-/// <summary>int32 min.</summary>
-public readonly struct MinI32 : IGpuReduceOp<int, int>
-{
-    /// <inheritdoc/>
-    public static int Init() => int.MaxValue;
-    /// <inheritdoc/>
-    public static int Add(int acc, int x) => x < acc ? x : acc;
-    /// <inheritdoc/>
-    public static int Finish(int acc) => acc;
 }

@@ -198,6 +198,35 @@ public static class GpuRowKernels
             throw new ArgumentException($"GPU layer_norm: mean ({meanLength}) and rstd ({rstdLength}) need one element per row ({p.Rows}).");
     }
 
+    /// <summary>Queues softmax (log-softmax when <see cref="GpuRowArgs.Flag"/> is 1) of each row of <paramref name="x"/> into <paramref name="y"/>, after checking the layout.</summary>
+    public static void Softmax<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> y, in GpuRowArgs p) where T : unmanaged
+    {
+        p.Check("GPU softmax", x.Length, y.Length);
+        if (p.Rows == 0) return;
+        lock (d.Gate) d.Kernel(("rows", "softmax", typeof(T)), LoadSoftmax<T>)(d.Stream, Config(p), x, y, p);
+    }
+
+    /// <summary>
+    /// Queues layer norm of each row of <paramref name="x"/> into <paramref name="y"/> with each row's mean and rstd, after
+    /// checking the layout and side buffers (weight and bias read when <see cref="GpuRowArgs.Extra"/> says so).
+    /// </summary>
+    public static void LayerNorm<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> weight, ArrayView<T> bias, ArrayView<T> y, ArrayView<T> mean, ArrayView<T> rstd, in GpuRowArgs p)
+        where T : unmanaged
+    {
+        p.Check("GPU layer_norm", x.Length, y.Length);
+        CheckLayerNorm(p, weight.Length, bias.Length, mean.Length, rstd.Length);
+        if (p.Rows == 0) return;
+        lock (d.Gate) d.Kernel(("rows", "layer_norm", typeof(T)), LoadLayerNorm<T>)(d.Stream, Config(p), x, weight, bias, y, mean, rstd, p);
+    }
+
+    /// <summary>Queues the variance (or standard deviation) of each row of <paramref name="x"/>, one output per row of <paramref name="y"/>.</summary>
+    public static void Variance<T>(GpuDevice d, ArrayView<T> x, ArrayView<T> y, in GpuRowArgs p) where T : unmanaged
+    {
+        p.Check("GPU var", x.Length, y.Length);
+        if (p.Rows == 0) return;
+        lock (d.Gate) d.Kernel(("rows", "var", typeof(T)), LoadVariance<T>)(d.Stream, Config(p), x, y, p);
+    }
+
     /// <summary>The launch shape: one group per row, the next power of two ≥ len threads (32 to 256). Launch nothing for 0 rows.</summary>
     public static KernelConfig Config(in GpuRowArgs p) => GpuGroup.Config(p.Rows, GpuGroup.ThreadsFor(p.Len));
 }

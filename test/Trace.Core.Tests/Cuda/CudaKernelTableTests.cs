@@ -3,46 +3,25 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 namespace Trace.Core.Tests.Cuda;
 
 /// <summary>
-/// What the CUDA kernel table covers: exactly the ops listed in <c>CudaKernels.Ops</c>, all in the op table; the gap
-/// (ops without a CUDA kernel yet) is printed by name so it shrinks visibly as kernels land.
+/// The CUDA kernel table serves every op of the op table (each op's forward and backward against the CPU is the
+/// CUDA op-case conformance test in Trace.Jit.Tests); here, common ops on odd-shaped float32 inputs.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
 public class CudaKernelTableTests
 {
-    private static readonly string[] Expected =
-    [
-        "aten::abs", "aten::add", "aten::add_", "aten::all", "aten::amax", "aten::amin", "aten::any", "aten::cat", "aten::clamp", "aten::clamp_", "aten::clone", "aten::contiguous",
-        "aten::copy_", "aten::detach", "aten::div", "aten::div_", "aten::eq", "aten::erf", "aten::exp", "aten::expand",
-        "aten::fill_", "aten::full", "aten::ge", "aten::gelu", "aten::gelu_backward", "aten::gt", "aten::le", "aten::linear", "aten::log",
-        "aten::log1p", "aten::logical_and", "aten::logical_not", "aten::logical_or", "aten::logical_xor", "aten::lt",
-        "aten::matmul", "aten::maximum", "aten::minimum", "aten::mul", "aten::mul_", "aten::narrow", "aten::ne", "aten::neg", "aten::permute",
-        "aten::pow", "aten::prod", "aten::relu", "aten::reshape", "aten::rsqrt", "aten::select", "aten::sigmoid", "aten::silu", "aten::slice",
-        "aten::sqrt", "aten::square", "aten::squeeze", "aten::sub", "aten::sub_", "aten::sum", "aten::tanh", "aten::to", "aten::transpose",
-        "aten::unsqueeze", "aten::view", "aten::where", "aten::zeros", "trace::linear_add", "trace::linear_relu",
-    ];
-
     [TestMethod]
-    public void TheCudaTableImplementsExactlyTheListedOpsAllFromTheOpTable()
+    public void TheCudaTableIsRegisteredAndServesEveryOpOfTheTable()
     {
         var table = DeviceKernels.For(Device.Cuda(), "aten::add");
         Assert.AreEqual(Device.Cuda(), table.Device);
-        CollectionAssert.AreEqual(Expected, CudaKernels.Ops.ToArray());
-        foreach (var op in Expected)
-        {
-            Assert.IsNotNull(Ops.OpTable.Find(op), $"{op} is not in the op table");
-            Assert.IsTrue(table.Implements(op), op);
-        }
-        var missing = Ops.OpTable.All.Select(d => d.Schema.Name).Where(n => !table.Implements(n)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-        Console.WriteLine($"ops without a CUDA kernel yet ({missing.Length}): {string.Join(", ", missing)}");
-        CollectionAssert.Contains(missing, "aten::softmax");
-        CollectionAssert.Contains(missing, "aten::max");
-        CollectionAssert.Contains(missing, "aten::native_layer_norm");
-        CollectionAssert.DoesNotContain(DeviceKernels.Registered.ToArray(), table, "the registry test walks only complete tables");
+        CollectionAssert.Contains(DeviceKernels.Registered.ToArray(), table, "the registry test walks the CUDA table too");
+        foreach (var def in Ops.OpTable.All) Assert.IsTrue(table.Implements(def.Schema.Name), def.Schema.Name);
+        Assert.IsFalse(table.Implements("aten::no_such_op"));
     }
 
     [TestMethod]
-    public void EveryListedOpRunsOnCudaTensorsAndMatchesTheCpu()
+    public void CommonOpsRunOnCudaTensorsAndMatchTheCpu()
     {
         var runs = new Dictionary<string, Func<Tensor, Tensor, Tensor>>
         {
@@ -71,7 +50,6 @@ public class CudaKernelTableTests
             ["trace::linear_relu"] = (x, y) => Ops.OpTable.Get("trace::linear_relu").EvalOne(new Ops.OpArgs("trace::linear_relu", [x, y, null])),
             ["aten::view"] = (x, _) => x.View(15), ["aten::where"] = (x, y) => Tensor.Where(x.Gt(y), x, y), ["aten::zeros"] = (x, _) => Tensor.Zeros([3], x.DType, x.Device),
         };
-        CollectionAssert.AreEquivalent(Expected, runs.Keys.ToArray(), "every listed op has a run here");
         var a = CudaCompare.Values([3, 5], DType.Float32, seed: 13);
         var b = CudaCompare.Values([3, 5], DType.Float32, seed: 14);
         foreach (var (op, f) in runs)

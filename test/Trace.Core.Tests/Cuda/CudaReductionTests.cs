@@ -44,7 +44,44 @@ public class CudaReductionTests
         var j = Tensor.From(new long[] { 2, 0, 5 }, [3]);
         CudaCompare.Close(i.Pow(j), i.Cuda().Pow(j.Cuda()), 0, 0, "int64 pow");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => i.Cuda().Pow(j.Cuda().Neg())).Message, "negative integer powers");
-        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => i.Cuda().Max(0)).Message, "aten::max: no CUDA kernel yet");
+    }
+
+    [TestMethod]
+    public void MaxAndMinWithIndicesMatchTheCpuWithTiesAndNaN()
+    {
+        var x = Tensor.From(new float[] { 1, 5, 5, -2, float.NaN, 3, 0, 0, 0, 7, -7, 7 }, [3, 4]);
+        foreach (int dim in new[] { 0, 1 })
+            foreach (bool max in new[] { true, false })
+            {
+                var (cv, ci) = max ? x.Max(dim) : x.Min(dim);
+                var (gv, gi) = max ? x.Cuda().Max(dim) : x.Cuda().Min(dim);
+                CudaCompare.Close(cv, gv, 0, 0, $"values max={max} dim={dim}");
+                CudaCompare.Close(ci, gi, 0, 0, $"indices max={max} dim={dim}");
+            }
+        var wide = CudaCompare.Values([3, 700], DType.Float64, seed: 31);
+        CudaCompare.Close(wide.Argmax(1), wide.Cuda().Argmax(1), 0, 0, "argmax over 700 (more elements than threads)");
+        CudaCompare.Close(wide.T.Argmin(0), wide.Cuda().T.Argmin(0), 0, 0, "argmin of a transposed view");
+        var l = Tensor.From(new long[] { 4, -9, 4, 2 }, [2, 2]);
+        CudaCompare.Close(l.Max(1).Indices, l.Cuda().Max(1).Indices, 0, 0, "int64 max indices");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tensor.Zeros([2, 0], DType.Float32, Device.Cuda()).Max(1)).Message, "aten::max");
+    }
+
+    [TestMethod]
+    public void LargeAndColumnReductionsAreDeterministicAndMatchTheCpu()
+    {
+        // 9000 elements: a two-pass full sum; [64, 40] over dim 0: the column kernel (inner ≥ 16); over 300: groups of 256.
+        var x = CudaCompare.Values([9000], DType.Float32, scale: 1, seed: 32);
+        var g = x.Cuda();
+        CudaCompare.Close(x.Sum(), g.Sum(), 1e-5, 1e-4, "two-pass sum");
+        Assert.AreEqual(g.Sum().Item<float>(), g.Sum().Item<float>(), "the same sum twice gives the same bits");
+        CudaCompare.Close(x.Amax([0]), g.Amax([0]), 0, 0, "two-pass max");
+        var m = CudaCompare.Values([64, 40], DType.Float64, seed: 33);
+        CudaCompare.Close(m.Sum(0), m.Cuda().Sum(0), 1e-13, 1e-13, "column sum");
+        CudaCompare.Close(m.Amin([0]), m.Cuda().Amin([0]), 0, 0, "column min");
+        var r = CudaCompare.Values([5, 300], DType.Float64, seed: 34);
+        CudaCompare.Close(r.Sum(1), r.Cuda().Sum(1), 1e-13, 1e-13, "row sums of 300");
+        var p = CudaCompare.Values([6, 5, 4], DType.Float64, seed: 35).Permute(1, 2, 0);
+        CudaCompare.Close(p.Sum([0, 2]), p.Cuda().Sum([0, 2]), 1e-13, 1e-13, "reduced dims that are not one run");
     }
 
     [TestMethod]

@@ -136,7 +136,6 @@ public class GpuKernelTests
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.WhereStrided<float>)),
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<byte>, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.CompareStrided<float, ScalarCompare<float, LtOp<float>>>)),
             GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuElementwise.BinaryDense<float, GpuGeluBackward>)),
-            GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, GpuLayout, GpuLayout, int, int, int>)GpuReduce.Kernel<float, double, SumF32>)),
         })
         {
             StringAssert.Contains(ptx, "ld.global");

@@ -5,6 +5,8 @@ namespace Trace;
 /// <summary>The CPU's fused optimizer updates: <see cref="OptimKernels"/> over the host arrays' element ranges.</summary>
 internal sealed class CpuOptimizerKernels : IOptimizerKernels
 {
+    public void RunStep(int[] lengths, Action<int, int, int> update) => ParallelRange.RunSegments(lengths, OptimKernels.Grain, update);
+
     public void SgdStep(Tensor param, Tensor grad, Tensor? momentumBuffer, in SgdStepArgs<float> args, int start, int end) =>
         OptimKernels.SgdStep(Range<float>(param, start, end), Range<float>(grad, start, end), Range<float>(momentumBuffer, start, end), args);
 

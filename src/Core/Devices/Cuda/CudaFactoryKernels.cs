@@ -3,9 +3,10 @@ using Trace.Kernels.Gpu;
 namespace Trace;
 
 /// <summary>
-/// The CUDA factory fills. <see cref="Fill"/> is a GPU kernel; arange and the random fills are computed by the CPU's
-/// kernels into a host buffer and uploaded, so a seeded generator gives the very values it gives on the CPU (a
-/// counter-based GPU generator is later work).
+/// The CUDA factory fills. Fill, uniform and normal are GPU kernels — the random ones Philox4x32-10
+/// (<see cref="GpuRandom"/>) keyed by the generator's seed at its next device offset, so values depend on (seed, draw,
+/// element) only, never on the launch shape (and differ from the CPU's stream, as in PyTorch). Arange and randint are
+/// computed by the CPU's kernels into a host buffer and uploaded (randint so that its integers stay unbiased).
 /// </summary>
 internal sealed class CudaFactoryKernels : IFactoryKernels
 {
@@ -27,9 +28,23 @@ internal sealed class CudaFactoryKernels : IFactoryKernels
 
     public void Arange(Tensor dst, double start, double step) => OnHost(dst, h => CpuKernels.Instance.Factory.Arange(h, start, step));
 
-    public void Uniform(Tensor dst, Generator generator) => OnHost(dst, h => CpuKernels.Instance.Factory.Uniform(h, generator));
+    public void Uniform(Tensor dst, Generator generator) => Random(dst, generator, 0, 1, normal: false);
 
-    public void Normal(Tensor dst, Generator generator) => OnHost(dst, h => CpuKernels.Instance.Factory.Normal(h, generator));
+    public void Normal(Tensor dst, Generator generator) => Random(dst, generator, 0, 1, normal: true);
+
+    private static void Random(Tensor dst, Generator generator, double a, double b, bool normal)
+    {
+        var p = GpuRandomArgs.Create(dst.Numel, generator.InitialSeed, generator.NextDeviceOffset(), a, b) with { YOffset = dst.StorageOffset };
+        var gpu = CudaViews.Gpu(dst);
+        switch (dst.DType, normal)
+        {
+            case (DType.Float32, false): GpuRandom.Uniform(gpu, CudaViews.Of<float>(dst), p); break;
+            case (DType.Float32, true): GpuRandom.Normal(gpu, CudaViews.Of<float>(dst), p); break;
+            case (DType.Float64, false): GpuRandom.Uniform(gpu, CudaViews.Of<double>(dst), p); break;
+            case (DType.Float64, true): GpuRandom.Normal(gpu, CudaViews.Of<double>(dst), p); break;
+            default: throw new NotSupportedException($"{(normal ? "aten::randn" : "aten::rand")}: no CUDA kernel for {dst.DType.TorchName()}; random fills are floating.");
+        }
+    }
 
     public void Randint(Tensor dst, Generator generator, long low, long high) => OnHost(dst, h => CpuKernels.Instance.Factory.Randint(h, generator, low, high));
 

@@ -46,6 +46,24 @@ internal static class CudaViews
         return GpuLayout.Create(shape, strides, offsets, op, out dense);
     }
 
+    /// <summary>
+    /// The total size and the single stride of the dims <paramref name="dims"/> of <paramref name="t"/> (ascending) taken as
+    /// one dim, or null when they do not collapse (each dim's stride must be the next one's stride times its size);
+    /// no dims is (1, 0).
+    /// </summary>
+    public static (int Size, int Stride)? Collapse(Tensor t, int[] dims)
+    {
+        if (dims.Length == 0) return (1, 0);
+        int size = t._shape[dims[^1]], stride = t._strides[dims[^1]];
+        for (int q = dims.Length - 2; q >= 0; q--)
+        {
+            int d = dims[q];
+            if (t._strides[d] != stride * size) return null;
+            size *= t._shape[d];
+        }
+        return (size, stride);
+    }
+
     /// <summary>The error of an op this build has no CUDA kernel for: never a silent CPU fallback.</summary>
     public static NotSupportedException NoKernel(string op) =>
         new($"{op}: no CUDA kernel yet in this build; move the tensor with .Cpu()");

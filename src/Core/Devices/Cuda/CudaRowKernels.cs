@@ -1,0 +1,51 @@
+using ILGPU;
+using Trace.Kernels.Gpu;
+
+namespace Trace;
+
+/// <summary>
+/// The CUDA row kernels (<see cref="GpuRowKernels"/>: one group per row, shared-memory tree reductions): softmax,
+/// log-softmax, layer norm with its saved mean and rstd, variance and standard deviation; float32 and float64.
+/// </summary>
+internal sealed class CudaRowKernels : IRowKernels
+{
+    public void Softmax(Tensor rows, Tensor r, int n, int len, bool log)
+    {
+        if (n == 0 || len == 0) return;
+        var p = GpuRowArgs.Dense(n, len) with { XOffset = rows.StorageOffset, YOffset = r.StorageOffset, Flag = log ? 1 : 0 };
+        if (r.DType == DType.Float32) GpuRowKernels.Softmax(CudaViews.Gpu(r), CudaViews.Of<float>(rows), CudaViews.Of<float>(r), p);
+        else GpuRowKernels.Softmax(CudaViews.Gpu(r), CudaViews.Of<double>(rows), CudaViews.Of<double>(r), p);
+    }
+
+    public void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, int len, double eps)
+    {
+        if (n == 0 || len == 0) return;
+        var p = GpuRowArgs.Dense(n, len) with
+        {
+            XOffset = x.StorageOffset, YOffset = y.StorageOffset, Extra = (weight is null ? 0 : 1) | (bias is null ? 0 : 2), Eps = eps,
+        };
+        if (x.DType == DType.Float32) LayerNorm<float>(x, weight, bias, y, mean, rstd, n, p);
+        else LayerNorm<double>(x, weight, bias, y, mean, rstd, n, p);
+    }
+
+    private static void LayerNorm<T>(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, in GpuRowArgs p) where T : unmanaged =>
+        GpuRowKernels.LayerNorm(CudaViews.Gpu(x), CudaViews.Of<T>(x), Elements<T>(weight), Elements<T>(bias), CudaViews.Of<T>(y),
+            CudaViews.Of<T>(mean).SubView(mean.StorageOffset, n), CudaViews.Of<T>(rstd).SubView(rstd.StorageOffset, n), p);
+
+    /// <summary>The elements of a contiguous weight or bias from its first one (an empty view when absent).</summary>
+    private static ArrayView<T> Elements<T>(Tensor? t) where T : unmanaged => t is null ? ArrayView<T>.Empty : CudaViews.Of<T>(t).SubView(t.StorageOffset, t.Numel);
+
+    public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std)
+    {
+        if (n == 0) return;
+        if (len == 0)
+        {
+            // No elements: 0/0 (or 0/negative, clamped to 0) is NaN, as the CPU and PyTorch give.
+            CudaKernels.Instance.Factory.Fill(r, double.NaN);
+            return;
+        }
+        var p = GpuRowArgs.Dense(n, len) with { XOffset = rows.StorageOffset, YOffset = r.StorageOffset, YRowStride = 1, YStride = 0, Flag = std ? 1 : 0, Extra = correction };
+        if (r.DType == DType.Float32) GpuRowKernels.Variance(CudaViews.Gpu(r), CudaViews.Of<float>(rows), CudaViews.Of<float>(r), p);
+        else GpuRowKernels.Variance(CudaViews.Gpu(r), CudaViews.Of<double>(rows), CudaViews.Of<double>(r), p);
+    }
+}
