@@ -12,11 +12,15 @@ public sealed record BenchContext(BenchOptions Options, BenchReport Report, Devi
     /// <summary>The most one measurement may take, in milliseconds, before the budget's share is applied.</summary>
     public double CapMs => Tiny ? 2000 : Options.Quick ? 1500 : 5000;
 
-    /// <summary>Times <paramref name="body"/> within its share of what is left (one of <paramref name="itemsLeft"/> items).</summary>
-    public Timing Measure(Action body, int itemsLeft, Action? afterWarmup = null)
+    /// <summary>
+    /// Times <paramref name="body"/> within its share of what is left (one of <paramref name="itemsLeft"/> items);
+    /// <paramref name="warmedUp"/> untimed calls already made (a training workload's setup step) count as warm-up.
+    /// </summary>
+    public Timing Measure(Action body, int itemsLeft, Action? afterWarmup = null, int warmedUp = 0)
     {
         var (warmup, min, max) = Iterations;
-        return Timer.Measure(body, warmup, min, max, Budget.SliceMs(itemsLeft, CapMs), afterWarmup);
+        var t = Timer.Measure(body, Math.Max(0, warmup - warmedUp), min, max, Budget.SliceMs(itemsLeft, CapMs), afterWarmup);
+        return t with { Warmups = t.Warmups + warmedUp };
     }
 
     /// <summary>True (and a "skipped" row added) when the budget is spent, keeping <paramref name="reserveSeconds"/> for the rest.</summary>

@@ -50,7 +50,7 @@ public sealed class DeviceTimer(GpuDevice device)
     }
 
     /// <summary>
-    /// <paramref name="warmup"/> untimed calls (at least one; fewer when they overrun <paramref name="budgetMs"/>), then timed
+    /// <paramref name="warmup"/> untimed calls (fewer, but at least one if any, when they overrun <paramref name="budgetMs"/>), then timed
     /// calls until the budget is spent: at least <paramref name="minSamples"/>, at most <paramref name="maxSamples"/>.
     /// <paramref name="afterWarmup"/>, when given, runs between the two (to snapshot counters of the steady state).
     /// </summary>
@@ -58,11 +58,11 @@ public sealed class DeviceTimer(GpuDevice device)
     {
         var total = Stopwatch.StartNew();
         int warm = 0;
-        do
+        while (warm < warmup && (warm == 0 || total.Elapsed.TotalMilliseconds < budgetMs / 2))
         {
             body();
             warm++;
-        } while (warm < warmup && total.Elapsed.TotalMilliseconds < budgetMs / 2);
+        }
         device.Synchronize();
         afterWarmup?.Invoke();
         var times = new List<double>();

@@ -11,7 +11,11 @@ namespace Trace.Perf.Gpu;
 /// </summary>
 public static class WorkloadSection
 {
-    /// <summary>A workload: its id, what it is, whether it trains, and its setup, which returns the call to time.</summary>
+    /// <summary>
+    /// A workload: its id, what it is, whether it trains, and its setup, which returns the call to time. A training
+    /// workload's setup makes one step outside any scope (the optimizer's state must outlive the steps' scopes); that
+    /// step counts as a warm-up.
+    /// </summary>
     public sealed record Item(string Id, string What, bool Training, Func<WorkloadSizes, Action> Setup);
 
     private static Device Cuda => Device.Cuda();
@@ -51,6 +55,7 @@ public static class WorkloadSection
         var (xd, yd) = (x.To(Cuda), y.To(Cuda));
         var opt = new Adam(model.Parameters(), lr: LearningRate);
         TrainStep(model, opt, xd, yd);   // outside any scope: the optimizer's state lives on
+        opt.ZeroGrad();                  // its gradients are garbage now, returned before the steady state is counted
         return () => TrainStep(model, opt, xd, yd);
     }
 
@@ -79,12 +84,15 @@ public static class WorkloadSection
             try
             {
                 var step = item.Setup(sizes);
+                // The setup's own temporaries (made outside any scope) go back to the cache before the steady state is counted.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
                 GpuMemoryStats before = default;
                 var t = ctx.Measure(() =>
                 {
                     using var scope = Tensor.NewDisposeScope();
                     step();
-                }, Items.Count - i, () => before = ctx.Gpu.Pool.Stats);
+                }, Items.Count - i, () => before = ctx.Gpu.Pool.Stats, warmedUp: item.Training ? 1 : 0);
                 var after = ctx.Gpu.Pool.Stats;
                 long h = after.Hits - before.Hits, m = after.Misses - before.Misses;
                 ctx.Report.Add(new BenchRow("workload", name, "ok", t.MedianMs, "ms",
