@@ -55,7 +55,7 @@ public abstract class Function
         {
             if (cached.Length != inputs.Length)
                 throw new InvalidOperationException($"{Name}.Backward returned {cached.Length} gradients, but Forward had {inputs.Length} inputs.");
-            var gi = cached[k] ?? Tensor.Zeros(inputs[k].Shape.ToArray(), inputs[k].DType);
+            var gi = cached[k] ?? Tensor.Zeros(inputs[k].Shape.ToArray(), inputs[k].DType, inputs[k].Device);
             if (!gi.Shape.SequenceEqual(inputs[k].Shape))
                 throw new InvalidOperationException($"{Name}.Backward returned a gradient of shape {Shapes.Format(gi.Shape)} for input {k} of shape {Shapes.Format(inputs[k].Shape)}.");
             return gi;

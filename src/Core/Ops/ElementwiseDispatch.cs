@@ -112,8 +112,9 @@ internal static class ElementwiseDispatch
     /// <summary>cond ? a : b into a new tensor, or into <paramref name="into"/> (an out= buffer).</summary>
     public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op, Tensor? into = null)
     {
-        (a, b) = (Join(a, cond), Join(b, cond));
-        cond = Join(cond, a);
+        // 0-dim CPU operands join the device of the others (the condition may be one too: a scalar exponent's mask).
+        var device = new[] { cond, a, b }.FirstOrDefault(t => t.Device.Type != DeviceType.Cpu)?.Device;
+        if (device is { } d) (cond, a, b) = (JoinTo(cond, d), JoinTo(a, d), JoinTo(b, d));
         SameDevice(cond, a, op);
         var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);
@@ -131,9 +132,11 @@ internal static class ElementwiseDispatch
     /// .NET number or a scalar tensor) next to a tensor on a GPU: PyTorch lets those join any device's op. (The gradient
     /// of such a scalar that requires grad is not moved back to the CPU yet: it arrives on the GPU.)
     /// </summary>
-    internal static Tensor Join(Tensor t, Tensor other) =>
-        t.Device != other.Device && t.Device.Type == DeviceType.Cpu && t.Dim == 0 && other.Device.Type != DeviceType.Cpu
-            ? CudaTransfer.Move(t, other.Device) : t;
+    internal static Tensor Join(Tensor t, Tensor other) => other.Device.Type != DeviceType.Cpu ? JoinTo(t, other.Device) : t;
+
+    /// <summary><paramref name="t"/>, or a copy of it on <paramref name="device"/> when it is a 0-dim CPU tensor.</summary>
+    private static Tensor JoinTo(Tensor t, Device device) =>
+        t.Device != device && t.Device.Type == DeviceType.Cpu && t.Dim == 0 ? CudaTransfer.Move(t, device) : t;
 
     public static void SameDevice(Tensor a, Tensor b, string op)
     {

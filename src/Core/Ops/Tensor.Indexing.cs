@@ -136,7 +136,7 @@ public sealed partial class Tensor
         if (Dim < 2)
             throw new ArgumentException($"{op}: input tensor must have at least 2 dimensions, got shape {Shapes.Format(_shape)}.");
         int rows = Size(-2), cols = Size(-1);
-        var offset = Arange(cols).Unsqueeze(0).Sub(Arange(rows).Unsqueeze(1));
+        var offset = Arange(0, cols, 1, Device).Unsqueeze(0).Sub(Arange(0, rows, 1, Device).Unsqueeze(1));
         var keep = lower ? offset.Le(diagonal) : offset.Ge(diagonal);
         return Where(keep, this, Scalar(0, DType));
     }

@@ -155,12 +155,12 @@ public sealed partial class Tensor
         CheckGemmDTypes(op, a, b);
         var kernels = DeviceKernels.For(a.Device, op).Linalg;
         var r = into ?? new Tensor([.. batch, m, n], a.DType, a.Device, op: op);
-        kernels.BatchedGemm(a, b, r, batch.Length, m, n, k);
+        kernels.BatchedGemm(a, b, r, batch.Length, m, n, k, op);
         return r;
     }
 
     /// <summary>r (contiguous m×n) = a·b + beta·r for 2-D strided a, b.</summary>
     private static void Gemm2D(string op, Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta,
         Kernels.GemmEpilogue epilogue = Kernels.GemmEpilogue.None) =>
-        DeviceKernels.For(a.Device, op).Linalg.Gemm(a, b, r, m, n, k, beta, epilogue);
+        DeviceKernels.For(a.Device, op).Linalg.Gemm(a, b, r, m, n, k, beta, epilogue, op);
 }

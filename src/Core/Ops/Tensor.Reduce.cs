@@ -216,7 +216,7 @@ public sealed partial class Tensor
         {
             // The gradient goes to the selected index of each row: g * onehot(index) along dim.
             var at = keepdim ? indices : indices.Unsqueeze(d);
-            var positions = Arange(len).View(_shape.Select((_, i) => i == d ? len : 1).ToArray());
+            var positions = Arange(0, len, 1, Device).View(_shape.Select((_, i) => i == d ? len : 1).ToArray());
             var gk = keepdim ? g : g.Unsqueeze(d);
             return gk.Mul(positions.Eq(at).To(g.DType));
         };

@@ -47,13 +47,13 @@ public sealed partial class Tensor
     /// <summary>Integers 0, 1, ..., end-1 as int64 (like <c>torch.arange(end)</c>).</summary>
     public static Tensor Arange(long end) => Arange(0, end, 1);
 
-    /// <summary>Integers start, start+step, ... below end (above, for negative step) as int64.</summary>
-    public static Tensor Arange(long start, long end, long step = 1)
+    /// <summary>Integers start, start+step, ... below end (above, for negative step) as int64, on <paramref name="device"/> (the CPU by default).</summary>
+    public static Tensor Arange(long start, long end, long step = 1, Device? device = null)
     {
         if (step == 0) throw new ArgumentException("aten::arange: step must be nonzero.");
         // In 128 bits: end - start and the rounding below can exceed the long range.
         Int128 count = Int128.Max(0, ((Int128)end - start + step + (step > 0 ? -1 : 1)) / step);
-        var t = Empty([ArangeLength(count, start, end, step, DType.Int64)], DType.Int64, null, "aten::arange");
+        var t = Empty([ArangeLength(count, start, end, step, DType.Int64)], DType.Int64, device, "aten::arange");
         Factories(t, "aten::arange").Arange(t, start, step);
         return Dispatch.Created(t, new OpCall("aten::arange", start, end, step));
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -5,7 +6,7 @@ namespace Trace.Kernels.Gpu;
 
 /// <summary>
 /// The GPU's copy kernel: a strided, broadcasting copy with a dtype cast (through double from floating sources, through
-/// long from integer and bool ones), and host transfers of dense runs.
+/// long from integer and bool ones), and host transfers of dense runs through the page-locked staging buffers.
 /// </summary>
 public static class GpuCopy
 {
@@ -75,25 +76,43 @@ public static class GpuCopy
         }
     }
 
-    /// <summary>Copies host elements into the device run <paramref name="dst"/> (same length), then waits for the copy (the host span may go away).</summary>
+    /// <summary>
+    /// Copies host elements into the device run <paramref name="dst"/> (same length) through the device's page-locked
+    /// staging buffers (<see cref="GpuStaging"/>): returns once the copy is queued; the host span may go away at once.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static void FromHost<T>(GpuDevice d, ReadOnlySpan<T> src, ArrayView<T> dst) where T : unmanaged
     {
+        ArgumentNullException.ThrowIfNull(d);
+        ObjectDisposedException.ThrowIf(d.IsDisposed, d);
+        if (src.Length != dst.Length)
+            throw new ArgumentException($"GPU copy from host: {src.Length} host elements into a device run of {dst.Length}.");
         if (src.Length == 0) return;
         lock (d.Gate)
         {
-            dst.AsDense().CopyFromCPU(d.Stream, src);
-            d.Stream.Synchronize();
+            ObjectDisposedException.ThrowIf(d.IsDisposed, d);
+            d.Staging.Upload(MemoryMarshal.AsBytes(src), dst.Cast<byte>());
         }
     }
 
-    /// <summary>Copies the device run <paramref name="src"/> into host memory after the work queued before it (a synchronizing read).</summary>
+    /// <summary>
+    /// Copies the device run <paramref name="src"/> into host memory after the work queued before it, through the
+    /// staging buffers, and waits for it (a synchronizing read).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static void ToHost<T>(GpuDevice d, ArrayView<T> src, Span<T> dst) where T : unmanaged
     {
+        ArgumentNullException.ThrowIfNull(d);
+        ObjectDisposedException.ThrowIf(d.IsDisposed, d);
+        if (src.Length != dst.Length)
+            throw new ArgumentException($"GPU copy to host: a device run of {src.Length} elements into {dst.Length} host elements.");
         if (dst.Length == 0) return;
         lock (d.Gate)
         {
-            src.AsDense().CopyToCPU(d.Stream, dst);
-            d.Stream.Synchronize();
+            ObjectDisposedException.ThrowIf(d.IsDisposed, d);
+            d.Staging.Download(src.Cast<byte>(), MemoryMarshal.AsBytes(dst));
         }
     }
 }

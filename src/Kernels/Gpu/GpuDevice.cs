@@ -37,6 +37,7 @@ public sealed class GpuDevice : IDisposable
             InstructionSet = "none (ILGPU CPU accelerator)";
         }
         Pool = new GpuMemoryPool(this);
+        Staging = new GpuStaging(this);
         // Enough threads to fill the device; the CPU accelerator simulates every thread, so one group is fastest there.
         _maxLaunch = onCpuAccelerator ? Accelerator.MaxNumThreadsPerGroup
             : (int)Math.Min(int.MaxValue, (long)Accelerator.NumMultiprocessors * Accelerator.MaxNumThreadsPerMultiprocessor);
@@ -76,6 +77,9 @@ public sealed class GpuDevice : IDisposable
 
     /// <summary>The caching allocator of this device's memory.</summary>
     public GpuMemoryPool Pool { get; }
+
+    /// <summary>The page-locked host buffers that host↔device copies go through (host memory: not in <see cref="Pool"/>'s statistics).</summary>
+    public GpuStaging Staging { get; }
 
     /// <summary>True once disposed; memory handed out before is then gone.</summary>
     public bool IsDisposed { get; private set; }
@@ -132,7 +136,7 @@ public sealed class GpuDevice : IDisposable
     internal static string Describe(MethodInfo m) =>
         m.IsGenericMethod ? $"{m.Name}<{string.Join(", ", m.GetGenericArguments().Select(t => t.Name))}>" : m.Name;
 
-    /// <summary>Frees the cached memory, the accelerator and the context.</summary>
+    /// <summary>Frees the cached memory, the staging buffers, the accelerator and the context.</summary>
     public void Dispose()
     {
         lock (Gate)
@@ -143,6 +147,7 @@ public sealed class GpuDevice : IDisposable
         }
         // The pool's lock is taken before the device's elsewhere (EmptyCache waits for the stream): not inside Gate here.
         Pool.ReleaseAll();
+        Staging.Dispose();
         lock (Gate)
         {
             _kernels.Clear();

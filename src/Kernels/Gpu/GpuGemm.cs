@@ -4,8 +4,9 @@ using ILGPU.Runtime;
 namespace Trace.Kernels.Gpu;
 
 /// <summary>
-/// One (batched) float32 GEMM launch: <c>C[b] = alpha·A[b]·B[b] + beta·C[b]</c>, then an optional relu, with strided
-/// operands (a transposed operand is read in place through its strides). Offsets and strides are in elements.
+/// One (batched) float32 or float64 GEMM launch: <c>C[b] = alpha·A[b]·B[b] + beta·C[b]</c>, then an optional relu, with
+/// strided operands (a transposed operand is read in place through its strides). Offsets and strides are in elements;
+/// alpha and beta are float32 scalars for both element types (widened exactly for float64).
 /// </summary>
 public struct GpuGemmArgs
 {
@@ -30,7 +31,7 @@ public struct GpuGemmArgs
 }
 
 /// <summary>
-/// The GPU's float32 GEMM: shared-memory tiles of <see cref="Tile"/>×<see cref="Tile"/> outputs per group of
+/// The GPU's float32/float64 GEMM (one generic kernel body over <see cref="F32"/>/<see cref="F64"/>): shared-memory tiles of <see cref="Tile"/>×<see cref="Tile"/> outputs per group of
 /// <see cref="Threads"/>×<see cref="Threads"/> threads, <see cref="Depth"/> deep, each thread accumulating a 4×4 register
 /// block (rows <c>ty + 16·i</c>, columns <c>tx + 16·j</c>: conflict-free shared reads, coalesced stores). Edges are
 /// zero-padded in shared memory, so any M, N, K and strides work. One launch covers a whole batch (grid z).
@@ -48,18 +49,22 @@ public static class GpuGemm
 
     private const int LoadsPerThread = Tile * Depth / (Threads * Threads);   // 4 elements of each tile per thread
 
-    /// <summary>The kernel (explicitly grouped: launch with <see cref="Config"/>).</summary>
-    internal static void Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GpuGemmArgs p)
+    /// <summary>
+    /// The kernel (explicitly grouped: launch with <see cref="Config"/>), one body for float32 (<see cref="F32"/>) and
+    /// float64 (<see cref="F64"/>): ILGPU inlines <typeparamref name="R"/>'s static arithmetic, so the float32 instance is
+    /// the plain float code (<c>mul.f32</c>/<c>add.f32</c> pairs, which ptxas contracts into FMAs).
+    /// </summary>
+    internal static void Kernel<T, R>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GpuGemmArgs p) where T : unmanaged where R : struct, IGpuReal<T>
     {
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * Threads + tx;
         int row0 = Grid.IdxY * Tile, col0 = Grid.IdxX * Tile, batch = Grid.IdxZ;
         int aBase = p.AOffset + batch * p.ABatchStride;
         int bBase = p.BOffset + batch * p.BBatchStride;
-        var aTile = SharedMemory.Allocate<float>(Depth * Tile);   // aTile[kk·Tile + r]: A's tile, transposed
-        var bTile = SharedMemory.Allocate<float>(Depth * Tile);   // bTile[kk·Tile + cc]
+        var aTile = SharedMemory.Allocate<T>(Depth * Tile);   // aTile[kk·Tile + r]: A's tile, transposed
+        var bTile = SharedMemory.Allocate<T>(Depth * Tile);   // bTile[kk·Tile + cc]
         // The 4×4 block lives in registers: 16 scalar accumulators (ILGPU keeps arrays in local memory).
-        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        T c00 = R.Zero(), c01 = R.Zero(), c02 = R.Zero(), c03 = R.Zero(), c10 = R.Zero(), c11 = R.Zero(), c12 = R.Zero(), c13 = R.Zero();
+        T c20 = R.Zero(), c21 = R.Zero(), c22 = R.Zero(), c23 = R.Zero(), c30 = R.Zero(), c31 = R.Zero(), c32 = R.Zero(), c33 = R.Zero();
         for (int k0 = 0; k0 < p.K; k0 += Depth)
         {
             for (int l = 0; l < LoadsPerThread; l++)
@@ -67,78 +72,95 @@ public static class GpuGemm
                 int e = tid + l * Threads * Threads;
                 int r = e / Depth, kk = e % Depth;                  // consecutive threads walk along K of one row of A
                 int row = row0 + r, k = k0 + kk;
-                aTile[kk * Tile + r] = row < p.M && k < p.K ? a[aBase + row * p.ARowStride + k * p.AColStride] : 0f;
+                aTile[kk * Tile + r] = row < p.M && k < p.K ? a[aBase + row * p.ARowStride + k * p.AColStride] : R.Zero();
                 int kb = e / Tile, cc = e % Tile;                    // consecutive threads walk along a row of B
                 int kRow = k0 + kb, col = col0 + cc;
-                bTile[kb * Tile + cc] = kRow < p.K && col < p.N ? b[bBase + kRow * p.BRowStride + col * p.BColStride] : 0f;
+                bTile[kb * Tile + cc] = kRow < p.K && col < p.N ? b[bBase + kRow * p.BRowStride + col * p.BColStride] : R.Zero();
             }
             Group.Barrier();
             for (int kk = 0; kk < Depth; kk++)
             {
                 int at = kk * Tile;
-                float a0 = aTile[at + ty], a1 = aTile[at + ty + Threads], a2 = aTile[at + ty + 2 * Threads], a3 = aTile[at + ty + 3 * Threads];
-                float b0 = bTile[at + tx], b1 = bTile[at + tx + Threads], b2 = bTile[at + tx + 2 * Threads], b3 = bTile[at + tx + 3 * Threads];
-                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                T a0 = aTile[at + ty], a1 = aTile[at + ty + Threads], a2 = aTile[at + ty + 2 * Threads], a3 = aTile[at + ty + 3 * Threads];
+                T b0 = bTile[at + tx], b1 = bTile[at + tx + Threads], b2 = bTile[at + tx + 2 * Threads], b3 = bTile[at + tx + 3 * Threads];
+                c00 = R.Add(c00, R.Mul(a0, b0)); c01 = R.Add(c01, R.Mul(a0, b1)); c02 = R.Add(c02, R.Mul(a0, b2)); c03 = R.Add(c03, R.Mul(a0, b3));
+                c10 = R.Add(c10, R.Mul(a1, b0)); c11 = R.Add(c11, R.Mul(a1, b1)); c12 = R.Add(c12, R.Mul(a1, b2)); c13 = R.Add(c13, R.Mul(a1, b3));
+                c20 = R.Add(c20, R.Mul(a2, b0)); c21 = R.Add(c21, R.Mul(a2, b1)); c22 = R.Add(c22, R.Mul(a2, b2)); c23 = R.Add(c23, R.Mul(a2, b3));
+                c30 = R.Add(c30, R.Mul(a3, b0)); c31 = R.Add(c31, R.Mul(a3, b1)); c32 = R.Add(c32, R.Mul(a3, b2)); c33 = R.Add(c33, R.Mul(a3, b3));
             }
             Group.Barrier();
         }
         int cBase = p.COffset + batch * p.CBatchStride;
         int r0 = row0 + ty, q0 = col0 + tx;
-        StoreRow(c, p, cBase, r0, q0, c00, c01, c02, c03);
-        StoreRow(c, p, cBase, r0 + Threads, q0, c10, c11, c12, c13);
-        StoreRow(c, p, cBase, r0 + 2 * Threads, q0, c20, c21, c22, c23);
-        StoreRow(c, p, cBase, r0 + 3 * Threads, q0, c30, c31, c32, c33);
+        StoreRow<T, R>(c, p, cBase, r0, q0, c00, c01, c02, c03);
+        StoreRow<T, R>(c, p, cBase, r0 + Threads, q0, c10, c11, c12, c13);
+        StoreRow<T, R>(c, p, cBase, r0 + 2 * Threads, q0, c20, c21, c22, c23);
+        StoreRow<T, R>(c, p, cBase, r0 + 3 * Threads, q0, c30, c31, c32, c33);
     }
 
     /// <summary>Stores one row of a thread's block: columns <paramref name="col"/> + 16·j.</summary>
-    private static void StoreRow(ArrayView<float> c, in GpuGemmArgs p, int cBase, int row, int col, float v0, float v1, float v2, float v3)
+    private static void StoreRow<T, R>(ArrayView<T> c, in GpuGemmArgs p, int cBase, int row, int col, T v0, T v1, T v2, T v3)
+        where T : unmanaged where R : struct, IGpuReal<T>
     {
         if (row >= p.M) return;
         int at = cBase + row * p.Ldc + col;
-        Store(c, p, at, col, v0);
-        Store(c, p, at + Threads, col + Threads, v1);
-        Store(c, p, at + 2 * Threads, col + 2 * Threads, v2);
-        Store(c, p, at + 3 * Threads, col + 3 * Threads, v3);
+        Store<T, R>(c, p, at, col, v0);
+        Store<T, R>(c, p, at + Threads, col + Threads, v1);
+        Store<T, R>(c, p, at + 2 * Threads, col + 2 * Threads, v2);
+        Store<T, R>(c, p, at + 3 * Threads, col + 3 * Threads, v3);
     }
 
     /// <summary>C = alpha·acc (+ beta·C), then relu (NaN and -0 pass through).</summary>
-    private static void Store(ArrayView<float> c, in GpuGemmArgs p, int at, int col, float acc)
+    private static void Store<T, R>(ArrayView<T> c, in GpuGemmArgs p, int at, int col, T acc) where T : unmanaged where R : struct, IGpuReal<T>
     {
         if (col >= p.N) return;
-        float v = p.Alpha * acc;
-        if (p.Beta != 0f) v += p.Beta * c[at];
-        if (p.Relu != 0 && v < 0f) v = 0f;
+        T v = R.Mul(R.OfSingle(p.Alpha), acc);
+        if (p.Beta != 0f) v = R.Add(v, R.Mul(R.OfSingle(p.Beta), c[at]));
+        if (p.Relu != 0 && R.Lt(v, R.Zero())) v = R.Zero();
         c[at] = v;
     }
 
-    /// <summary>Loads (compiles) the kernel on <paramref name="accelerator"/>, which must allow groups of <c>Threads²</c> threads.</summary>
-    /// <exception cref="NotSupportedException">The accelerator's groups are smaller.</exception>
-    public static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs> Load(Accelerator accelerator)
+    /// <summary>
+    /// Loads (compiles) the float32 (<typeparamref name="T"/> = float) or float64 (double) kernel on
+    /// <paramref name="accelerator"/>, which must allow groups of <c>Threads²</c> threads.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Another element type, or the accelerator's groups are smaller.</exception>
+    public static Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuGemmArgs> Load<T>(Accelerator accelerator) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         if (accelerator.MaxNumThreadsPerGroup < Threads * Threads)
             throw new NotSupportedException($"GPU GEMM: needs groups of {Threads * Threads} threads; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}.");
-        return accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>(Kernel);
+        if (typeof(T) == typeof(float))
+            return (Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuGemmArgs>)(object)
+                accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>(Kernel<float, F32>);
+        if (typeof(T) == typeof(double))
+            return (Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuGemmArgs>)(object)
+                accelerator.LoadKernel<ArrayView<double>, ArrayView<double>, ArrayView<double>, GpuGemmArgs>(Kernel<double, F64>);
+        throw new NotSupportedException(Unsupported<T>());
     }
 
     /// <summary>
-    /// Queues the GEMM of <paramref name="p"/> over <paramref name="batch"/> entries on <paramref name="d"/>'s stream, after
-    /// checking every operand's extent (K = 0 leaves C = beta·C, relu applied).
+    /// Queues the float32 or float64 GEMM of <paramref name="p"/> over <paramref name="batch"/> entries on
+    /// <paramref name="d"/>'s stream, after checking every operand's extent (K = 0 leaves C = beta·C, relu applied).
     /// </summary>
-    public static void Run(GpuDevice d, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, in GpuGemmArgs p, int batch)
+    /// <exception cref="NotSupportedException">An element type other than float and double.</exception>
+    public static void Run<T>(GpuDevice d, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, in GpuGemmArgs p, int batch) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(d);
+        Delegate kernel = typeof(T) == typeof(float) ? (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>)Kernel<float, F32>
+            : typeof(T) == typeof(double) ? (Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, GpuGemmArgs>)Kernel<double, F64>
+            : throw new NotSupportedException(Unsupported<T>());
         CheckExtents(p, batch, a.Length, b.Length, c.Length);
         if (p.M == 0 || p.N == 0 || batch == 0) return;
         lock (d.Gate)
         {
-            var k = d.Kernel((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>)Kernel, Load);
+            var k = d.Kernel(kernel, Load<T>);
             k(d.Stream, Config(p.M, p.N, batch), a, b, c, p);
         }
     }
+
+    private static string Unsupported<T>() =>
+        $"GPU GEMM: element type {typeof(T).Name} is not supported (float32 and float64 only; integer products have no GPU GEMM).";
 
     /// <summary>The launch shape of a GEMM with <paramref name="m"/>×<paramref name="n"/> outputs per batch entry.</summary>
     public static KernelConfig Config(int m, int n, int batch) =>

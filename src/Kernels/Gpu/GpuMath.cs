@@ -15,8 +15,8 @@ internal readonly struct SinCos(double sin, double cos)
 /// Scalar float64 math that ILGPU compiles for every accelerator (the CPU kernels' SIMD polynomials do not compile):
 /// plain arithmetic and <see cref="XMath"/>. Each function has a float32 form in float32 arithmetic (on a GPU its exp
 /// and log are the hardware's approximate ones, about 2 ulp) and a float64 form (XMath's float64 exp/log are software
-/// routines: the kernel calls them). erf/erfc use Numerical Recipes' Chebyshev erfc (fractional error below 1.2e-7;
-/// ILGPU has no erf), which also bounds float64 erf and exact GELU on the GPU for now.
+/// routines: the kernel calls them). ILGPU has no erf: float64 erf/erfc are fdlibm's rational approximations (about 1 ulp),
+/// float32 erfc is Numerical Recipes' Chebyshev fit (fractional error below 1.2e-7).
 /// </summary>
 public static class GpuMath
 {
@@ -40,32 +40,82 @@ public static class GpuMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sigmoid(double x) => 1 / (1 + XMath.Exp(-x));
 
-    /// <summary>erfc(x): Numerical Recipes' Chebyshev fit, fractional error below 1.2e-7 everywhere.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>
+    /// erfc(x) in float64 to about 1 ulp: the rational approximations of Sun's fdlibm s_erf.c (1993) on [0, 0.84375),
+    /// [0.84375, 1.25), [1.25, 1/0.35) and [1/0.35, 28), with exp(−x²) split as exp(−z² − 0.5625)·exp((z − x)(z + x) + R/S)
+    /// for z = x with its low 32 bits cleared, so x² is exact. erfc(±inf) = 0, 2; NaN gives NaN.
+    /// </summary>
     public static double Erfc(double x)
     {
-        double z = XMath.Abs(x);
-        double t = 1 / (1 + 0.5 * z);
-        double ans = t * XMath.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return x >= 0 ? ans : 2 - ans;
+        if (double.IsNaN(x)) return x;
+        double a = XMath.Abs(x);
+        if (a < 0.84375)
+        {
+            double y = a < 1.3877787807814457e-17 ? 0 : SmallRatio(x * x);
+            return x < 0.25 ? 1 - (x + x * y) : 0.5 - (x - 0.5 + x * y);
+        }
+        if (a < 1.25)
+        {
+            double r = 1 - Erx - MidRatio(a - 1);
+            return x < 0 ? 2 - r : r;
+        }
+        if (a >= 28) return x < 0 ? 2 : 0;
+        double t = TailErfcTimesX(a) / a;
+        return x < 0 ? 2 - t : t;
     }
 
-    /// <summary>erf(x): its Maclaurin series below |x| = 0.5 (relative-accurate near 0), else 1 − erfc(x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>erf(x) in float64 to about 1 ulp (<see cref="Erfc(double)"/>'s fdlibm approximations; x + x·R/S near 0).</summary>
     public static double Erf(double x)
     {
-        if (XMath.Abs(x) < 0.5)
+        if (double.IsNaN(x)) return x;
+        double a = XMath.Abs(x);
+        if (a < 0.84375) return a < 3.725290298461914e-9 ? x + 1.28379167095512586316e-01 * x : x + x * SmallRatio(x * x);
+        double r = a < 1.25 ? Erx + MidRatio(a - 1) : a >= 6 ? 1 : 1 - TailErfcTimesX(a) / a;
+        return x < 0 ? -r : r;
+    }
+
+    private const double Erx = 8.45062911510467529297e-01;
+
+    /// <summary>erf(x)/x − 1 for |x| &lt; 0.84375, as a rational function of z = x².</summary>
+    private static double SmallRatio(double z)
+    {
+        double r = 1.28379167095512558561e-01 + z * (-3.25042107247001499370e-01 + z * (-2.84817495755985104766e-02
+            + z * (-5.77027029648944159157e-03 + z * -2.37630166566501626084e-05)));
+        double s = 1 + z * (3.97917223959155352819e-01 + z * (6.50222499887672944485e-02 + z * (5.08130628187576562776e-03
+            + z * (1.32494738004321644526e-04 + z * -3.96022827877536812320e-06))));
+        return r / s;
+    }
+
+    /// <summary>erf(1 + s) − erx for 0.84375 ≤ 1 + s &lt; 1.25.</summary>
+    private static double MidRatio(double s)
+    {
+        double p = -2.36211856075265944077e-03 + s * (4.14856118683748331666e-01 + s * (-3.72207876035701323847e-01
+            + s * (3.18346619901161753674e-01 + s * (-1.10894694282396677476e-01 + s * (3.54783043256182359371e-02 + s * -2.16637559486879084300e-03)))));
+        double q = 1 + s * (1.06420880400844228286e-01 + s * (5.40397917702171048937e-01 + s * (7.18286544141962662868e-02
+            + s * (1.26171219808761642112e-01 + s * (1.36370839120290507362e-02 + s * 1.19844998467991074170e-02)))));
+        return p / q;
+    }
+
+    /// <summary>x·erfc(x) for 1.25 ≤ x &lt; 28.</summary>
+    private static double TailErfcTimesX(double x)
+    {
+        double s = 1 / (x * x), r, q;
+        if (x < 2.857142857142857)
         {
-            double z = x * x, term = x, sum = x;
-            for (int n = 1; n < 14; n++)
-            {
-                term *= -z / n;
-                sum += term / (2 * n + 1);
-            }
-            return TwoOverSqrtPi * sum;
+            r = -9.86494403484714822705e-03 + s * (-6.93858572707181764372e-01 + s * (-1.05586262253232909814e+01 + s * (-6.23753324503260060396e+01
+                + s * (-1.62396669462573470355e+02 + s * (-1.84605092906711035994e+02 + s * (-8.12874355063065934246e+01 + s * -9.81432934416914548592e+00))))));
+            q = 1 + s * (1.96512716674392571292e+01 + s * (1.37657754143519042600e+02 + s * (4.34565877475229228821e+02 + s * (6.45387271733267880336e+02
+                + s * (4.29008140027567833386e+02 + s * (1.08635005541779435134e+02 + s * (6.57024977031928170135e+00 + s * -6.04244152148580987438e-02)))))));
         }
-        return x > 0 ? 1 - Erfc(x) : Erfc(-x) - 1;
+        else
+        {
+            r = -9.86494292470009928597e-03 + s * (-7.99283237680523006574e-01 + s * (-1.77579549177547519889e+01 + s * (-1.60636384855821916062e+02
+                + s * (-6.37566443368389627722e+02 + s * (-1.02509513161107724954e+03 + s * -4.83519191608651397019e+02)))));
+            q = 1 + s * (3.03380607434824582924e+01 + s * (3.25792512996573918826e+02 + s * (1.53672958608443695994e+03 + s * (3.19985821950859553908e+03
+                + s * (2.55305040643316442583e+03 + s * (4.74528541206955367215e+02 + s * -2.24409524465858183362e+01))))));
+        }
+        double z = Interop.IntAsFloat(Interop.FloatAsInt(x) & 0xFFFFFFFF00000000UL);
+        return XMath.Exp(-z * z - 0.5625) * XMath.Exp((z - x) * (z + x) + r / q);
     }
 
     /// <summary>log(1 + x), accurate near 0 (the u = 1 + x correction).</summary>

@@ -32,6 +32,8 @@ internal interface IGpuReal<T> : IGpuNumber<T> where T : unmanaged
     static abstract T Log(T a);
     static abstract T Sqrt(T a);
     static abstract T Of(double a);
+    /// <summary>A float32 scalar (such as GEMM's alpha and beta) as T: no conversion for float32.</summary>
+    static abstract T OfSingle(float a);
 }
 
 

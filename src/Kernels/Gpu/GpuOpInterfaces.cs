@@ -105,6 +105,8 @@ public readonly struct F32 : IGpuElement<float>, IGpuReal<float>
     public static float Sqrt(float a) => XMath.Sqrt(a);
     /// <inheritdoc/>
     public static float Of(double a) => (float)a;
+    /// <inheritdoc/>
+    public static float OfSingle(float a) => a;
 }
 
 /// <summary>float64 on the device.</summary>
@@ -154,6 +156,8 @@ public readonly struct F64 : IGpuElement<double>, IGpuReal<double>
     public static double Sqrt(double a) => XMath.Sqrt(a);
     /// <inheritdoc/>
     public static double Of(double a) => a;
+    /// <inheritdoc/>
+    public static double OfSingle(float a) => a;
 }
 
 /// <summary>int64 on the device.</summary>

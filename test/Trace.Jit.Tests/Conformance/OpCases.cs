@@ -5,7 +5,8 @@ namespace Trace.Jit.Tests;
 /// <summary>
 /// One small traced function per op of the op table: its recorded graph (forward and, for ops that only
 /// a backward rule emits, the traced backward) contains that kind. Inputs are float64 and valid for the op (positive
-/// where it needs them). Kinds that only a pass emits are graph cases of <see cref="BackendConformance"/>.
+/// where it needs them). Kinds that only a pass emits are graph cases of <see cref="BackendConformance"/>. Constants are made
+/// on the inputs' device, so the same cases run on CUDA tensors (<see cref="CudaOpCaseTests"/>).
 /// </summary>
 internal static class OpCases
 {
@@ -28,6 +29,9 @@ internal static class OpCases
     private static Case InPlace(Func<Tensor, Tensor, Tensor> f) => new(x => f(x[0].Detach().Mul(1.0), x[1].Detach()) + x[0], g => [R(g, 3, 4), R(g, 3, 4)]);
 
     private static Tensor Index(params long[] values) => Tensor.From(values);
+
+    /// <summary>A constant made on the CPU, moved to <paramref name="like"/>'s device (unchanged on the CPU, so traces are as before).</summary>
+    private static Tensor On(Tensor like, Tensor constant) => constant.To(like.Device);
 
     /// <summary>Calls an op through its op-table entry on tensor arguments.</summary>
     private static Tensor Entry(string op, Tensor[] args) => OpTable.Get(op).Eval(new OpArgs(op, [.. args]))[0];
@@ -104,10 +108,10 @@ internal static class OpCases
         ["aten::detach"] = Unary(a => a.Detach() * a),
         ["aten::to"] = Unary(a => a.To(DType.Float32).To(DType.Float64) * a),
         ["aten::cat"] = new(x => Tensor.Cat([x[0], x[1]], 1), g => [R(g, 2, 2), R(g, 2, 3)]),
-        ["aten::gather"] = Unary(a => a.Gather(1, Tensor.From(new long[] { 2, 0, 1, 1, 3, 3 }, [3, 2]))),
-        ["aten::gather_backward"] = Unary(a => a.Gather(1, Tensor.From(new long[] { 2, 0, 1, 1, 3, 3 }, [3, 2])).Square()),
-        ["aten::index_select"] = Unary(a => a.IndexSelect(1, Index(1, 1, 3))),
-        ["aten::index_select_backward"] = Unary(a => a.IndexSelect(0, Index(2, 0, 2)).Square()),
+        ["aten::gather"] = Unary(a => a.Gather(1, On(a, Tensor.From(new long[] { 2, 0, 1, 1, 3, 3 }, [3, 2])))),
+        ["aten::gather_backward"] = Unary(a => a.Gather(1, On(a, Tensor.From(new long[] { 2, 0, 1, 1, 3, 3 }, [3, 2]))).Square()),
+        ["aten::index_select"] = Unary(a => a.IndexSelect(1, On(a, Index(1, 1, 3)))),
+        ["aten::index_select_backward"] = Unary(a => a.IndexSelect(0, On(a, Index(2, 0, 2))).Square()),
         ["aten::masked_fill"] = Unary(a => a.MaskedFill(a.Lt(0.0), -1.0)),
         ["aten::copy_"] = InPlace((h, y) => h.Copy_(y)),
         ["aten::add_"] = InPlace((h, y) => h.Add_(y)),
@@ -116,12 +120,12 @@ internal static class OpCases
         ["aten::div_"] = InPlace((h, y) => h.Div_(2.0)),
         ["aten::clamp_"] = InPlace((h, y) => h.Clamp_(-0.5, 0.5)),
         ["aten::fill_"] = InPlace((h, y) => h.Fill_(3.0)),
-        ["aten::zeros"] = Unary(a => a + Tensor.Zeros([3, 4], DType.Float64)),
-        ["aten::full"] = Unary(a => a * Tensor.Full([4], 0.5, DType.Float64)),
-        ["aten::arange"] = Unary(a => a * Tensor.Arange(4).To(DType.Float64)),
+        ["aten::zeros"] = Unary(a => a + Tensor.Zeros([3, 4], DType.Float64, a.Device)),
+        ["aten::full"] = Unary(a => a * Tensor.Full([4], 0.5, DType.Float64, a.Device)),
+        ["aten::arange"] = Unary(a => a * On(a, Tensor.Arange(4)).To(DType.Float64)),
         // Random draws differ between runs: multiplied by zero, the result is deterministic but the op still runs.
-        ["aten::rand"] = Unary(a => a + Tensor.Rand([4], DType.Float64).Mul(0.0)),
-        ["aten::randn"] = Unary(a => a + Tensor.Randn([4], DType.Float64).Mul(0.0)),
-        ["aten::randint"] = Unary(a => a + Tensor.Randint(0, 3, [4]).To(DType.Float64).Mul(0.0)),
+        ["aten::rand"] = Unary(a => a + Tensor.Rand([4], DType.Float64, device: a.Device).Mul(0.0)),
+        ["aten::randn"] = Unary(a => a + Tensor.Randn([4], DType.Float64, device: a.Device).Mul(0.0)),
+        ["aten::randint"] = Unary(a => a + Tensor.Randint(0, 3, [4], device: a.Device).To(DType.Float64).Mul(0.0)),
     };
 }

@@ -5,7 +5,7 @@ namespace Trace;
 /// <summary>The CPU's matrix products: the packed SGEMM/DGEMM and exact integer GEMM of Trace.Kernels, as the ops called them inline.</summary>
 internal sealed class CpuLinalgKernels : ILinalgKernels
 {
-    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int nb, int m, int n, int k)
+    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int nb, int m, int n, int k, string op)
     {
         var dt = r.DType;
         var batch = r._shape[..nb];
@@ -52,7 +52,7 @@ internal sealed class CpuLinalgKernels : ILinalgKernels
                 r.AsSpan(ro + i * rBatch), n, accumulate: false);
     }
 
-    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, GemmEpilogue epilogue)
+    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, GemmEpilogue epilogue, string op)
     {
         if (a.DType == DType.Float32)
             Kernels.Gemm.Sgemm(m, n, k, 1f, a.Data<float>().AsSpan(a.StorageOffset), a._strides[0], a._strides[1],

@@ -31,7 +31,11 @@ public static class Cuda
     /// <summary>The device's total memory in bytes.</summary>
     public static long TotalMemory => Gpu("Cuda.TotalMemory").TotalMemory;
 
-    /// <summary>Bytes of device memory held by tensors (<c>torch.cuda.memory_allocated()</c>; blocks rounded to the allocator's buckets).</summary>
+    /// <summary>
+    /// Bytes of device memory held by tensors (<c>torch.cuda.memory_allocated()</c>; blocks rounded to the allocator's
+    /// buckets). The page-locked staging buffers of host transfers are host memory and not counted here or in
+    /// <see cref="MemoryReserved"/> (<see cref="GpuStaging.PinnedBytes"/>).
+    /// </summary>
     public static long MemoryAllocated() => Gpu("Cuda.MemoryAllocated").Pool.Stats.AllocatedBytes;
 
     /// <summary>Bytes held from the driver, in use or cached (<c>torch.cuda.memory_reserved()</c>).</summary>

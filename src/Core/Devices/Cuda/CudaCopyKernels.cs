@@ -6,8 +6,8 @@ namespace Trace;
 
 /// <summary>
 /// The CUDA copy kernels: strided, broadcasting, converting copies between CUDA tensors (<see cref="GpuCopy"/>), and
-/// host transfers of dense runs (ILGPU's CopyToCPU/CopyFromCPU on the stream, pageable host memory; a copy to the host
-/// waits for the kernels queued before it).
+/// host transfers of dense runs through the device's page-locked staging buffers (<see cref="GpuStaging"/>: an upload
+/// returns once queued; a copy to the host waits for the kernels queued before it).
 /// </summary>
 internal sealed class CudaCopyKernels : ICopyKernels
 {

@@ -3,15 +3,16 @@ using Trace.Kernels.Gpu;
 namespace Trace;
 
 /// <summary>
-/// Matrix products on the CUDA device: the ILGPU SGEMM (<see cref="GpuGemm"/>, shared-memory tiles, strided operands read
-/// in place, bias through beta, relu in the store). float32 only for now; float64 products are an error naming the op.
+/// Matrix products on the CUDA device: the ILGPU GEMM (<see cref="GpuGemm"/>, shared-memory tiles, strided operands read
+/// in place, bias through beta, relu in the store) for float32 and float64. Integer products are an error naming the op
+/// and dtype, as on PyTorch's CUDA device (the CPU table computes them exactly); bool is refused by the op on every device.
 /// </summary>
 internal sealed class CudaLinalgKernels : ILinalgKernels
 {
     /// <inheritdoc/>
-    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, Kernels.GemmEpilogue epilogue)
+    public void Gemm(Tensor a, Tensor b, Tensor r, int m, int n, int k, float beta, Kernels.GemmEpilogue epilogue, string op)
     {
-        Require(a, "aten::linear");
+        Require(a, op);
         var p = new GpuGemmArgs
         {
             M = m, N = n, K = k, Alpha = 1, Beta = beta, Relu = epilogue == Kernels.GemmEpilogue.Relu ? 1 : 0,
@@ -19,16 +20,23 @@ internal sealed class CudaLinalgKernels : ILinalgKernels
             BOffset = b.StorageOffset, BRowStride = b._strides[0], BColStride = b._strides[1],
             COffset = r.StorageOffset, Ldc = r._strides[0],
         };
-        GpuGemm.Run(CudaViews.Gpu(r), CudaViews.Of<float>(a), CudaViews.Of<float>(b), CudaViews.Of<float>(r), p, 1);
+        if (a.DType == DType.Float64) GpuGemm.Run(CudaViews.Gpu(r), CudaViews.Of<double>(a), CudaViews.Of<double>(b), CudaViews.Of<double>(r), p, 1);
+        else GpuGemm.Run(CudaViews.Gpu(r), CudaViews.Of<float>(a), CudaViews.Of<float>(b), CudaViews.Of<float>(r), p, 1);
     }
 
     /// <inheritdoc/>
-    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k)
+    public void BatchedGemm(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k, string op)
     {
-        Require(a, "aten::matmul");
+        Require(a, op);
+        if (a.DType == DType.Float64) BatchedGemm<double>(a, b, r, batchDims, m, n, k);
+        else BatchedGemm<float>(a, b, r, batchDims, m, n, k);
+    }
+
+    private static void BatchedGemm<T>(Tensor a, Tensor b, Tensor r, int batchDims, int m, int n, int k) where T : unmanaged
+    {
         var batchShape = r._shape[..batchDims];
         int batch = batchShape.Aggregate(1, (x, y) => x * y);
-        var (av, bv, rv, gpu) = (CudaViews.Of<float>(a), CudaViews.Of<float>(b), CudaViews.Of<float>(r), CudaViews.Gpu(r));
+        var (av, bv, rv, gpu) = (CudaViews.Of<T>(a), CudaViews.Of<T>(b), CudaViews.Of<T>(r), CudaViews.Gpu(r));
         var p = new GpuGemmArgs
         {
             M = m, N = n, K = k, Alpha = 1,
@@ -47,7 +55,9 @@ internal sealed class CudaLinalgKernels : ILinalgKernels
 
     private static void Require(Tensor a, string op)
     {
-        if (a.DType != DType.Float32) throw new NotSupportedException($"{op}: no CUDA kernel yet for {a.DType.TorchName()} matrix products (float32 only in this build); move the tensors with .Cpu().");
+        if (a.DType is not (DType.Float32 or DType.Float64))
+            throw new NotSupportedException($"{op}: matrix products of {a.DType.TorchName()} tensors are not supported on {a.Device} " +
+                "(float32 and float64 only, as PyTorch's CUDA matmul); the CPU computes integer products exactly: move the tensors with .Cpu().");
     }
 
     /// <summary>The stride between consecutive flattened batch entries of <paramref name="t"/>, when one stride reaches them all.</summary>

@@ -5,8 +5,9 @@ namespace Trace;
 
 /// <summary>
 /// Host↔device copies of whole tensors: the source is made contiguous on its own device first (the strided copy
-/// kernel on the GPU), then one dense run is copied with ILGPU's CopyFromCPU/CopyToCPU on the device's stream (plain
-/// pageable host memory; no page-locked staging yet). A copy to the host waits for the kernels queued before it.
+/// kernel on the GPU), then one dense run is copied through the device's page-locked staging buffers
+/// (<see cref="GpuStaging"/>, in chunks). An upload returns once queued; a copy to the host waits for the kernels
+/// queued before it.
 /// Raw: no autograd, not seen by observers (<see cref="Tensor.To(Device)"/> records the op).
 /// </summary>
 internal static class CudaTransfer
