@@ -57,6 +57,7 @@ public static class GpuBench
         if (!Cuda.IsAvailable)
         {
             report.Info("device", $"unavailable: {Cuda.UnavailableReason}");
+            if (options.OutDir is { } where) report.Write(where);
             return NoDevice;
         }
         var gpu = GpuRuntime.Device;
