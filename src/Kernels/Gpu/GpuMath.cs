@@ -115,7 +115,7 @@ public static class GpuMath
                 + s * (2.55305040643316442583e+03 + s * (4.74528541206955367215e+02 + s * -2.24409524465858183362e+01))))));
         }
         double z = Interop.IntAsFloat(Interop.FloatAsInt(x) & 0xFFFFFFFF00000000UL);
-        return XMath.Exp(-z * z - 0.5625) * XMath.Exp((z - x) * (z + x) + r / q);
+        return Exp(-z * z - 0.5625) * Exp((z - x) * (z + x) + r / q);
     }
 
     /// <summary>log(1 + x), accurate near 0 (the u = 1 + x correction).</summary>

@@ -25,8 +25,8 @@ public class CudaOptimAndRandomTests
     [TestMethod]
     public void OptimizerStepsOnCudaMatchTheCpuStepForStep()
     {
-        foreach (var dt in new[] { DType.Float32, DType.Float64 })
-            for (int o = 0; o < Optimizers.Length; o++)
+        // Every option in float64; the float32 kernels with SGD's momentum and Adam's AMSGrad (the CPU accelerator is slow).
+        foreach (var (dt, o) in Enumerable.Range(0, Optimizers.Length).Select(o => (DType.Float64, o)).Concat([(DType.Float32, 1), (DType.Float32, 4)]))
             {
                 var w0 = CudaCompare.Values([5, 7], dt, seed: 40 + o);
                 var b0 = CudaCompare.Values([7], dt, seed: 50 + o);
@@ -35,7 +35,7 @@ public class CudaOptimAndRandomTests
                     var (w, b) = (w0.Clone().To(d).RequiresGrad_(), b0.Clone().To(d).RequiresGrad_());   // copies: the steps update in place
                     var opt = Optimizers[o]([w, b]);
                     var x = CudaCompare.Values([3, 5], dt, seed: 60).To(d);
-                    for (int step = 0; step < 4; step++)
+                    for (int step = 0; step < 3; step++)
                     {
                         opt.ZeroGrad();
                         x.Unsqueeze(2).Mul(w).Sum(1).Add(b).Square().Sum().Backward();   // a matmul by broadcasting: float64 too

@@ -3,7 +3,10 @@ using Trace.Kernels.Gpu;
 
 namespace Trace.Kernels.Tests;
 
-/// <summary>The kernels' float64 exp, log and sin/cos(2πu) against the BCL's, over their ranges and special values.</summary>
+/// <summary>
+/// The kernels' float64 exp, log and sin/cos(2πu) against the BCL's, and erf/erfc/GELU against the CPU kernels' (about 1 ulp),
+/// over their ranges and special values.
+/// </summary>
 [TestClass]
 public sealed class GpuMathTests
 {
@@ -53,5 +56,31 @@ public sealed class GpuMathTests
             Assert.AreEqual(Math.Sin(2 * Math.PI * u), sc.Sin, 1e-15, $"sin(2π·{u:R})");
             Assert.AreEqual(Math.Cos(2 * Math.PI * u), sc.Cos, 1e-15, $"cos(2π·{u:R})");
         }
+    }
+
+    [TestMethod]
+    public void ErfErfcAndGeluAreWithinAFewUlpsOfTheCpuKernels()
+    {
+        var r = new Random(3);
+        for (int t = 0; t < 20000; t++)
+        {
+            double x = (r.NextDouble() * 2 - 1) * (t % 4 == 0 ? 0.9 : t % 4 == 1 ? 1.3 : t % 4 == 2 ? 3 : 7);
+            Close(VectorMath.Erf(x), GpuMath.Erf(x), 4, $"erf({x:R})");
+            // gelu(x) = 0.5·x·erfc(−x/√2): for x < 0 it is erfc's tail. The rounded argument −x/√2 costs about 2·(x²/2)
+            // ulps there, twice that with the rounded 1/√2 (the CPU kernel splits x² to avoid it): about 1e-13 relative at x = -20.
+            double g = (r.NextDouble() - 0.8) * 45;   // down to -36: erfc(25.5) ~ 1e-285, clear of subnormals
+            Close(VectorMath.Gelu(g), GpuMath.Gelu(g), 8 + 2 * g * g, $"gelu({g:R})");
+        }
+        foreach (double x in new[] { 0, -0.0, 1e-20, -1e-9, 0.84375, -0.84375, 1.25, 2.857142857142857, 6, -6, 27.9, 28, 40 })
+        {
+            Close(VectorMath.Erf(x), GpuMath.Erf(x), 4, $"erf({x:R})");
+            if (Math.Abs(x) < 0.5) Close(1 - VectorMath.Erf(x), GpuMath.Erfc(x), 4, $"erfc({x:R})");
+            else Assert.AreEqual(2, GpuMath.Erfc(x) + GpuMath.Erfc(-x), 4e-16, $"erfc({x:R}) + erfc(−x) = 2");
+        }
+        Assert.AreEqual(1d, GpuMath.Erf(double.PositiveInfinity));
+        Assert.AreEqual(-1d, GpuMath.Erf(double.NegativeInfinity));
+        Assert.AreEqual(0d, GpuMath.Erfc(double.PositiveInfinity));
+        Assert.AreEqual(2d, GpuMath.Erfc(double.NegativeInfinity));
+        Assert.IsTrue(double.IsNaN(GpuMath.Erf(double.NaN)) && double.IsNaN(GpuMath.Erfc(double.NaN)));
     }
 }
