@@ -61,6 +61,26 @@ public class CudaModelTests
         foreach (var (pc, pg) in cpu.Parameters().Zip(gpu.Parameters())) Close(pc, pg, 1e-5, "parameters after 3 SGD steps");
     }
 
+    [TestMethod]
+    public void TracingCudaTensorsIsRefusedByNameBeforeAnythingRuns()
+    {
+        var x = Tensor.Randn([4, 8], generator: new Generator(1)).Cuda();
+        void Refused(Action a, string what)
+        {
+            var e = Assert.ThrowsExactly<NotSupportedException>(a, what);
+            StringAssert.Contains(e.Message, "cuda:0", what);
+            StringAssert.Contains(e.Message, "CPU backend only", what);
+        }
+        Refused(() => Jit.Trace((Tensor a) => a.Mul(2.0).Tanh().Add(a), x), "a function of a CUDA tensor");
+        var m = new Linear(8, 3, generator: new Generator(2));
+        var traced = Jit.Trace(m, Tensor.Randn([4, 8], generator: new Generator(3)));
+        Refused(() => traced.Call(x), "a CPU trace called with a CUDA tensor (a new specialization)");
+        m.To(Device.Cuda());
+        Refused(() => Jit.Trace(m, x), "a module on CUDA");
+        Refused(() => Jit.TraceStep(m, (p, t) => Functional.MseLoss(p, t), new SGD(m.Parameters(), lr: 0.1), x, Tensor.Zeros([4, 3], DType.Float32, Device.Cuda())), "a training step on CUDA");
+        Assert.AreEqual(Device.Cuda(), m.Forward(x).Device, "the module still runs eagerly on the device");
+    }
+
     /// <summary>|gpu − cpu| ≤ tol·max|cpu| over the tensor (float32 sums differ in order between the devices).</summary>
     private static void Close(Tensor cpu, Tensor gpu, double tol, string what)
     {
