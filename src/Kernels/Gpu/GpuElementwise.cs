@@ -107,8 +107,8 @@ public static class GpuElementwise
     /// Whether dense runs at these element offsets take the vector path: at least 16 elements of 4 or 8 bytes, every run
     /// starting at a multiple of four elements (device buffers start 256-byte aligned, so the quads are aligned).
     /// </summary>
-    internal static bool UseQuads<T>(int n, params int[] offsets) where T : unmanaged =>
-        n >= 16 && System.Runtime.CompilerServices.Unsafe.SizeOf<T>() is 4 or 8 && offsets.All(o => o % 4 == 0);
+    internal static bool UseQuads<T>(int n, int o0, int o1, int o2 = 0) where T : unmanaged =>
+        n >= 16 && System.Runtime.CompilerServices.Unsafe.SizeOf<T>() is 4 or 8 && ((o0 | o1 | o2) & 3) == 0;
 
     private static ArrayView<Quad<T>> Quads<T>(ArrayView<T> run, int quads) where T : unmanaged => run.SubView(0, quads * 4L).Cast<Quad<T>>();
 
