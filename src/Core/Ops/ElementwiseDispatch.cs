@@ -113,8 +113,8 @@ internal static class ElementwiseDispatch
     public static Tensor Where(Tensor cond, Tensor a, Tensor b, string op, Tensor? into = null)
     {
         // 0-dim CPU operands join the device of the others (the condition may be one too: a scalar exponent's mask).
-        var device = new[] { cond, a, b }.FirstOrDefault(t => t.Device.Type != DeviceType.Cpu)?.Device;
-        if (device is { } d) (cond, a, b) = (JoinTo(cond, d), JoinTo(a, d), JoinTo(b, d));
+        var device = cond.Device.Type != DeviceType.Cpu ? cond.Device : a.Device.Type != DeviceType.Cpu ? a.Device : b.Device;
+        if (device.Type != DeviceType.Cpu) (cond, a, b) = (JoinTo(cond, device), JoinTo(a, device), JoinTo(b, device));
         SameDevice(cond, a, op);
         var kernels = Kernels(a, b, op);
         var dt = DTypes.ResultType(a, b);

@@ -172,6 +172,19 @@ public sealed partial class TracedModule
     }
 
     /// <summary>
+    /// Traced graphs compile for the CPU backend only in this build: a tensor on another device (an input, a parameter or
+    /// a buffer) is refused by name before anything is recorded, never run by CPU code that cannot read it.
+    /// </summary>
+    private void RequireCpu(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters)
+    {
+        var named = inputs.Select((t, i) => (Name: i < _inputNames.Length ? _inputNames[i] : $"input{i}", Tensor: t)).Concat(parameters);
+        foreach (var (name, t) in named)
+            if (t.Device.Type != DeviceType.Cpu)
+                throw new NotSupportedException($"Jit.Trace ({Name}): '{name}' is on {t.Device}, but traced graphs run on the CPU backend only in this build; " +
+                    "run the model eagerly on the GPU (every op has a CUDA kernel), or move the model and its inputs with .To(Device.Cpu) before tracing.");
+    }
+
+    /// <summary>
     /// Traces a new specialization from this call and returns the call's outputs. The forward's in-place writes happen
     /// once, as in an eager call — unless <paramref name="asCall"/> is false (Jit.TraceStep's first trace is not a step):
     /// then the written state is put back as it was.
@@ -185,6 +198,7 @@ public sealed partial class TracedModule
             Console.Error.WriteLine($"[{PassPipeline.LogVariable}] {Name}: {what} {clock.Elapsed.TotalMilliseconds:F1} ms");
             clock.Restart();
         }
+        RequireCpu(inputs, parameters);
         var tracer = new Tracer();
         for (int i = 0; i < inputs.Length; i++) tracer.BindInput(inputs[i], i < _inputNames.Length ? _inputNames[i] : $"input{i}");
         foreach (var (name, t) in parameters) tracer.BindInput(t, name);

@@ -75,6 +75,39 @@ public class GpuKernelTests
     }
 
     [TestMethod]
+    public void DenseRunsAtMultiplesOfFourTakeTheVectorPathWithItsTailAndOthersTheScalarPath()
+    {
+        var d = GpuRuntime.Device;
+        var x = Enumerable.Range(0, 64).Select(i => (double)Math.Sin(i) * 3).ToArray();
+        var bx = d.Pool.Allocate(x.Length * 8L, false);
+        var br = d.Pool.Allocate(x.Length * 8L, false);
+        try
+        {
+            GpuCopy.FromHost<double>(d, x, bx.View<double>(x.Length));
+            // Offsets 0 and 4 (vector path) and 2 (scalar path); lengths with tails of 0 to 3 elements.
+            foreach (var (ro, xo, n) in new[] { (0, 0, 16), (4, 8, 19), (0, 4, 50), (2, 2, 30), (4, 1, 17), (0, 0, 7) })
+            {
+                Assert.AreEqual(n >= 16 && ro % 4 == 0 && xo % 4 == 0, GpuElementwise.UseQuads<double>(n, ro, xo), $"vector path for ({ro}, {xo}, {n})");
+                var l = GpuLayout.Create([n], [[1], [1], [1]], [ro, xo, 0], "test", out bool dense);
+                GpuCopy.Fill(d, br.View<double>(x.Length), -7.0);
+                GpuElementwise.Binary<double, Scalar2<double, AddOp<double>>>(d, br.View<double>(x.Length), bx.View<double>(x.Length), bx.View<double>(x.Length), l, dense, n);
+                var r = new double[x.Length];
+                GpuCopy.ToHost(d, br.View<double>(x.Length), r);
+                for (int i = 0; i < x.Length; i++)
+                    Assert.AreEqual(i >= ro && i < ro + n ? x[i - ro + xo] + x[i - ro] : -7.0, r[i], $"({ro}, {xo}, {n}) element {i}");
+                var u = GpuLayout.Create([n], [[1], [1]], [ro, xo], "test", out bool udense);
+                GpuElementwise.Unary<double, GpuTanh>(d, br.View<double>(x.Length), bx.View<double>(x.Length), u, udense, n);
+                GpuCopy.ToHost(d, br.View<double>(x.Length), r);
+                for (int i = ro; i < ro + n; i++) Assert.AreEqual(Math.Tanh(x[i - ro + xo]), r[i], 1e-15, $"tanh ({ro}, {xo}, {n}) element {i}");
+            }
+        }
+        finally
+        {
+            d.Pool.Free(bx); d.Pool.Free(br);
+        }
+    }
+
+    [TestMethod]
     public void LayoutsBeyondEightDimsAfterMergingAreRefusedByName()
     {
         int[] shape = [2, 2, 2, 2, 2, 2, 2, 2, 2];
@@ -126,6 +159,12 @@ public class GpuKernelTests
         StringAssert.Contains(dense, "st.global");
         StringAssert.Contains(dense, "add.f32");
         Assert.IsFalse(dense.Contains("call", StringComparison.Ordinal), dense);
+        // The vector path: 16-byte loads and stores of four floats.
+        var quads = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<Quad<float>>, ArrayView<Quad<float>>, ArrayView<Quad<float>>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>)
+            GpuElementwise.BinaryQuads<float, Scalar2<float, AddOp<float>>>));
+        StringAssert.Contains(quads, "ld.global.v4.f32");
+        StringAssert.Contains(quads, "st.global.v4.f32");
+        Assert.IsFalse(quads.Contains("call", StringComparison.Ordinal), quads);
         var strided = GpuPtx.Compile(GpuPtx.Method((Action<Index1D, ArrayView<float>, ArrayView<float>, GpuLayout, int, int>)GpuElementwise.UnaryStrided<float, GpuTanh>));
         StringAssert.Contains(strided, "ld.global");
         Assert.IsFalse(strided.Contains("call", StringComparison.Ordinal), strided);
