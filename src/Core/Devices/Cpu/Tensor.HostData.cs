@@ -10,7 +10,7 @@ public sealed partial class Tensor
     {
         if (Storage is CpuStorage<T> cpu) return cpu.Data;
         if (Device.Type != DeviceType.Cpu)
-            throw new NotSupportedException($"a {DType.TorchName()} tensor on {Device} reached CPU-only code: this op has no CUDA kernel yet in this build; move the tensor with .Cpu().");
+            throw new NotSupportedException($"a {DType.TorchName()} tensor on {Device} reached CPU-only code that reads host memory; move the tensor with .Cpu() first.");
         throw new InvalidOperationException($"tensor of dtype {DType.TorchName()} on {Device} does not hold host data of type {typeof(T).Name}.");
     }
 }
