@@ -13,7 +13,7 @@ public static class WorkloadSection
 {
     /// <summary>
     /// A workload: its id, what it is, whether it trains, and its setup, which returns the call to time. A training
-    /// workload's setup makes one step outside any scope (the optimizer's state must outlive the steps' scopes); that
+    /// workload's setup makes one step outside any scope (it creates the optimizer's state and compiles the kernels); that
     /// step counts as a warm-up.
     /// </summary>
     public sealed record Item(string Id, string What, bool Training, Func<WorkloadSizes, Action> Setup);
@@ -54,7 +54,7 @@ public static class WorkloadSection
         var (x, y) = TrainData(s, g);
         var (xd, yd) = (x.To(Cuda), y.To(Cuda));
         var opt = new Adam(model.Parameters(), lr: LearningRate);
-        TrainStep(model, opt, xd, yd);   // outside any scope: the optimizer's state lives on
+        TrainStep(model, opt, xd, yd);   // the setup step: state made, kernels compiled
         opt.ZeroGrad();                  // its gradients are garbage now, returned before the steady state is counted
         return () => TrainStep(model, opt, xd, yd);
     }

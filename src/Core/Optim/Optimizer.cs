@@ -214,8 +214,17 @@ public abstract class Optimizer
         return g.Contiguous();
     }
 
-    /// <summary>A zero-filled contiguous buffer shaped like <paramref name="p"/>, for optimizer state.</summary>
-    protected static Tensor ZerosLike(Tensor p) => Tensor.Zeros([.. p.Shape], p.DType, p.Device);
+    /// <summary>
+    /// A zero-filled contiguous buffer shaped like <paramref name="p"/>, for optimizer state. State lives as long as the
+    /// optimizer, so it is left out of any <see cref="DisposeScope"/> open at the first step (a training loop that wraps
+    /// each step in a scope keeps its moments).
+    /// </summary>
+    protected static Tensor ZerosLike(Tensor p)
+    {
+        var z = Tensor.Zeros([.. p.Shape], p.DType, p.Device);
+        DisposeScope.Untrack(z.Storage);
+        return z;
+    }
 
     /// <summary>The contiguous tensor a kernel updates: the parameter itself, or a copy of a strided one (call under NoGrad).</summary>
     private protected static Tensor UpdateTarget(Tensor p) => p.IsContiguous ? p : p.Clone();

@@ -52,6 +52,31 @@ public class CudaOptimAndRandomTests
     }
 
     [TestMethod]
+    public void OptimizerStateMadeInsideADisposeScopeOutlivesItOnEveryDevice()
+    {
+        foreach (var device in new[] { Device.Cpu, Device.Cuda() })
+            foreach (var make in new Func<Tensor[], Optimizer>[] { p => new Adam(p, lr: 0.01, amsgrad: true), p => new SGD(p, lr: 0.1, momentum: 0.9) })
+            {
+                Tensor Train(bool scoped)
+                {
+                    var w = CudaCompare.Values([4, 3], DType.Float32, seed: 70).To(device).Clone().RequiresGrad_();
+                    var opt = make([w]);
+                    for (int step = 0; step < 3; step++)
+                    {
+                        using var scope = scoped ? Tensor.NewDisposeScope() : null;
+                        opt.ZeroGrad();
+                        w.Square().Sum().Backward();
+                        opt.Step();   // the first step creates the state inside the scope
+                    }
+                    return w.Detach();
+                }
+                var plain = Train(scoped: false);
+                var scoped = Train(scoped: true);
+                CollectionAssert.AreEqual(plain.ToArray<float>(), scoped.ToArray<float>(), $"{device}: the same steps with and without scopes");
+            }
+    }
+
+    [TestMethod]
     public void CudaRandomFillsAreReproducibleIndependentAndDistributedRight()
     {
         var g = new Generator(123);
