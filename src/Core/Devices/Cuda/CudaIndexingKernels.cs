@@ -78,15 +78,12 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
         var gpu = CudaViews.Gpu(r);
         switch (r.DType)
         {
-            case DType.Float32: GpuIndexing.IndexAdd(gpu, CudaViews.Of<float>(r), host, Source<float>(src), p, dim, op); break;
-            case DType.Float64: GpuIndexing.IndexAdd(gpu, CudaViews.Of<double>(r), host, Source<double>(src), p, dim, op); break;
-            case DType.Int64: GpuIndexing.IndexAdd(gpu, CudaViews.Of<long>(r), host, Source<long>(src), p, dim, op); break;
-            default: GpuIndexing.IndexAdd(gpu, CudaViews.Of<int>(r), host, Source<int>(src), p, dim, op); break;
+            case DType.Float32: GpuIndexing.IndexAdd(gpu, CudaViews.Of<float>(r), host, CudaViews.Run<float>(src), p, dim, op); break;
+            case DType.Float64: GpuIndexing.IndexAdd(gpu, CudaViews.Of<double>(r), host, CudaViews.Run<double>(src), p, dim, op); break;
+            case DType.Int64: GpuIndexing.IndexAdd(gpu, CudaViews.Of<long>(r), host, CudaViews.Run<long>(src), p, dim, op); break;
+            default: GpuIndexing.IndexAdd(gpu, CudaViews.Of<int>(r), host, CudaViews.Run<int>(src), p, dim, op); break;
         }
     }
-
-    /// <summary>The elements of a contiguous source from its first one.</summary>
-    private static ArrayView<T> Source<T>(Tensor t) where T : unmanaged => CudaViews.Of<T>(t).SubView(t.StorageOffset, t.Numel);
 
     /// <summary>The index's values on the host, each checked against the indexed dim's size with the CPU's message.</summary>
     private static long[] CheckedIndices(Tensor index, int size, int dim, string op, string what)
@@ -146,7 +143,7 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
     {
         public void Run<T>() where T : unmanaged
         {
-            var (gpu, s, i, r) = (CudaViews.Gpu(R), CudaViews.Of<T>(Src), Source<long>(Index), Source<T>(R));
+            var (gpu, s, i, r) = (CudaViews.Gpu(R), CudaViews.Of<T>(Src), CudaViews.Run<long>(Index), CudaViews.Run<T>(R));
             if (Select) GpuIndexing.IndexSelect(gpu, s, i, r, P, Op);
             else GpuIndexing.Gather(gpu, s, i, r, P, Op);
         }
@@ -155,6 +152,6 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
     private sealed record Scatter(Tensor R, Tensor Index, Tensor Src, GpuIndexArgs P, string Op) : ILaunch
     {
         public void Run<T>() where T : unmanaged =>
-            GpuIndexing.ScatterAdd(CudaViews.Gpu(R), CudaViews.Of<T>(R), Source<long>(Index), Source<T>(Src), P, Op);
+            GpuIndexing.ScatterAdd(CudaViews.Gpu(R), CudaViews.Of<T>(R), CudaViews.Run<long>(Index), CudaViews.Run<T>(Src), P, Op);
     }
 }

@@ -34,5 +34,5 @@ internal sealed class CudaOptimizerKernels : IOptimizerKernels
 
     /// <summary>Elements [start, end) of the contiguous <paramref name="t"/> (an empty view for null).</summary>
     private static ArrayView<T> Range<T>(Tensor? t, int start, int end) where T : unmanaged =>
-        t is null ? ArrayView<T>.Empty : CudaViews.Of<T>(t).SubView(t.StorageOffset + start, end - start);
+        t is null ? ArrayView<T>.Empty : CudaViews.Run<T>(t).SubView(start, end - start);
 }

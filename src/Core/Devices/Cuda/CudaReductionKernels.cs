@@ -82,13 +82,13 @@ internal sealed class CudaReductionKernels : IReductionKernels
         string op = max ? "aten::max" : "aten::min";
         var p = GpuReduceArgs.Dense(n, len, 1) with { XOffset = rows.StorageOffset, Max = max ? 1 : 0 };
         var gpu = CudaViews.Gpu(rows);
-        var iv = CudaViews.Of<long>(indices).SubView(indices.StorageOffset, n);
+        var iv = CudaViews.Run<long>(indices);
         switch (rows.DType)
         {
-            case DType.Float32: GpuReduce.Arg(gpu, CudaViews.Of<float>(rows), CudaViews.Of<float>(values).SubView(values.StorageOffset, n), iv, p, op); break;
-            case DType.Float64: GpuReduce.Arg(gpu, CudaViews.Of<double>(rows), CudaViews.Of<double>(values).SubView(values.StorageOffset, n), iv, p, op); break;
-            case DType.Int64: GpuReduce.Arg(gpu, CudaViews.Of<long>(rows), CudaViews.Of<long>(values).SubView(values.StorageOffset, n), iv, p, op); break;
-            case DType.Int32: GpuReduce.Arg(gpu, CudaViews.Of<int>(rows), CudaViews.Of<int>(values).SubView(values.StorageOffset, n), iv, p, op); break;
+            case DType.Float32: GpuReduce.Arg(gpu, CudaViews.Of<float>(rows), CudaViews.Run<float>(values), iv, p, op); break;
+            case DType.Float64: GpuReduce.Arg(gpu, CudaViews.Of<double>(rows), CudaViews.Run<double>(values), iv, p, op); break;
+            case DType.Int64: GpuReduce.Arg(gpu, CudaViews.Of<long>(rows), CudaViews.Run<long>(values), iv, p, op); break;
+            case DType.Int32: GpuReduce.Arg(gpu, CudaViews.Of<int>(rows), CudaViews.Run<int>(values), iv, p, op); break;
             default: throw new NotSupportedException($"{op}: no CUDA kernel for {rows.DType.TorchName()} values; convert to an integer or floating dtype first.");
         }
     }

@@ -1,4 +1,3 @@
-using ILGPU;
 using Trace.Kernels.Gpu;
 
 namespace Trace;
@@ -29,11 +28,8 @@ internal sealed class CudaRowKernels : IRowKernels
     }
 
     private static void LayerNorm<T>(Tensor x, Tensor? weight, Tensor? bias, Tensor y, Tensor mean, Tensor rstd, int n, in GpuRowArgs p) where T : unmanaged =>
-        GpuRowKernels.LayerNorm(CudaViews.Gpu(x), CudaViews.Of<T>(x), Elements<T>(weight), Elements<T>(bias), CudaViews.Of<T>(y),
-            CudaViews.Of<T>(mean).SubView(mean.StorageOffset, n), CudaViews.Of<T>(rstd).SubView(rstd.StorageOffset, n), p);
-
-    /// <summary>The elements of a contiguous weight or bias from its first one (an empty view when absent).</summary>
-    private static ArrayView<T> Elements<T>(Tensor? t) where T : unmanaged => t is null ? ArrayView<T>.Empty : CudaViews.Of<T>(t).SubView(t.StorageOffset, t.Numel);
+        GpuRowKernels.LayerNorm(CudaViews.Gpu(x), CudaViews.Of<T>(x), CudaViews.Run<T>(weight), CudaViews.Run<T>(bias), CudaViews.Of<T>(y),
+            CudaViews.Run<T>(mean), CudaViews.Run<T>(rstd), p);
 
     public void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std)
     {

@@ -15,6 +15,12 @@ internal static class CudaViews
         return s.Block.View<T>(t.Storage.Length);
     }
 
+    /// <summary>
+    /// The elements of the contiguous <paramref name="t"/> (or of null: an empty view) as one dense device run from its
+    /// first element — for kernels that index a tensor from 0.
+    /// </summary>
+    public static ArrayView<T> Run<T>(Tensor? t) where T : unmanaged => t is null ? ArrayView<T>.Empty : Of<T>(t).SubView(t.StorageOffset, t.Numel);
+
     /// <summary>The storage of <paramref name="t"/> as bytes (all of its elements).</summary>
     public static ArrayView<byte> Bytes(Tensor t)
     {
