@@ -215,10 +215,10 @@ public static class Dispatch
     internal static Tensor Record(OpCall op, Func<Tensor> compute, params Tensor?[] inputs) =>
         Record(op, compute, inputs, (Func<Tensor, Backward>?)null);
 
-    /// <summary>Reports a tensor made by a factory from <paramref name="factory"/>'s arguments (CPU tensors only) and returns it.</summary>
+    /// <summary>Reports a tensor made by a factory from <paramref name="factory"/>'s arguments (its device the last of them) and returns it.</summary>
     internal static Tensor Created(Tensor t, OpCall factory)
     {
-        if (t.Device == Device.Cpu) Observer?.OnCreate(t, factory);
+        Observer?.OnCreate(t, factory);
         return t;
     }
 

@@ -10,7 +10,7 @@ public sealed partial class Tensor
 
     /// <summary>A zero-filled tensor of the given dtype and device.</summary>
     public static Tensor Zeros(int[] shape, DType dtype, Device? device = null) =>
-        Dispatch.Created(Zeros(shape, dtype, device, "aten::zeros"), new OpCall("aten::zeros", (int[])shape.Clone(), dtype));
+        Dispatch.Created(Zeros(shape, dtype, device, "aten::zeros"), new OpCall("aten::zeros", (int[])shape.Clone(), dtype, (device ?? Device.Cpu).ToString()));
 
     private static Tensor Zeros(int[] shape, DType dtype, Device? device, string op) =>
         new((int[])shape.Clone(), dtype, device ?? Device.Cpu, zeroed: true, op);
@@ -32,7 +32,7 @@ public sealed partial class Tensor
     {
         var t = Empty(shape, dtype, device, "aten::full");
         t.FillRaw(value);
-        return Dispatch.Created(t, new OpCall("aten::full", (int[])shape.Clone(), value, dtype));
+        return Dispatch.Created(t, new OpCall("aten::full", (int[])shape.Clone(), value, dtype, t.Device.ToString()));
     }
 
     /// <summary>Zeros with this tensor's shape, dtype and device.</summary>
@@ -55,7 +55,7 @@ public sealed partial class Tensor
         Int128 count = Int128.Max(0, ((Int128)end - start + step + (step > 0 ? -1 : 1)) / step);
         var t = Empty([ArangeLength(count, start, end, step, DType.Int64)], DType.Int64, device, "aten::arange");
         Factories(t, "aten::arange").Arange(t, start, step);
-        return Dispatch.Created(t, new OpCall("aten::arange", start, end, step));
+        return Dispatch.Created(t, new OpCall("aten::arange", start, end, step, t.Device.ToString()));
     }
 
     /// <summary>Values start, start+step, ... below end, as float32 (or the given floating dtype).</summary>
@@ -97,7 +97,7 @@ public sealed partial class Tensor
     public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
     {
         RequireFloat(dtype, "aten::rand");
-        return Dispatch.Record(new OpCall("aten::rand", shape, dtype), () =>
+        return Dispatch.Record(new OpCall("aten::rand", shape, dtype, (device ?? Device.Cpu).ToString()), () =>
         {
             var t = Empty(shape, dtype, device, "aten::rand");
             Factories(t, "aten::rand").Uniform(t, generator ?? Generator.Default);
@@ -112,7 +112,7 @@ public sealed partial class Tensor
     public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
     {
         RequireFloat(dtype, "aten::randn");
-        return Dispatch.Record(new OpCall("aten::randn", shape, dtype), () =>
+        return Dispatch.Record(new OpCall("aten::randn", shape, dtype, (device ?? Device.Cpu).ToString()), () =>
         {
             var t = Empty(shape, dtype, device, "aten::randn");
             Factories(t, "aten::randn").Normal(t, generator ?? Generator.Default);
@@ -126,7 +126,7 @@ public sealed partial class Tensor
     /// <summary>Integers uniform in [low, high) as int64, on <paramref name="device"/> (the CPU by default).</summary>
     public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null, Device? device = null)
     {
-        return Dispatch.Record(new OpCall("aten::randint", low, high, shape), () =>
+        return Dispatch.Record(new OpCall("aten::randint", low, high, shape, (device ?? Device.Cpu).ToString()), () =>
         {
             var t = Empty(shape, DType.Int64, device, "aten::randint");
             Factories(t, "aten::randint").Randint(t, generator ?? Generator.Default, low, high);

@@ -36,9 +36,11 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">An input is on another device (its kernels read CPU memory only).</exception>
     public IExecutable Compile(Graph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
+        BackendSelection.Require(this, graph, d => d.Type == DeviceType.Cpu);
         return new GraphProgram(graph, planMemory: true);
     }
 
@@ -50,16 +52,8 @@ public sealed class CpuBackend : IBackend
     /// </summary>
     internal static Tensor RunFusionGroup(Node n, Tensor[] inputs, long[]? symbols, Tensor? into)
     {
-        bool needsGrad = Autograd.IsEnabled && inputs.Any(t => t.RequiresGrad);
-        if (!needsGrad)
-        {
-            var kernel = KernelFor(n);
-            if (kernel.Kernel is { } compiled) return compiled.Run(inputs, symbols, into);
-        }
-        else if (into is not null)
-            throw new InvalidOperationException($"JIT: {n.Kind} was given an output buffer while its inputs need gradients (a buffer's writes record no tape).");
-        var body = Interpreted.GetValue(n, static g => new GraphProgram(g.Subgraph!, planMemory: false));
-        return GraphProgram.CopyInto(into, body.Run(inputs, symbols: symbols)[0]);
+        if (!FusionGroups.NeedsGrad(n, inputs, into) && KernelFor(n).Kernel is { } compiled) return compiled.Run(inputs, symbols, into);
+        return FusionGroups.Interpret(n, inputs, symbols, into);
     }
 
     /// <inheritdoc/>
@@ -84,7 +78,7 @@ public sealed class CpuBackend : IBackend
     {
         var kernel = FusedKernel.TryCompile(n.Subgraph!, out var reason);
         if (kernel is null)
-            Warnings.Warn($"JIT: {n.Kind} ({string.Join(", ", n.Subgraph!.Nodes.Where(b => b.Def is not null).Select(b => b.Kind))}) could not be compiled ({reason}); it runs op by op.");
+            Warnings.Warn($"JIT: {n.Kind} ({FusionGroups.Ops(n)}) could not be compiled ({reason}); it runs op by op.");
         return new CompiledGroup(kernel, reason);
     });
 
@@ -92,7 +86,4 @@ public sealed class CpuBackend : IBackend
     private sealed record CompiledGroup(FusedKernel? Kernel, string? Reason);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, CompiledGroup> Kernels = new();
-
-    /// <summary>Fusion-group bodies prepared once for running op by op (with gradients, or when they do not compile), per group node.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, GraphProgram> Interpreted = new();
 }

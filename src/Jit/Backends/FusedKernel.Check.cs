@@ -11,7 +11,7 @@ internal sealed partial class FusedKernel
     /// neither a tensor of the body nor a number constant where it expects one (a string where it expects a number, a
     /// tensor clamp bound it would drop). The fusion pass only builds bodies that pass; hand-written ones may not.
     /// </summary>
-    private static void CheckExpressible(Graph body)
+    internal static void CheckExpressible(Graph body)
     {
         var sum = FinalSum(body);
         var result = sum?.Inputs[0] ?? body.Outputs[0];

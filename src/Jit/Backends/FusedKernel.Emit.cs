@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using Trace.Kernels;
+using Trace.Kernels.Gpu;
 
 namespace Trace.Jit;
 
@@ -12,11 +13,13 @@ internal sealed partial class FusedKernel
     /// is Vector512/Vector256 and values are vectors of T) or scalar mode (values are T); returns the statements, the
     /// last of which yields <paramref name="result"/>'s value. Booleans (comparisons, masks) are lane masks — all bits
     /// set or clear — in vector mode and <c>bool</c> in scalar mode; a bool group input arrives as 1/0 in T. Int lists
-    /// (a final sum's dims) are skipped.
+    /// (a final sum's dims) are skipped. With <paramref name="gpu"/> (scalar mode, for an ILGPU kernel) ops whose CPU kernel
+    /// struct ILGPU cannot compile call their GPU twins (<see cref="GpuTwins"/>), the structs the eager CUDA kernels use.
     /// </summary>
-    private static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
-        Type type, Type? vecStatic, out List<ParameterExpression> variables) where T : unmanaged
+    internal static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
+        Type type, Type? vecStatic, out List<ParameterExpression> variables, bool gpu = false) where T : unmanaged
     {
+        Type Twin(Type kernel) => gpu ? GpuTwins.Of(kernel) ?? kernel : kernel;
         var env = new Dictionary<Value, Expression>();
         var consts = new Dictionary<Value, object?>();
         var statements = new List<Expression>();
@@ -40,7 +43,7 @@ internal sealed partial class FusedKernel
             }
             var a = n.Inputs;
             // Math with a kernel struct in the op table calls the struct's Apply, the same code the eager kernel runs.
-            Expression r = n.Def?.Kernel is { } kernel ? KernelCall(Close(kernel, typeof(T)), type, [.. a.Select(Operand)]) : n.Kind switch
+            Expression r = n.Def?.Kernel is { } kernel ? KernelCall(Close(Twin(kernel), typeof(T)), type, [.. a.Select(Operand)]) : n.Kind switch
             {
                 "aten::add" => Expression.Add(Operand(a[0]), Operand(a[1])),
                 "aten::sub" => Expression.Subtract(Operand(a[0]), Operand(a[1])),
@@ -50,7 +53,8 @@ internal sealed partial class FusedKernel
                 "aten::square" => Expression.Multiply(Operand(a[0]), Operand(a[0])),
                 "aten::clamp" => Clamp<T>(vecStatic, type, Operand(a[0]), consts.GetValueOrDefault(a[1]) is null ? null : C(a[1]),
                     consts.GetValueOrDefault(a[2]) is null ? null : C(a[2]), constant),
-                "aten::gelu" => KernelCall(consts[a[1]] as string == "tanh" ? typeof(GeluTanhOp) : typeof(GeluOp), type, Operand(a[0])),
+                "aten::gelu" => KernelCall(Twin(consts[a[1]] as string == "tanh" ? typeof(GeluTanhOp) : typeof(GeluOp)), type, Operand(a[0])),
+                "aten::gelu_backward" when gpu => KernelCall(GpuTwins.GeluBackward(consts[a[2]] as string == "tanh"), type, Operand(a[0]), Operand(a[1])),
                 // g · GELU'(x), the same operations as the eager kernel (VectorMath.GeluBackward).
                 "aten::gelu_backward" => Expression.Multiply(Operand(a[0]), Expression.Call(typeof(VectorMath).GetMethod(
                     consts[a[2]] as string == "tanh" ? nameof(VectorMath.GeluTanhGrad) : nameof(VectorMath.GeluGrad), [type])!, Operand(a[1]))),

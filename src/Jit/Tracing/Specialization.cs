@@ -28,7 +28,10 @@ public sealed partial class TracedModule
         /// <summary>Whether a call with <paramref name="signature"/> runs this specialization.</summary>
         public bool Accepts(Signature signature) => Dynamic?.Symbolic is { } sym ? sym.Accepts(signature) : Signature.Equals(signature);
 
-        /// <summary><see cref="Graph"/> compiled by the options' backend (when it is not differentiable).</summary>
+        /// <summary>The backend that compiled the specialization's graphs (the options', or the one of the tensors' device).</summary>
+        public IBackend Backend { get; init; } = CpuBackend.Instance;
+
+        /// <summary><see cref="Graph"/> compiled by <see cref="Backend"/> (when it is not differentiable).</summary>
         internal IExecutable? Program { get; init; }
 
         /// <summary>Tensors that existed before the trace and were frozen into constants, with their versions at trace time.</summary>

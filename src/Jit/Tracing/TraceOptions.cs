@@ -58,8 +58,15 @@ public sealed record TraceOptions
     public bool Optimize { get; init; } = true;
 
     /// <summary>
-    /// The backend that compiles and runs the traced graphs, and says what the passes may fuse (null: <see cref="CpuBackend"/>).
-    /// <see cref="ReferenceBackend"/> runs every op through its eager kernel and never fuses.
+    /// The backend that compiles and runs the traced graphs, and says what the passes may fuse (null: the backend of the
+    /// traced tensors' device — <see cref="CpuBackend"/> or <see cref="CudaBackend"/>). <see cref="ReferenceBackend"/> runs
+    /// every op through its eager kernel and never fuses.
     /// </summary>
     public IBackend? Backend { get; init; }
+
+    /// <summary>
+    /// With the CUDA backend, <see cref="TracedModule.GeneratedCode"/> also shows each fusion group's kernel as PTX for sm_90
+    /// (compiled without a GPU; off by default, as the PTX of a group runs to hundreds of lines).
+    /// </summary>
+    public bool ShowPtx { get; init; }
 }

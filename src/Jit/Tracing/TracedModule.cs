@@ -70,15 +70,18 @@ public sealed partial class TracedModule
         {
             var sb = new System.Text.StringBuilder();
             int i = 0;
-            var graphs = Last.Diff is { } d ? new[] { d.Forward, d.Backward } : [Last.Graph];
-            var backend = Options.Backend ?? CpuBackend.Instance;
-            foreach (var n in graphs.SelectMany(g => g.Nodes).Where(n => n.Subgraph is not null))
+            var backend = Last.Backend;
+            foreach (var n in CompiledGraphs.SelectMany(g => g.Nodes).Where(n => n.Subgraph is not null))
             {
                 sb.Append("// prim::FusionGroup_").Append(i++).Append(": ").Append(backend.DescribeFusionGroup(n)).Append('\n').Append(CodePrinter.Print(n.Subgraph!, $"FusionGroup_{i - 1}"));
+                if (Options.ShowPtx && backend is CudaBackend) sb.Append("// PTX (sm_90):\n").Append(CudaBackend.Ptx(n));
             }
             return sb.Length == 0 ? "// no fusion groups: every op runs its eager kernel\n" : sb.ToString();
         }
     }
+
+    /// <summary>The graphs the last specialization runs: its forward and compiled backward, or its one graph.</summary>
+    internal IReadOnlyList<Graph> CompiledGraphs => Last.Diff is { } d ? [d.Forward, d.Backward] : [Last.Graph];
 
     /// <summary>Warnings issued (e.g. too many specializations: running eagerly).</summary>
     public List<string> Warnings { get; } = [];
@@ -172,19 +175,6 @@ public sealed partial class TracedModule
     }
 
     /// <summary>
-    /// Traced graphs compile for the CPU backend only in this build: a tensor on another device (an input, a parameter or
-    /// a buffer) is refused by name before anything is recorded, never run by CPU code that cannot read it.
-    /// </summary>
-    private void RequireCpu(Tensor[] inputs, IReadOnlyList<(string Name, Tensor Tensor)> parameters)
-    {
-        var named = inputs.Select((t, i) => (Name: i < _inputNames.Length ? _inputNames[i] : $"input{i}", Tensor: t)).Concat(parameters);
-        foreach (var (name, t) in named)
-            if (t.Device.Type != DeviceType.Cpu)
-                throw new NotSupportedException($"Jit.Trace ({Name}): '{name}' is on {t.Device}, but traced graphs run on the CPU backend only in this build; " +
-                    "run the model eagerly on the GPU (every op has a CUDA kernel), or move the model and its inputs with .To(Device.Cpu) before tracing.");
-    }
-
-    /// <summary>
     /// Traces a new specialization from this call and returns the call's outputs. The forward's in-place writes happen
     /// once, as in an eager call — unless <paramref name="asCall"/> is false (Jit.TraceStep's first trace is not a step):
     /// then the written state is put back as it was.
@@ -198,7 +188,6 @@ public sealed partial class TracedModule
             Console.Error.WriteLine($"[{PassPipeline.LogVariable}] {Name}: {what} {clock.Elapsed.TotalMilliseconds:F1} ms");
             clock.Restart();
         }
-        RequireCpu(inputs, parameters);
         var tracer = new Tracer();
         for (int i = 0; i < inputs.Length; i++) tracer.BindInput(inputs[i], i < _inputNames.Length ? _inputNames[i] : $"input{i}");
         foreach (var (name, t) in parameters) tracer.BindInput(t, name);
@@ -258,16 +247,18 @@ public sealed partial class TracedModule
     internal Specialization Build(Recording r, DynamicInfo? dynamic)
     {
         var raw = r.Raw;
+        // The backend of the traced tensors' device (or the one the options name) compiles every graph of the specialization.
+        var backend = BackendSelection.For(Options, raw, Name);
+        var options = Options with { Backend = backend };
         DifferentiableGraph? diff = null;
         string? eagerBackward = r.EagerBackward;
         if (r.GradInputs is { } gradInputs)
         {
-            diff = DifferentiableGraph.Build(raw, gradInputs, r.ForwardRaw.Outputs.Count, r.GradOutputs ?? [0], Options, out eagerBackward);
+            diff = DifferentiableGraph.Build(raw, gradInputs, r.ForwardRaw.Outputs.Count, r.GradOutputs ?? [0], options, out eagerBackward);
             if (diff is null) raw = r.ForwardRaw;
         }
         if (Jit.SelfCheck) SelfCheck(raw);
-        var backend = Options.Backend ?? CpuBackend.Instance;
-        var optimized = diff?.Forward ?? PassPipeline.Inference(raw, backend, Options);
+        var optimized = diff?.Forward ?? PassPipeline.Inference(raw, backend, options);
         if (diff is not null && Jit.SelfCheck)
         {
             SelfCheck(diff.Forward);
@@ -276,6 +267,7 @@ public sealed partial class TracedModule
         return new Specialization(r.Signature, raw, optimized, r.Lifted, diff, eagerBackward)
         {
             Program = diff is null ? backend.Compile(optimized) : null,
+            Backend = backend,
             CheckGraph = r.ForwardRaw,
             Captured = r.Captured,
             Dynamic = dynamic,

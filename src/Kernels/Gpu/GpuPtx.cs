@@ -15,12 +15,15 @@ namespace Trace.Kernels.Gpu;
 /// </summary>
 public static class GpuPtx
 {
-    /// <summary>The PTX text of <paramref name="kernel"/> (an implicitly grouped kernel: index first, then views and structs).</summary>
-    public static string Compile(MethodInfo kernel)
+    /// <summary>
+    /// The PTX text of <paramref name="kernel"/>: an implicitly grouped kernel (index first, then views and structs), or with
+    /// <paramref name="explicitlyGrouped"/> one launched with a group configuration (shared memory, barriers).
+    /// </summary>
+    public static string Compile(MethodInfo kernel, bool explicitlyGrouped = false)
     {
         using var context = Context.Create(b => b.CPU().EnableAlgorithms().Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
-        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+        var entry = explicitlyGrouped ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel) : EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
         var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
         return compiled.PTXAssembly;
     }

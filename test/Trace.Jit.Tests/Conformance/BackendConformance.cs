@@ -25,6 +25,12 @@ public abstract class BackendConformance
     /// <summary>Absolute tolerance.</summary>
     protected virtual double Atol => 1e-10;
 
+    /// <summary>The device the cases' tensors and models live on (the reference runs the same device's eager kernels).</summary>
+    protected virtual Device Device => Device.Cpu;
+
+    /// <summary><paramref name="xs"/> on <see cref="Device"/>.</summary>
+    private Tensor[] On(Tensor[] xs) => [.. xs.Select(t => t.To(Device))];
+
     public static IEnumerable<object[]> OpKinds() => OpCases.Cases.Keys.Select(k => new object[] { k });
 
     public static IEnumerable<object[]> GraphNames() => GraphCases.Keys.Select(k => new object[] { k });
@@ -45,11 +51,11 @@ public abstract class BackendConformance
     {
         var c = OpCases.Cases[kind];
         var g = new Generator((ulong)kind.GetHashCode(StringComparison.Ordinal) & 0xffff);
-        var (reference, subject) = Traced(x => c.F(x), Grad(c.Inputs(g)));
+        var (reference, subject) = Traced(x => c.F(x), Grad(On(c.Inputs(g))));
         Assert.IsTrue(subject.RawGraph.Nodes.Any(n => n.Kind == kind), $"the case for {kind} does not record it:\n{subject.RawGraph}");
         for (int call = 0; call < 2; call++)
         {
-            var x = c.Inputs(g);
+            var x = On(c.Inputs(g));
             Compare(kind, reference.Call, subject.Call, x, []);
         }
     }
@@ -58,14 +64,14 @@ public abstract class BackendConformance
     [DynamicData(nameof(GraphNames))]
     public void PassProducedGraphsMatchTheReference(string name)
     {
-        var (build, inputs) = GraphCases[name];
+        var (f, inputs, pass) = GraphCases[name];
         var g = new Generator(17);
-        var graph = build(g);
+        var graph = WithPasses(f, On(inputs(g)), pass());
         Assert.IsTrue(graph.Nodes.Any(n => n.Kind == name), $"the graph case for {name} does not contain it:\n{graph}");
         var reference = ReferenceBackend.Instance.Compile(graph);
         var subject = Backend.Compile(graph);
         for (int call = 0; call < 2; call++)
-            Compare(name, x => reference.Run(x), x => subject.Run(x), inputs(g), []);
+            Compare(name, x => reference.Run(x), x => subject.Run(x), On(inputs(g)), []);
     }
 
     [TestMethod]
@@ -75,14 +81,16 @@ public abstract class BackendConformance
         var (make, input) = Models[name];
         var g = new Generator(23);
         var model = make(g);
-        var reference = Jit.Trace(model, Grad([input(g)])[0], Options(ReferenceBackend.Instance));
-        var subject = Jit.Trace(model, Grad([input(g)])[0], Options(Backend));
+        model.To(Device);
+        Tensor Input() => input(g).To(Device);
+        var reference = Jit.Trace(model, Grad([Input()])[0], Options(ReferenceBackend.Instance));
+        var subject = Jit.Trace(model, Grad([Input()])[0], Options(Backend));
         for (int call = 0; call < 2; call++)
-            Compare(name, x => reference.Call(x), x => subject.Call(x), [input(g)], [.. model.Parameters()]);
+            Compare(name, x => reference.Call(x), x => subject.Call(x), [Input()], [.. model.Parameters()]);
         // Without gradients: the compiled forward (fusion groups run as compiled loops, memory plans).
         using (Autograd.NoGrad())
         {
-            var x = input(g);
+            var x = Input();
             TraceAssert.AllClose(reference.Forward(x), subject.Forward(x), Rtol, Atol, $"{name} under NoGrad");
         }
     }
@@ -104,7 +112,8 @@ public abstract class BackendConformance
             {
                 var g = new Generator(5);
                 var model = make(g);
-                var (x, y) = (Tensor.Randn([6, 12], DType.Float32, g), Tensor.Randn([6, 3], DType.Float32, g));
+                model.To(Device);
+                var (x, y) = (Tensor.Randn([6, 12], DType.Float32, g).To(Device), Tensor.Randn([6, 3], DType.Float32, g).To(Device));
                 var optimizer = new Adam(model.Parameters(), lr: 1e-2);
                 var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), optimizer, x, y, Options(backends[b]));
                 losses[b] = [.. Enumerable.Range(0, 4).Select(_ => step.Step(x, y).Item())];
@@ -130,7 +139,7 @@ public abstract class BackendConformance
         RandomGraphs.Specs.Sample(spec =>
         {
             var g = new Generator((ulong)spec.GetHashCode());
-            Tensor[] Inputs() => [Tensor.Randn(spec.First, generator: g), Tensor.Randn(spec.Second, generator: g)];
+            Tensor[] Inputs() => On([Tensor.Randn(spec.First, generator: g), Tensor.Randn(spec.Second, generator: g)]);
             var (reference, subject) = Traced(spec.Apply, Grad(Inputs()));
             var x = Inputs();
             using (Autograd.NoGrad())
@@ -138,7 +147,7 @@ public abstract class BackendConformance
             var (refX, subX) = (Grad(x), Grad(x));
             var (refOut, subOut) = (reference.Call(refX)[0], subject.Call(subX)[0]);
             RandomGraphs.Close(refOut, subOut, spec.SumBound(x), $"{spec} ({Backend.Name}, with grad)");
-            var weight = Tensor.Randn(refOut.Shape.ToArray(), generator: g);
+            var weight = Tensor.Randn(refOut.Shape.ToArray(), generator: g).To(Device);
             refOut.Mul(weight).Sum().Backward();
             subOut.Mul(weight).Sum().Backward();
             for (int i = 0; i < 2; i++)
@@ -178,7 +187,7 @@ public abstract class BackendConformance
             var xs = Grad(inputs);
             var outs = f(xs);
             var loss = outs.Where(o => o.RequiresGrad)
-                .Select(o => o.Mul(Tensor.Randn(o.Shape.ToArray(), o.DType, weights)).Sum()).Aggregate((Tensor?)null, (a, b) => a is null ? b : a + b);
+                .Select(o => o.Mul(Tensor.Randn(o.Shape.ToArray(), o.DType, weights).To(o.Device)).Sum()).Aggregate((Tensor?)null, (a, b) => a is null ? b : a + b);
             loss?.Backward();
             Tensor?[] grads = [.. xs.Select(x => x.Grad), .. parameters.Select(p => p.Grad)];
             foreach (var p in parameters) p.Grad = null;
@@ -205,12 +214,12 @@ public abstract class BackendConformance
     /// backend under test): epilogues (<see cref="LinearEpilogues"/>) and fusion groups, which the reference interprets
     /// body node by node.
     /// </summary>
-    private static readonly Dictionary<string, (Func<Generator, Graph> Build, Func<Generator, Tensor[]> Inputs)> GraphCases = new()
+    private static readonly Dictionary<string, (Func<Tensor[], Tensor> F, Func<Generator, Tensor[]> Inputs, Func<IGraphPass> Pass)> GraphCases = new()
     {
-        ["trace::linear_relu"] = (g => WithPasses(x => Tensor.Linear(x[0], x[1], x[2]).Relu(), LinearInputs(g), new LinearEpilogues()), LinearInputs),
-        ["trace::linear_add"] = (g => WithPasses(x => Tensor.Linear(x[0], x[1], x[2]) + x[3], LinearInputs(g), new LinearEpilogues()), LinearInputs),
-        ["prim::FusionGroup"] = (g => WithPasses(x => (x[0] * 0.5 + x[1]).Tanh().Sigmoid() * x[0], [Tensor.Randn([5, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)],
-            new ElementwiseFusion(CpuBackend.Instance)), g => [Tensor.Randn([5, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)]),
+        ["trace::linear_relu"] = (x => Tensor.Linear(x[0], x[1], x[2]).Relu(), LinearInputs, () => new LinearEpilogues()),
+        ["trace::linear_add"] = (x => Tensor.Linear(x[0], x[1], x[2]) + x[3], LinearInputs, () => new LinearEpilogues()),
+        ["prim::FusionGroup"] = (x => (x[0] * 0.5 + x[1]).Tanh().Sigmoid() * x[0], g => [Tensor.Randn([5, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)],
+            () => new ElementwiseFusion(CpuBackend.Instance)),
     };
 
     private static Tensor[] LinearInputs(Generator g) =>
@@ -219,7 +228,7 @@ public abstract class BackendConformance
     /// <summary>The recorded graph of <paramref name="f"/> after <paramref name="pass"/> and dce.</summary>
     private static Graph WithPasses(Func<Tensor[], Tensor> f, Tensor[] example, IGraphPass pass)
     {
-        var g = Jit.Trace(f, example, new TraceOptions { Optimize = false, CheckTrace = false }).RawGraph.Clone();
+        var g = Jit.Trace(f, example, new TraceOptions { Optimize = false, CheckTrace = false, Backend = ReferenceBackend.Instance }).RawGraph.Clone();
         pass.Run(g);
         new DeadCodeElimination().Run(g);
         GraphVerifier.Lint(g);

@@ -62,23 +62,87 @@ public class CudaModelTests
     }
 
     [TestMethod]
-    public void TracingCudaTensorsIsRefusedByNameBeforeAnythingRuns()
+    public void ATracedGptBlockOnCudaMatchesEagerAndTrainsWithTraceStep()
     {
-        var x = Tensor.Randn([4, 8], generator: new Generator(1)).Cuda();
-        void Refused(Action a, string what)
+        var model = new GptBlock(16, 2, 8, new Generator(7));
+        model.To(Device.Cuda());
+        var x = Tensor.Randn([2, 6, 16], generator: new Generator(8)).Cuda();
+        var traced = Jit.Trace(model, x);
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "prim::FusionGroup"), traced.Graph.ToString());
+        StringAssert.Contains(traced.GeneratedCode, "ILGPU kernel");
+        using (Autograd.NoGrad())
         {
-            var e = Assert.ThrowsExactly<NotSupportedException>(a, what);
-            StringAssert.Contains(e.Message, "cuda:0", what);
-            StringAssert.Contains(e.Message, "CPU backend only", what);
+            var expected = model.Forward(x);
+            var actual = traced.Forward(x);
+            Assert.AreEqual(Device.Cuda(), actual.Device);
+            Close(expected.Cpu(), actual, 1e-5, "traced forward on CUDA vs eager CUDA");
         }
-        Refused(() => Jit.Trace((Tensor a) => a.Mul(2.0).Tanh().Add(a), x), "a function of a CUDA tensor");
-        var m = new Linear(8, 3, generator: new Generator(2));
-        var traced = Jit.Trace(m, Tensor.Randn([4, 8], generator: new Generator(3)));
-        Refused(() => traced.Call(x), "a CPU trace called with a CUDA tensor (a new specialization)");
-        m.To(Device.Cuda());
-        Refused(() => Jit.Trace(m, x), "a module on CUDA");
-        Refused(() => Jit.TraceStep(m, (p, t) => Functional.MseLoss(p, t), new SGD(m.Parameters(), lr: 0.1), x, Tensor.Zeros([4, 3], DType.Float32, Device.Cuda())), "a training step on CUDA");
-        Assert.AreEqual(Device.Cuda(), m.Forward(x).Device, "the module still runs eagerly on the device");
+        // The compiled backward, on the device: gradients as the eager tape's.
+        var xg = x.Clone().RequiresGrad_();
+        model.Forward(xg).Square().Sum().Backward();
+        var eagerGrads = model.Parameters().Select(p => p.Grad!.Cpu()).ToArray();
+        var eagerX = xg.Grad!.Cpu();
+        foreach (var p in model.Parameters()) p.Grad = null;
+        var xt = x.Clone().RequiresGrad_();
+        traced.Forward(xt).Square().Sum().Backward();
+        Close(eagerX, xt.Grad!, 1e-4, "input gradient through the traced graph");
+        foreach (var (e, p) in eagerGrads.Zip(model.Parameters())) Close(e, p.Grad!, 1e-4, "parameter gradient through the traced graph");
+
+        // Jit.TraceStep on CUDA takes the same SGD steps as eager steps on a copy.
+        var (twin, target) = (new GptBlock(16, 2, 8, new Generator(7)), Tensor.Randn([2, 6, 16], generator: new Generator(9)).Cuda());
+        twin.To(Device.Cuda());
+        foreach (var p in model.Parameters()) p.Grad = null;
+        var (ot, oe) = (new SGD(model.Parameters(), lr: 0.05, momentum: 0.9), new SGD(twin.Parameters(), lr: 0.05, momentum: 0.9));
+        var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), ot, x, target);
+        for (int s = 0; s < 3; s++)
+        {
+            var lt = step.Step(x, target);
+            Assert.AreEqual(Device.Cuda(), lt.Device, "the loss stays on the device");
+            oe.ZeroGrad();
+            var le = Functional.MseLoss(twin.Forward(x), target);
+            le.Backward();
+            oe.Step();
+            Assert.AreEqual(le.Item<float>(), lt.Item<float>(), 2e-5 * Math.Abs(le.Item<float>()), $"loss at step {s}");
+        }
+        foreach (var (pe, pt) in twin.Parameters().Zip(model.Parameters())) Close(pe.Cpu(), pt, 1e-4, "parameters after 3 traced steps");
+    }
+
+    [TestMethod]
+    public void ACpuTraceCalledWithCudaTensorsRetracesForTheCudaBackend()
+    {
+        var traced = Jit.Trace((Tensor a) => a.Mul(2.0).Tanh().Add(a), Tensor.Randn([4, 8], generator: new Generator(1)));
+        var x = Tensor.Randn([4, 8], generator: new Generator(2));
+        var y = traced.Call(x.Cuda())[0];
+        Assert.AreEqual(Device.Cuda(), y.Device);
+        StringAssert.Contains(traced.ExplainLastRetrace() ?? "", "cuda");
+        Close(x.Mul(2.0).Tanh().Add(x), y, 1e-6, "the CUDA specialization");
+        Assert.AreEqual(Device.Cpu, traced.Call(x)[0].Device, "the CPU specialization still serves CPU calls");
+    }
+
+    [TestMethod]
+    public void TracingTensorsOfTwoDevicesOrTheWrongBackendIsAClearError()
+    {
+        var cpu = Tensor.Randn([4, 8], generator: new Generator(1));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() =>
+            Jit.Trace(t => t[0].Tanh() * 2.0, [cpu.Cuda()], new TraceOptions { Backend = CpuBackend.Instance }));
+        StringAssert.Contains(e.Message, "cpu backend");
+        StringAssert.Contains(e.Message, "cuda:0");
+        var e2 = Assert.ThrowsExactly<NotSupportedException>(() =>
+            Jit.Trace(t => t[0].Tanh() * 2.0, [cpu], new TraceOptions { Backend = CudaBackend.Instance }));
+        StringAssert.Contains(e2.Message, "cuda backend");
+        StringAssert.Contains(e2.Message, "on cpu");
+    }
+
+    [TestMethod]
+    public void RandomFactoriesInACudaTraceDrawOnTheDeviceAtEveryCall()
+    {
+        // Dropout-like: a fresh draw per call, made on the device (a frozen constant would repeat its values).
+        var traced = Jit.Trace((Tensor a) => a * Tensor.Rand([4, 8], device: Device.Cuda()).Gt(0.5).To(DType.Float32), Tensor.Ones([4, 8], DType.Float32, Device.Cuda()));
+        Assert.IsTrue(traced.Graph.Nodes.Any(n => n.Kind == "aten::rand"), traced.Graph.ToString());
+        var ones = Tensor.Ones([4, 8], DType.Float32, Device.Cuda());
+        var (first, second) = (traced.Forward(ones).Cpu().ToArray<float>(), traced.Forward(ones).Cpu().ToArray<float>());
+        Assert.IsFalse(first.SequenceEqual(second), "two calls drew the same mask");
+        Assert.IsTrue(first.All(v => v is 0f or 1f));
     }
 
     /// <summary>|gpu − cpu| ≤ tol·max|cpu| over the tensor (float32 sums differ in order between the devices).</summary>

@@ -30,8 +30,11 @@ internal static class OpCases
 
     private static Tensor Index(params long[] values) => Tensor.From(values);
 
-    /// <summary>A constant made on the CPU, moved to <paramref name="like"/>'s device (unchanged on the CPU, so traces are as before).</summary>
-    private static Tensor On(Tensor like, Tensor constant) => constant.To(like.Device);
+    /// <summary>
+    /// A constant made on the CPU, on <paramref name="like"/>'s device (unchanged on the CPU, so traces are as before): copied
+    /// there directly, unreported, so that a trace captures it as a constant of that device (a traced <c>To(device)</c> is refused).
+    /// </summary>
+    private static Tensor On(Tensor like, Tensor constant) => like.Device == constant.Device ? constant : CudaTransfer.Move(constant, like.Device);
 
     /// <summary>Calls an op through its op-table entry on tensor arguments.</summary>
     private static Tensor Entry(string op, Tensor[] args) => OpTable.Get(op).Eval(new OpArgs(op, [.. args]))[0];
@@ -122,7 +125,7 @@ internal static class OpCases
         ["aten::fill_"] = InPlace((h, y) => h.Fill_(3.0)),
         ["aten::zeros"] = Unary(a => a + Tensor.Zeros([3, 4], DType.Float64, a.Device)),
         ["aten::full"] = Unary(a => a * Tensor.Full([4], 0.5, DType.Float64, a.Device)),
-        ["aten::arange"] = Unary(a => a * On(a, Tensor.Arange(4)).To(DType.Float64)),
+        ["aten::arange"] = Unary(a => a * Tensor.Arange(0, 4, 1, a.Device).To(DType.Float64)),
         // Random draws differ between runs: multiplied by zero, the result is deterministic but the op still runs.
         ["aten::rand"] = Unary(a => a + Tensor.Rand([4], DType.Float64, device: a.Device).Mul(0.0)),
         ["aten::randn"] = Unary(a => a + Tensor.Randn([4], DType.Float64, device: a.Device).Mul(0.0)),
