@@ -11,7 +11,9 @@ namespace Trace.Optim;
 /// m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;  amsgrad: vmax = max(vmax, v), used in place of v
 /// p −= (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
 /// </code>
-/// The update runs as one fused kernel per parameter (<see cref="OptimKernels.AdamStep(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, in AdamStepArgs{float})"/>).
+/// The update is one fused pass per element (<see cref="OptimKernels.AdamStep(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, in AdamStepArgs{float})"/>),
+/// run over all of a param group's parameters at once (on CUDA one launch per chunk of up to 16 parameters). t is each
+/// parameter's own step count: a parameter skipped on a step (its gradient null) has taken fewer steps than the others.
 /// </summary>
 public class Adam : Optimizer
 {
@@ -72,21 +74,16 @@ public class Adam : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
-        PrepareUpdate(group, target, grad, state)(0, target.Numel);
+        UpdateKernels(target).RunStep([PrepareUpdate(group, target, grad, state)]);
 
     /// <inheritdoc/>
-    protected override Action<int, int> PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
+    private protected override FusedUpdate PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
         var (m, v) = (state.ExpAvg ??= ZerosLike(target), state.ExpAvgSq ??= ZerosLike(target));
         var vmax = group.Amsgrad ? state.MaxExpAvgSq ??= ZerosLike(target) : null;
-        var kernels = UpdateKernels(target);
-        if (target.DType == DType.Float32)
-        {
-            var a = Args<float>(group, state.Step);
-            return (s, e) => kernels.AdamStep(target, grad, m, v, vmax, a, s, e);
-        }
-        var d = Args<double>(group, state.Step);
-        return (s, e) => kernels.AdamStep(target, grad, m, v, vmax, d, s, e);
+        return target.DType == DType.Float32
+            ? new AdamUpdate<float>(target, grad, m, v, vmax, Args<float>(group, state.Step))
+            : new AdamUpdate<double>(target, grad, m, v, vmax, Args<double>(group, state.Step));
     }
 
     /// <summary>

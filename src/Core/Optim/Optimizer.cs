@@ -54,10 +54,10 @@ public abstract class Optimizer
 
     /// <summary>
     /// Updates every parameter that has a gradient, in place (under NoGrad): each parameter's gradient is
-    /// made contiguous and of its dtype, its step count advances, and the rule is applied. Rules that
-    /// <see cref="PrepareUpdate"/> (SGD, Adam, AdamW) run as one multi-tensor loop over all of a group's
-    /// parameters, split across cores; others run <see cref="Update"/> per parameter.
-    /// Parameters whose <see cref="Tensor.Grad"/> is null are skipped.
+    /// made contiguous and of its dtype, its step count advances, and the rule is applied. The elementwise rules
+    /// (SGD, Adam, AdamW) run as one multi-tensor step per param group and device: on the CPU one loop over all of
+    /// the group's parameters, split across cores; on CUDA one launch per chunk of up to 16 parameters of one dtype.
+    /// Other rules run <see cref="Update"/> per parameter. Parameters whose <see cref="Tensor.Grad"/> is null are skipped.
     /// </summary>
     public void Step()
     {
@@ -65,8 +65,7 @@ public abstract class Optimizer
         foreach (var group in _groups)
         {
             var targets = new List<(Tensor Param, Tensor Target)>();
-            var slices = new List<Action<int, int>>();
-            var lengths = new List<int>();
+            var updates = new List<FusedUpdate>();
             foreach (var p in group.Params)
             {
                 if (p.Grad is null) continue;
@@ -75,17 +74,27 @@ public abstract class Optimizer
                 state.Step++;
                 var target = UpdateTarget(p);
                 targets.Add((p, target));
-                if (PrepareUpdate(group, target, grad, state) is { } slice)
-                {
-                    slices.Add(slice);
-                    lengths.Add(target.Numel);
-                }
+                if (PrepareUpdate(group, target, grad, state) is { } update) updates.Add(update);
                 else Update(group, target, grad, state);
             }
-            // The device of the group's first parameter schedules the step (ranges are correct on any device).
-            if (slices.Count > 0) UpdateKernels(targets[0].Target).RunStep([.. lengths], (i, s, e) => slices[i](s, e));
+            RunUpdates(updates);
             foreach (var (p, target) in targets) Commit(p, target);
         }
+    }
+
+    /// <summary>Runs a group's prepared updates as one multi-tensor step on each device they are on (usually one).</summary>
+    private void RunUpdates(List<FusedUpdate> updates)
+    {
+        if (updates.Count == 0) return;
+        var device = updates[0].Param.Device;
+        bool oneDevice = true;
+        foreach (var u in updates) oneDevice &= u.Param.Device == device;
+        if (oneDevice)
+        {
+            UpdateKernels(updates[0].Param).RunStep(updates);
+            return;
+        }
+        foreach (var onDevice in updates.GroupBy(u => u.Param.Device)) UpdateKernels(onDevice.First().Param).RunStep([.. onDevice]);
     }
 
     /// <summary>
@@ -97,11 +106,11 @@ public abstract class Optimizer
     protected abstract void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state);
 
     /// <summary>
-    /// For elementwise rules: prepares one parameter's update (state buffers, the step's scalars) and returns
-    /// a function that updates its elements [start, end), so that <see cref="Step"/> can update all parameters
-    /// in one multi-tensor loop. Null (the default) means <see cref="Update"/> handles the whole parameter.
+    /// For Trace's elementwise rules: prepares one parameter's update (state buffers, the step's scalars at its own step
+    /// count) for the device's multi-tensor step, so that <see cref="Step"/> updates all of a group's parameters at once.
+    /// Null (the default) means <see cref="Update"/> handles the whole parameter.
     /// </summary>
-    protected virtual Action<int, int>? PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state) => null;
+    private protected virtual FusedUpdate? PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state) => null;
 
     /// <summary>
     /// Clears the gradients of all parameters. With <paramref name="setToNone"/> (the default, as in

@@ -11,7 +11,8 @@ namespace Trace.Optim;
 ///                    g = nesterov ? g + momentum·buf : buf
 /// p −= lr·g
 /// </code>
-/// The update runs as one fused kernel per parameter (<see cref="OptimKernels.SgdStep(Span{float}, ReadOnlySpan{float}, Span{float}, in SgdStepArgs{float})"/>).
+/// The update is one fused pass per element (<see cref="OptimKernels.SgdStep(Span{float}, ReadOnlySpan{float}, Span{float}, in SgdStepArgs{float})"/>),
+/// run over all of a param group's parameters at once (on CUDA one launch per chunk of up to 16 parameters).
 /// </summary>
 public sealed class SGD : Optimizer
 {
@@ -55,10 +56,10 @@ public sealed class SGD : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
-        PrepareUpdate(group, target, grad, state)(0, target.Numel);
+        UpdateKernels(target).RunStep([PrepareUpdate(group, target, grad, state)]);
 
     /// <inheritdoc/>
-    protected override Action<int, int> PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
+    private protected override FusedUpdate PrepareUpdate(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {
         bool first = false;
         if (group.Momentum != 0 && state.MomentumBuffer is null)
@@ -67,14 +68,9 @@ public sealed class SGD : Optimizer
             first = true;
         }
         var buf = group.Momentum != 0 ? state.MomentumBuffer : null;
-        var kernels = UpdateKernels(target);
-        if (target.DType == DType.Float32)
-        {
-            var a = Args<float>(group, first);
-            return (s, e) => kernels.SgdStep(target, grad, buf, a, s, e);
-        }
-        var d = Args<double>(group, first);
-        return (s, e) => kernels.SgdStep(target, grad, buf, d, s, e);
+        return target.DType == DType.Float32
+            ? new SgdUpdate<float>(target, grad, buf, Args<float>(group, first))
+            : new SgdUpdate<double>(target, grad, buf, Args<double>(group, first));
     }
 
     /// <summary>The step's scalars, computed in double and rounded once to the element type.</summary>

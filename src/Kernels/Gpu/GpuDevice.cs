@@ -16,6 +16,7 @@ public sealed class GpuDevice : IDisposable
     private readonly Context _context;
     private readonly ConcurrentDictionary<object, Delegate> _kernels = new();
     private long _compileTicks;
+    private long _launches;
 
     internal GpuDevice(Context context, ILGPU.Runtime.Device device, bool onCpuAccelerator)
     {
@@ -90,6 +91,12 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Total time spent compiling kernels on this device.</summary>
     public TimeSpan CompileTime => TimeSpan.FromTicks(Interlocked.Read(ref _compileTicks));
 
+    /// <summary>
+    /// Kernel launches queued on this device so far (every launch fetches its launcher through <c>Kernel</c> once, just
+    /// before queuing it; copies and fills done by the driver are not kernels). For tests that count launches per step.
+    /// </summary>
+    public long KernelLaunches => Interlocked.Read(ref _launches);
+
     /// <summary>Waits until every queued kernel and copy has finished.</summary>
     public void Synchronize()
     {
@@ -97,9 +104,10 @@ public sealed class GpuDevice : IDisposable
     }
 
     /// <summary>
-    /// The launcher of <paramref name="kernel"/>, compiled on first use by <paramref name="load"/> and cached. A kernel
-    /// ILGPU cannot compile is an <see cref="InvalidOperationException"/> naming it; the context is then recreated
-    /// when no memory is in use (a context can stay unusable after a failed compile).
+    /// The launcher of <paramref name="kernel"/> for one launch (fetch it once per launch: each call counts in
+    /// <see cref="KernelLaunches"/>), compiled on first use by <paramref name="load"/> and cached. A kernel ILGPU cannot
+    /// compile is an <see cref="InvalidOperationException"/> naming it; the context is then recreated when no memory is
+    /// in use (a context can stay unusable after a failed compile).
     /// </summary>
     internal TLaunch Kernel<TLaunch>(Delegate kernel, Func<Accelerator, TLaunch> load) where TLaunch : Delegate =>
         Kernel(kernel.Method, () => Describe(kernel.Method), load);
@@ -115,6 +123,7 @@ public sealed class GpuDevice : IDisposable
     private TLaunch Kernel<TLaunch>(object key, Func<string> describe, Func<Accelerator, TLaunch> load) where TLaunch : Delegate
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        Interlocked.Increment(ref _launches);
         if (_kernels.TryGetValue(key, out var cached)) return (TLaunch)cached;
         var sw = Stopwatch.StartNew();
         TLaunch launcher;

@@ -58,9 +58,8 @@ public static class GpuReduce
         var second = GpuGroupReduce.SecondPass(first, yOffset);
         lock (d.Gate)
         {
-            var launch = d.Kernel(key, load);
-            launch(d.Stream, GpuGroupReduce.FullConfig(first), x, partials.View, first);
-            launch(d.Stream, GpuGroupReduce.FullConfig(second), partials.View, y, second);
+            d.Kernel(key, load)(d.Stream, GpuGroupReduce.FullConfig(first), x, partials.View, first);
+            d.Kernel(key, load)(d.Stream, GpuGroupReduce.FullConfig(second), partials.View, y, second);
         }
     }
 

@@ -6,8 +6,9 @@ using Trace.Kernels.Gpu;
 namespace Trace.Kernels.Tests;
 
 /// <summary>
-/// The GPU's fused SGD and Adam/AdamW steps on ILGPU's CPU accelerator, over several steps, against float64 loops of
-/// PyTorch's formulas (torch.optim.SGD / Adam / AdamW) and against Trace's CPU kernels; their PTX for sm_90.
+/// The GPU's multi-tensor SGD and Adam/AdamW steps on ILGPU's CPU accelerator, over several steps, against float64 loops
+/// of PyTorch's formulas (torch.optim.SGD / Adam / AdamW) and against Trace's CPU kernels, with the tensors of a launch
+/// split into slots of varied lengths; the grid-stride cover of a chunk at any thread count; their PTX for sm_90.
 /// </summary>
 [TestClass]
 public sealed class GpuOptimTests
@@ -15,6 +16,19 @@ public sealed class GpuOptimTests
     private static Accelerator Acc => GpuTestDevice.Shared;
 
     private const int N = 1037;
+
+    /// <summary>Slot boundaries inside one buffer of <see cref="N"/> elements: a size-1 tensor, an empty one, odd sizes.</summary>
+    private static readonly int[] Splits = [1, 0, 500, 3, N - 504];
+
+    private static (int Start, int Length)[] Slots()
+    {
+        var r = new (int, int)[Splits.Length];
+        for (int k = 0, s = 0; k < Splits.Length; s += Splits[k], k++) r[k] = (s, Splits[k]);
+        return r;
+    }
+
+    private static ArrayView<T> Part<T>(MemoryBuffer1D<T, Stride1D.Dense> b, (int Start, int Length) s) where T : unmanaged =>
+        b.View.SubView(s.Start, s.Length);
 
     [TestMethod]
     [DataRow(0.0, 0.0, false, 0.0, false)]
@@ -39,7 +53,11 @@ public sealed class GpuOptimTests
             var g = GpuTestDevice.Random(N, 10 + step);
             var args = new SgdStepArgs<float>((float)lr, (float)wd, (float)momentum, (float)(1 - dampening), nesterov, maximize, step == 1);
             dg.CopyFromCPU(g);
-            load(Acc.DefaultStream, N, dp.View, dg.View, dbuf.View, new GpuSgdArgs<float>(N, args, hasBuf));
+            var chunk = default(GpuChunk<GpuSgdSlot<float>>);
+            foreach (var s in Slots())
+                Assert.IsTrue(chunk.TryAdd(new GpuSgdSlot<float>(Part(dp, s), Part(dg, s), hasBuf ? Part(dbuf, s) : ArrayView<float>.Empty, step == 1)));
+            Assert.AreEqual(N, chunk.Total);
+            load(Acc.DefaultStream, 64, chunk, new GpuSgdArgs<float>(args, hasBuf), 64);
             OptimKernels.SgdStep(cpu, g, hasBuf ? cpuBuf : Span<float>.Empty, args);
             for (int i = 0; i < N; i++)   // torch.optim.SGD's single-tensor step
             {
@@ -58,7 +76,7 @@ public sealed class GpuOptimTests
         for (int i = 0; i < N; i++)
         {
             Assert.AreEqual(reference[i], result[i], 1e-6 * (1 + Math.Abs(reference[i])), $"SGD param {i}");
-            Assert.AreEqual(cpu[i], result[i], 1e-7f * (1 + Math.Abs(cpu[i])), $"SGD param {i} against the CPU kernel");
+            Assert.AreEqual(cpu[i], result[i], $"SGD param {i} against the CPU kernel");
         }
     }
 
@@ -91,7 +109,10 @@ public sealed class GpuOptimTests
             var args = new AdamStepArgs<float>((float)(lr * Math.Sqrt(bc2) / bc1), (float)b1, (float)(1 - b1), (float)b2, (float)(1 - b2), (float)(eps * Math.Sqrt(bc2)),
                 decoupled ? 0 : (float)wd, decoupled ? (float)(1 - lr * wd) : 1, maximize);
             dg.CopyFromCPU(g);
-            load(Acc.DefaultStream, N, dp.View, dg.View, dm.View, dv.View, dx.View, new GpuAdamArgs<float>(N, args, amsgrad));
+            var chunk = default(GpuChunk<GpuAdamSlot<float>>);
+            foreach (var s in Slots())
+                Assert.IsTrue(chunk.TryAdd(new GpuAdamSlot<float>(Part(dp, s), Part(dg, s), Part(dm, s), Part(dv, s), amsgrad ? Part(dx, s) : ArrayView<float>.Empty, args)));
+            load(Acc.DefaultStream, 64, chunk, new GpuAdamArgs<float>(args, amsgrad), 64);
             OptimKernels.AdamStep(cpu, g, cm, cv, amsgrad ? cx : Span<float>.Empty, args);
             for (int i = 0; i < N; i++)   // torch.optim.Adam / AdamW's single-tensor step
             {
@@ -111,33 +132,85 @@ public sealed class GpuOptimTests
         for (int i = 0; i < N; i++)
         {
             Assert.AreEqual(reference[i], result[i], 1e-5 * (1 + Math.Abs(reference[i])), $"Adam param {i}");
-            Assert.AreEqual(cpu[i], result[i], 2e-7f * (1 + Math.Abs(cpu[i])), $"Adam param {i} against the CPU kernel");
+            Assert.AreEqual(cpu[i], result[i], $"Adam param {i} against the CPU kernel");
             Assert.AreEqual(v[i], moments[i], 1e-6 * v[i] + 1e-12, $"exp_avg_sq {i}");
         }
     }
 
     [TestMethod]
-    public void Float64StepsMatchTheCpuKernel()
+    public void AFullFloat64ChunkWithPerTensorStepScalarsMatchesTheCpuKernelExactly()
     {
-        var p = GpuTestDevice.Random(N, 3).Select(v => (double)v).ToArray();
-        var g = GpuTestDevice.Random(N, 4).Select(v => (double)v).ToArray();
-        var cpu = (double[])p.Clone();
-        var args = new AdamStepArgs<double>(1e-3, 0.9, 0.1, 0.999, 1e-3, 1e-8, 0.01, 1, false);
-        using var dp = Acc.Allocate1D(p);
-        using var dg = Acc.Allocate1D(g);
-        using var dm = Acc.Allocate1D<double>(N);
-        using var dv = Acc.Allocate1D<double>(N);
-        dm.MemSetToZero();
-        dv.MemSetToZero();
-        GpuTestDevice.Cached(GpuOptim.LoadAdam<double>)(Acc.DefaultStream, N, dp.View, dg.View, dm.View, dv.View, ArrayView<double>.Empty, new GpuAdamArgs<double>(N, args, amsgrad: false));
-        OptimKernels.AdamStep(cpu, g, new double[N], new double[N], Span<double>.Empty, args);
-        var sgd = new SgdStepArgs<double>(0.1, 0, 0.9, 1, true, false, true);
-        using var db = Acc.Allocate1D<double>(N);
-        GpuTestDevice.Cached(GpuOptim.LoadSgd<double>)(Acc.DefaultStream, N, dp.View, dg.View, db.View, new GpuSgdArgs<double>(N, sgd, momentumBuffer: true));
-        OptimKernels.SgdStep(cpu, g, new double[N], sgd);
-        Acc.Synchronize();
-        var result = dp.GetAsArray1D();
-        for (int i = 0; i < N; i++) Assert.AreEqual(cpu[i], result[i], 1e-15 * (1 + Math.Abs(cpu[i])), $"param {i}");
+        // 16 tensors of varied lengths, each at its own step count (as after steps where some gradients were null).
+        int cap = GpuChunk<GpuAdamSlot<double>>.Capacity;
+        var lengths = Enumerable.Range(0, cap).Select(k => k % 5 == 0 ? 1 : 3 + 37 * k % 101).ToArray();
+        var chunk = default(GpuChunk<GpuAdamSlot<double>>);
+        var cpu = new List<(double[] P, double[] G, double[] M, double[] V, AdamStepArgs<double> A)>();
+        var buffers = new List<MemoryBuffer1D<double, Stride1D.Dense>>();
+        MemoryBuffer1D<double, Stride1D.Dense> Upload(double[] a) { var b = Acc.Allocate1D(a); buffers.Add(b); return b; }
+        try
+        {
+            for (int k = 0; k < cap; k++)
+            {
+                int n = lengths[k], t = 1 + k % 4;
+                double bc1 = 1 - Math.Pow(0.9, t), bc2 = Math.Sqrt(1 - Math.Pow(0.999, t));
+                var args = new AdamStepArgs<double>(1e-3 * bc2 / bc1, 0.9, 0.1, 0.999, 1e-3, 1e-8 * bc2, 0.01, 1, false);
+                var p = GpuTestDevice.Random(n, 100 + k).Select(x => (double)x).ToArray();
+                var g = GpuTestDevice.Random(n, 200 + k).Select(x => (double)x).ToArray();
+                var m = GpuTestDevice.Random(n, 300 + k).Select(x => 0.1 * x).ToArray();
+                var v = GpuTestDevice.Random(n, 400 + k).Select(x => 0.01 * x * x).ToArray();
+                Assert.IsTrue(chunk.TryAdd(new GpuAdamSlot<double>(Upload(p).View, Upload(g).View, Upload(m).View, Upload(v).View, ArrayView<double>.Empty, args)));
+                cpu.Add((p, g, m, v, args));
+            }
+            Assert.IsFalse(chunk.TryAdd(new GpuAdamSlot<double>(buffers[0].View, buffers[1].View, buffers[2].View, buffers[3].View, ArrayView<double>.Empty, cpu[0].A)),
+                "a full chunk takes no 17th tensor");
+            Assert.AreEqual(lengths.Sum(), chunk.Total);
+            GpuTestDevice.Cached(GpuOptim.LoadAdam<double>)(Acc.DefaultStream, 96, chunk, new GpuAdamArgs<double>(cpu[0].A, amsgrad: false), 96);
+            Acc.Synchronize();
+            for (int k = 0; k < cap; k++)
+            {
+                var (p, g, m, v, a) = cpu[k];
+                OptimKernels.AdamStep(p, g, m, v, Span<double>.Empty, a);
+                CollectionAssert.AreEqual(p, buffers[4 * k].GetAsArray1D(), $"tensor {k} (step scalars of step {1 + k % 4})");
+                CollectionAssert.AreEqual(v, buffers[4 * k + 3].GetAsArray1D(), $"exp_avg_sq of tensor {k}");
+            }
+        }
+        finally
+        {
+            foreach (var b in buffers) b.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public void EveryElementOfAChunkIsUpdatedOnceAtAnyThreadCount()
+    {
+        // SGD with lr 1, gradient 1: each update subtracts exactly 1, so a skipped or doubled element shows.
+        int[] lengths = [1, 0, 5, 13, 3, 64, 2];
+        int total = lengths.Sum();
+        using var dp = Acc.Allocate1D<float>(total);
+        using var dg = Acc.Allocate1D(Enumerable.Repeat(1f, total).ToArray());
+        var args = new GpuSgdArgs<float>(new SgdStepArgs<float>(1, 0, 0, 1, false, false, false), momentumBuffer: false);
+        var load = GpuTestDevice.Cached(GpuOptim.LoadSgd<float>);
+        foreach (int threads in new[] { 1, 2, 3, 7, 13, 64, 200 })
+        {
+            dp.MemSetToZero();
+            var chunk = default(GpuChunk<GpuSgdSlot<float>>);
+            for (int k = 0, s = 0; k < lengths.Length; s += lengths[k], k++)
+                chunk.TryAdd(new GpuSgdSlot<float>(dp.View.SubView(s, lengths[k]), dg.View.SubView(s, lengths[k]), ArrayView<float>.Empty, false));
+            load(Acc.DefaultStream, threads, chunk, args, threads);
+            Acc.Synchronize();
+            CollectionAssert.AreEqual(Enumerable.Repeat(-1f, total).ToArray(), dp.GetAsArray1D(), $"{threads} threads");
+        }
+    }
+
+    [TestMethod]
+    public void TheFirstElementOfAThreadInASlotFollowsTheGridStride()
+    {
+        // Thread 2 of 5 takes 2, 7, 12, ...: its first element of [8, 20) is 12, of [13, 14) none.
+        Assert.AreEqual(12, GpuChunk<GpuSgdSlot<float>>.First(2, 8, 20, 5));
+        Assert.AreEqual(14, GpuChunk<GpuSgdSlot<float>>.First(2, 13, 14, 5));
+        Assert.AreEqual(2, GpuChunk<GpuSgdSlot<float>>.First(2, 0, 20, 5));
+        Assert.AreEqual(3, GpuChunk<GpuSgdSlot<float>>.First(4, 2, 3, 5), "a thread past the slot's end takes none");
+        Assert.AreEqual(int.MaxValue, GpuChunk<GpuSgdSlot<float>>.First(0, int.MaxValue - 1, int.MaxValue, 1 << 30), "no overflow near int.MaxValue");
     }
 
     [TestMethod]
@@ -145,8 +218,18 @@ public sealed class GpuOptimTests
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => GpuOptim.CheckLengths("Adam step", 10, ("gradient", 10), ("exp_avg", 9)));
         StringAssert.Contains(e.Message, "GPU Adam step: the exp_avg has 9 elements but the parameter has 10.");
-        Assert.ThrowsExactly<ArgumentException>(() => new GpuSgdArgs<float>(-1, default, false));
         Assert.ThrowsExactly<NotSupportedException>(() => GpuOptim.LoadAdam<int>(Acc));
+        using var a = Acc.Allocate1D<float>(10);
+        using var b = Acc.Allocate1D<float>(9);
+        var chunk = default(GpuChunk<GpuAdamSlot<float>>);
+        chunk.TryAdd(new GpuAdamSlot<float>(a.View, a.View, a.View, a.View, b.View, default));
+        var amsgrad = new GpuAdamArgs<float>(default, amsgrad: true);
+        e = Assert.ThrowsExactly<ArgumentException>(() => GpuOptim.Adam(GpuRuntime.Device, chunk, amsgrad));
+        StringAssert.Contains(e.Message, "GPU Adam step: the max_exp_avg_sq has 9 elements but the parameter has 10.");
+        var sgd = default(GpuChunk<GpuSgdSlot<float>>);
+        sgd.TryAdd(new GpuSgdSlot<float>(a.View, b.View, ArrayView<float>.Empty, true));
+        e = Assert.ThrowsExactly<ArgumentException>(() => GpuOptim.Sgd(GpuRuntime.Device, sgd, default));
+        StringAssert.Contains(e.Message, "GPU SGD step: the gradient has 9 elements but the parameter has 10.");
     }
 
     [TestMethod]
@@ -156,6 +239,8 @@ public sealed class GpuOptimTests
         var adam = GpuTestDevice.Ptx(typeof(GpuOptim), nameof(GpuOptim.AdamKernel), false, typeof(float), typeof(F32));
         GpuTestDevice.AssertHot(adam, "Adam f32", shared: false);
         StringAssert.Contains(adam, "sqrt.rn.f32", "Adam's IEEE square root");
-        GpuTestDevice.AssertHot(GpuTestDevice.Ptx(typeof(GpuOptim), nameof(GpuOptim.AdamKernel), false, typeof(double), typeof(F64)), "Adam f64", shared: false);
+        var adam64 = GpuTestDevice.Ptx(typeof(GpuOptim), nameof(GpuOptim.AdamKernel), false, typeof(double), typeof(F64));
+        GpuTestDevice.AssertHot(adam64, "Adam f64", shared: false);
+        Assert.IsTrue(GpuTestDevice.ParamBytes(adam64) < 4096, $"the float64 Adam chunk is {GpuTestDevice.ParamBytes(adam64)} bytes of kernel parameters (CUDA's limit: 4096)");
     }
 }

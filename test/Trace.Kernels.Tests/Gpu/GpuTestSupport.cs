@@ -74,6 +74,19 @@ internal sealed class GpuTestDevice : IDisposable
         Assert.IsFalse(ptx.Contains("call.uni") || ptx.Contains("\tcall "), $"{what} calls a function:\n" + ptx[..Math.Min(ptx.Length, 4000)]);
     }
 
+    /// <summary>
+    /// The bytes of kernel parameters the PTX entry declares (<c>.param .align 8 .b8 _a[1704]</c> is 1704 bytes, <c>.param
+    /// .u32 _b</c> 4), to check a by-value argument struct against CUDA's 4 KB limit.
+    /// </summary>
+    public static int ParamBytes(string ptx)
+    {
+        int bytes = 0;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(ptx,
+            @"^\s*\.param\s+(?:\.align\s+\d+\s+)?\.[a-z](\d+)\s+[^\s\[,)]+(?:\[(\d+)\])?", System.Text.RegularExpressions.RegexOptions.Multiline))
+            bytes += int.Parse(m.Groups[1].Value) / 8 * (m.Groups[2].Success ? int.Parse(m.Groups[2].Value) : 1);
+        return bytes;
+    }
+
     /// <summary>Uniform values in [-1, 1).</summary>
     public static float[] Random(int n, int seed)
     {

@@ -6,7 +6,8 @@ namespace Trace.Kernels.Tests.Gpu;
 
 /// <summary>
 /// Representative kernels' PTX for sm_90 against golden files (<see cref="PtxGolden"/>): the contiguous float32 add, the
-/// SGEMM's inner loop over shared-memory tiles, the float32 row softmax and the Philox uniform fill. Each also asserts
+/// SGEMM's inner loop over shared-memory tiles, the float32 row softmax, the Philox uniform fill and the multi-tensor
+/// float32 Adam step. Each also asserts
 /// the facts that matter, so a golden update cannot silently accept a kernel that lost them.
 /// </summary>
 [TestClass]
@@ -20,6 +21,9 @@ public class PtxGoldenTests
 
     private static string Softmax() => PtxGolden.Normalize(
         GpuTestDevice.Ptx(typeof(GpuRowKernels), nameof(GpuRowKernels.SoftmaxKernel), true, typeof(float), typeof(F32)));
+
+    private static string MultiTensorAdam() => PtxGolden.Normalize(
+        GpuTestDevice.Ptx(typeof(GpuOptim), nameof(GpuOptim.AdamKernel), false, typeof(float), typeof(F32)));
 
     private static string Uniform() => PtxGolden.Normalize(GpuTestDevice.Ptx(typeof(GpuRandom), nameof(GpuRandom.UniformF32Kernel), false));
 
@@ -66,6 +70,20 @@ public class PtxGoldenTests
         StringAssert.Contains(ptx, "xor.b32");      // and its key mixing
         Assert.IsFalse(ptx.Contains("call") || ptx.Contains(".local"), "the uniform fill calls a function or spills to local memory");
         PtxGolden.Check("philox_uniform_f32", ptx, "GpuRandom.UniformF32Kernel");
+    }
+
+    [TestMethod]
+    public void TheMultiTensorFloat32AdamStepMatchesItsGolden()
+    {
+        var ptx = MultiTensorAdam();
+        StringAssert.Contains(ptx, "ld.global.f32");
+        StringAssert.Contains(ptx, "st.global.f32");
+        StringAssert.Contains(ptx, "sqrt.rn.f32");   // IEEE square root and division, as the CPU kernel
+        StringAssert.Contains(ptx, "div.rn.f32");
+        Assert.IsFalse(ptx.Contains("call") || ptx.Contains(".local"), "the Adam step calls a function or spills to local memory");
+        int bytes = GpuTestDevice.ParamBytes(ptx);
+        Assert.IsTrue(bytes > 16 * 5 * 16 && bytes < 4096, $"{bytes} bytes of kernel parameters: 16 slots of 5 views, within CUDA's 4 KB");
+        PtxGolden.Check("multi_tensor_adam_f32", ptx, "GpuOptim.AdamKernel<float, F32>");
     }
 
     [TestMethod]
