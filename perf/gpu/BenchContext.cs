@@ -2,9 +2,15 @@ using Trace.Kernels.Gpu;
 
 namespace Trace.Perf.Gpu;
 
-/// <summary>What every section of a run shares: options, report, timer, budget, the device and whether sizes are tiny.</summary>
+/// <summary>What every section of a run shares: options, report, timer, budget, the device, whether sizes are tiny, and the medians measured.</summary>
 public sealed record BenchContext(BenchOptions Options, BenchReport Report, DeviceTimer Timer, Budget Budget, GpuDevice Gpu, bool Tiny)
 {
+    /// <summary>The workload medians measured so far, for the goals and the side-by-side table.</summary>
+    public WorkloadTimes Times { get; } = new();
+
+    /// <summary>The workload sizes of this run: the definition on a GPU, tiny on the CPU accelerator.</summary>
+    public WorkloadSizes Sizes => Tiny ? WorkloadSizes.Tiny : WorkloadSizes.Standard;
+
     /// <summary>Untimed warm-up calls, and the fewest and most timed calls, per measurement.</summary>
     public (int Warmup, int Min, int Max) Iterations =>
         Tiny ? (Options.Quick ? (1, 1, 1) : (1, 3, 10)) : Options.Quick ? (2, 5, 30) : (5, 10, 200);

@@ -1,13 +1,16 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Trace.Kernels;
 using Trace.Kernels.Gpu;
 
 namespace Trace.Perf.Gpu;
 
 /// <summary>
 /// The device benchmark: prints the device, driver and ISA, checks CUDA against the CPU on the correctness cases, then times
-/// the copy bandwidth, SGEMM n=256..4096 and eager W1–W5 on the device (CUDA events after warm-up, medians) and the
-/// allocator's hit rate in steady-state training; everything within a hard time budget.
+/// the copy bandwidth, SGEMM n=256..4096, W1–W5 on the device eager and traced (CUDA events after warm-up, medians), the
+/// allocator's hit rate in steady-state training, and W1–W5 on the CPU eager and traced; then reports the goals as
+/// PASS/MISS lines and a side-by-side table with PyTorch's results on the same machine when given
+/// (<see cref="BenchOptions.TorchJson"/>); everything within a hard time budget.
 /// </summary>
 public static class GpuBench
 {
@@ -70,6 +73,8 @@ public static class GpuBench
         report.Info("mode", tiny ? "ILGPU CPU accelerator (test-only switch): tiny sizes, few iterations; times are not GPU numbers" : "CUDA");
         report.Info("timing", ctx.Timer.Method);
         report.Info("budget", $"{options.BudgetSeconds:F0} s{(options.Quick ? ", --quick" : "")}");
+        report.Info("cpu", $"{Environment.ProcessorCount} cores; Trace's CPU kernels use {ParallelRange.MaxWorkers} threads; " +
+            $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}");
 
         report.Section("correctness: CUDA vs CPU, max |cuda - cpu| (value) and max |cuda - cpu| / (atol + rtol |cpu|) (<= 1 passes)");
         Correctness(ctx);
@@ -77,15 +82,26 @@ public static class GpuBench
         double? copy = ThroughputSection.CopyBandwidth(ctx);
         ThroughputSection.Sgemm(ctx);
         report.Section("eager workloads W1-W5 on the device (each call in a DisposeScope)");
-        double? w4 = WorkloadSection.Run(ctx);
-        if (w4 is { } w && copy is { } c)
-            ThroughputSection.W4AgainstCopy(ctx, w, c, (tiny ? WorkloadSizes.Tiny : WorkloadSizes.Standard).Elements);
+        WorkloadSection.Run(ctx);
+        report.Section("traced workloads W1-W5 on the device (Jit.Trace; Jit.TraceStep for W2, W3; each call in a DisposeScope; checked against eager)");
+        TracedSection.Run(ctx);
+        if (copy is { } c) ThroughputSection.W4AgainstCopy(ctx, c);
+        report.Section($"the same workloads on the CPU, eager and traced (Jit.Compare; {ParallelRange.MaxWorkers} threads)");
+        CpuSection.Run(ctx);
 
-        int fail = report.Rows.Count(r => r.Status is "FAIL" or "error");
-        int unsupported = report.Rows.Count(r => r.Status == "unsupported");
-        int skipped = report.Rows.Count(r => r.Status == "skipped");
+        var (torch, torchWhy) = LoadTorch(ctx);
+        report.Section("goals (reported, never asserted; MISS does not fail the run)");
+        GoalSection.Goals(ctx, copy, torch, torchWhy);
+        GoalSection.SideBySide(ctx, torch);
+
+        // PyTorch's own errors (a torch.compile failure, say) are its rows' results, not this run's failures.
+        int fail = report.Rows.Count(r => r.Status is "FAIL" or "error" && r.Section != "torch");
+        int unsupported = report.Rows.Count(r => r.Status == "unsupported" && r.Section != "torch");
+        int skipped = report.Rows.Count(r => r.Status == "skipped" && r.Section != "torch");
+        int goalsMet = report.Rows.Count(r => r.Section == "goal" && r.Status == "PASS"), goals = report.Rows.Count(r => r.Section == "goal");
         report.Line("");
-        report.Info("summary", $"{report.Rows.Count(r => r.Status == "PASS")} PASS, {fail} FAIL/error, {unsupported} unsupported, {skipped} skipped, " +
+        report.Info("summary", $"{report.Rows.Count(r => r.Section == "correctness" && r.Status == "PASS")} correctness PASS, {fail} FAIL/error, " +
+            $"{unsupported} unsupported, {skipped} skipped; goals {goalsMet} of {goals} PASS; " +
             $"kernels compiled {gpu.CompiledKernels} in {gpu.CompileTime.TotalSeconds:F1} s, {budget.ElapsedSeconds:F1} s in all");
         if (options.OutDir is { } dir)
         {
@@ -93,6 +109,32 @@ public static class GpuBench
             report.Line($"wrote {json} and {md}");
         }
         return fail > 0 ? Failed : Ok;
+    }
+
+    /// <summary>
+    /// Reads <see cref="BenchOptions.TorchJson"/> and copies its rows into the report (section "torch"); returns the
+    /// results, or null and why not (no file given, or a file that cannot be read: then a header line says so).
+    /// </summary>
+    private static (TorchResults? Torch, string Why) LoadTorch(BenchContext ctx)
+    {
+        if (ctx.Options.TorchJson is not { } path) return (null, "no PyTorch results (--torch FILE not given)");
+        TorchResults torch;
+        try
+        {
+            torch = TorchResults.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            string why = $"PyTorch results unreadable: {e.Message.ReplaceLineEndings(" ")}";
+            ctx.Report.Info("torch", why);
+            return (null, why);
+        }
+        string sizes = torch.Header.GetValueOrDefault("sizes", "?"), ours = ctx.Tiny ? "tiny" : "standard";
+        ctx.Report.Info("torch", $"{path}: {torch.Describe()}" + (sizes == ours ? "" : $"; WARNING: its sizes are {sizes}, this run's are {ours}"));
+        ctx.Report.Section("PyTorch on the same machine (torch_bench.py; its errors do not fail this run)");
+        foreach (var r in torch.Rows)
+            ctx.Report.Add(new BenchRow("torch", $"{r.Id} {r.Backend} {r.Mode}", r.Status, r.MedianMs, r.MedianMs is null ? "" : "ms", r.Detail));
+        return (torch, "");
     }
 
     private static void Correctness(BenchContext ctx)

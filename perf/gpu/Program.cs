@@ -1,6 +1,7 @@
-// Trace GPU benchmark (perf/gpu): correctness of CUDA against the CPU, copy bandwidth, SGEMM, eager W1–W5 on the device.
-//   dotnet run -c Release --project perf/gpu -- [--cpu-accelerator] [--quick] [--budget-seconds N] [--out DIR]
-//   perf/gpu/publish.sh, then on a GPU machine: .gpubench/Trace.GpuBench --out DIR   (README: "Running on a GPU")
+// Trace GPU benchmark (perf/gpu): correctness of CUDA against the CPU, copy bandwidth, SGEMM, W1–W5 eager and traced on
+// the device and on the CPU, goals and a side-by-side table with PyTorch (torch_bench.py's JSON, --torch).
+//   dotnet run -c Release --project perf/gpu -- [--cpu-accelerator] [--quick] [--budget-seconds N] [--out DIR] [--torch FILE]
+//   perf/gpu/publish.sh, then on a GPU machine: perf/gpu/device-run.sh (the app and torch_bench.py; docs/BENCHMARKS.md)
 using Trace.Perf.Gpu;
 
 BenchOptions options;
