@@ -94,11 +94,11 @@ internal static class PassUtil
         return mutated;
     }
 
-    /// <summary>True when two tensor constants have the same dtype, shape and bit-identical values (CPU only).</summary>
+    /// <summary>True when two tensor constants have the same dtype, shape, device and bit-identical values (a device's are read back: trace and compile time only).</summary>
     public static bool SameTensor(Tensor a, Tensor b)
     {
         if (ReferenceEquals(a, b)) return true;
-        if (a.DType != b.DType || !a.Shape.SequenceEqual(b.Shape) || a.Device != Device.Cpu || b.Device != Device.Cpu) return false;
+        if (a.DType != b.DType || !a.Shape.SequenceEqual(b.Shape) || a.Device != b.Device) return false;
         using var _ = Dispatch.Internal();
         return a.DType switch
         {
