@@ -230,9 +230,18 @@ public static class GpuFused
         }
     }
 
-    private static Action<AcceleratorStream, Index1D, GpuFusedArgs<T>> Elementwise<T>(GpuDevice d, MethodInfo kernel) where T : unmanaged =>
-        d.Kernel(kernel.CreateDelegate<Action<Index1D, GpuFusedArgs<T>>>(), acc => acc.LoadAutoGroupedKernel(kernel.CreateDelegate<Action<Index1D, GpuFusedArgs<T>>>()));
+    private static Action<AcceleratorStream, Index1D, GpuFusedArgs<T>> Elementwise<T>(GpuDevice d, MethodInfo kernel) where T : unmanaged
+    {
+        var body = (Action<Index1D, GpuFusedArgs<T>>)Bodies.GetOrAdd(kernel, static k => k.CreateDelegate<Action<Index1D, GpuFusedArgs<T>>>());
+        return d.Kernel(body, acc => acc.LoadAutoGroupedKernel(body));
+    }
 
-    private static Action<AcceleratorStream, KernelConfig, GpuFusedArgs<T>> Grouped<T>(GpuDevice d, MethodInfo kernel) where T : unmanaged =>
-        d.Kernel(kernel.CreateDelegate<Action<GpuFusedArgs<T>>>(), acc => acc.LoadKernel(kernel.CreateDelegate<Action<GpuFusedArgs<T>>>()));
+    private static Action<AcceleratorStream, KernelConfig, GpuFusedArgs<T>> Grouped<T>(GpuDevice d, MethodInfo kernel) where T : unmanaged
+    {
+        var body = (Action<GpuFusedArgs<T>>)Bodies.GetOrAdd(kernel, static k => k.CreateDelegate<Action<GpuFusedArgs<T>>>());
+        return d.Kernel(body, acc => acc.LoadKernel(body));
+    }
+
+    /// <summary>The kernel delegates, made once per instantiated scaffold (not per launch).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, Delegate> Bodies = new();
 }
