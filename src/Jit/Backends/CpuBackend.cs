@@ -32,7 +32,7 @@ public sealed class CpuBackend : IBackend
     public bool CanFuseReduction(Node n)
     {
         ArgumentNullException.ThrowIfNull(n);
-        return FusedKernel.TrailingSum(n) is not null;
+        return FusedKernel.TrailingSum(n) is not null || RowProgram.RowDims(n) is not null;
     }
 
     /// <inheritdoc/>

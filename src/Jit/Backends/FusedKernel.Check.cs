@@ -18,7 +18,8 @@ internal sealed partial class FusedKernel
         if (result.Node is null || result.Node.Kind == "prim::Constant") throw new NotSupportedException($"the body returns %{result.Name}, which it does not compute");
         foreach (var n in body.Nodes)
         {
-            if (n.Kind is "prim::Constant" or "prim::ListConstruct" || n == sum) continue;
+            // Row reductions (a row program's stages, softmax) are checked by RowProgram.Lower.
+            if (n.Kind is "prim::Constant" or "prim::ListConstruct" || n == sum || RowProgram.RowDims(n) is not null) continue;
             if (n.Def is not { } def || !def.Has(OpTraits.Fusible)) throw new NotSupportedException($"{n.Kind} has no code generator");
             if (!def.Schema.AllowsInputs(n.Inputs.Count)) throw new NotSupportedException($"{n.Kind} takes {def.Schema.ArityText} input(s), not {n.Inputs.Count}");
             if (n.Outputs.Count != 1 || n.Output.TensorType is null) throw new NotSupportedException($"{n.Kind} must have one tensor output");

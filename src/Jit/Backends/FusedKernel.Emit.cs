@@ -15,9 +15,11 @@ internal sealed partial class FusedKernel
     /// set or clear — in vector mode and <c>bool</c> in scalar mode; a bool group input arrives as 1/0 in T. Int lists
     /// (a final sum's dims) are skipped. With <paramref name="gpu"/> (scalar mode, for an ILGPU kernel) ops whose CPU kernel
     /// struct ILGPU cannot compile call their GPU twins (<see cref="GpuTwins"/>), the structs the eager CUDA kernels use.
+    /// <paramref name="known"/> are values computed elsewhere (a row program's reductions, read as columns); only the nodes
+    /// <paramref name="result"/> depends on are emitted.
     /// </summary>
     internal static List<Expression> Emit<T>(Graph body, Value result, Func<Value, Expression> load, Func<T, Expression> constant,
-        Type type, Type? vecStatic, out List<ParameterExpression> variables, bool gpu = false) where T : unmanaged
+        Type type, Type? vecStatic, out List<ParameterExpression> variables, bool gpu = false, IReadOnlyDictionary<Value, Expression>? known = null) where T : unmanaged
     {
         Type Twin(Type kernel) => gpu ? GpuTwins.Of(kernel) ?? kernel : kernel;
         var env = new Dictionary<Value, Expression>();
@@ -27,6 +29,9 @@ internal sealed partial class FusedKernel
         T zero = default;
         foreach (var v in body.Inputs)
             env[v] = v.TensorType?.DType == DType.Bool ? Not(vecStatic, Compare(vecStatic, "Equals", load(v), constant(zero))) : load(v);
+        if (known is not null)
+            foreach (var (v, e) in known) env[v] = e;
+        var needed = Needed(result, env);
         T C(Value v) => (T)Convert.ChangeType(consts[v] ?? throw new NotSupportedException("None operand"), typeof(T), CultureInfo.InvariantCulture);
         Expression Operand(Value v) => env.TryGetValue(v, out var e) ? e : constant(C(v));
         Expression Number(Value v) => v.TensorType?.DType == DType.Bool
@@ -41,6 +46,7 @@ internal sealed partial class FusedKernel
                 consts[n.Output] = n.Attribute;
                 continue;
             }
+            if (!needed.Contains(n) || env.ContainsKey(n.Output)) continue;
             var a = n.Inputs;
             // Math with a kernel struct in the op table calls the struct's Apply, the same code the eager kernel runs.
             Expression r = n.Def?.Kernel is { } kernel ? KernelCall(Close(Twin(kernel), typeof(T)), type, [.. a.Select(Operand)]) : n.Kind switch
@@ -79,6 +85,17 @@ internal sealed partial class FusedKernel
         }
         statements.Add(env[result]);
         return statements;
+    }
+
+    /// <summary>The nodes <paramref name="result"/> depends on through values not already in <paramref name="env"/>.</summary>
+    private static HashSet<Node> Needed(Value result, Dictionary<Value, Expression> env)
+    {
+        var needed = new HashSet<Node>();
+        var stack = new Stack<Value>([result]);
+        while (stack.TryPop(out var v))
+            if (!env.ContainsKey(v) && v.Node is { } p && needed.Add(p))
+                foreach (var input in p.Inputs) stack.Push(input);
+        return needed;
     }
 
     /// <summary>A vector comparison (a lane mask) or a scalar one (a bool); IEEE semantics, so NaN compares false.</summary>

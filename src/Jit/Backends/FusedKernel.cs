@@ -55,11 +55,7 @@ internal sealed partial class FusedKernel
     {
         if (sum.Kind != "aten::sum" || sum.Inputs.Count != 3 || sum.Inputs[0].TensorType is not { } x ||
             PassUtil.IntList(sum.Inputs[1]) is not { } dims || !PassUtil.IsConstant(sum.Inputs[2])) return null;
-        int rank = x.Shape.Length;
-        if (dims.Length == 0) return rank;
-        if (dims.Any(d => d < -rank || d >= rank)) return null;
-        var sorted = dims.Select(d => d < 0 ? d + rank : d).Distinct().OrderBy(d => d).ToArray();
-        return sorted.Length == dims.Length && sorted.Select((d, i) => d == rank - sorted.Length + i).All(ok => ok) ? sorted.Length : null;
+        return RowProgram.TrailingDims(dims, x.Shape.Length);
     }
 
     /// <summary>True for a sum over every dim of its input.</summary>
@@ -182,6 +178,7 @@ internal sealed partial class FusedKernel
 
     private static FusedKernel Build<T>(Graph body) where T : unmanaged
     {
+        if (RowProgram.Needed(body)) return BuildRowProgram<T>(RowProgram.Lower(body), CodePrinter.Print(body, "FusionGroup"));
         if (FinalSum(body) is { } sum) return IsFullSum(sum) ? BuildSum<T>(body, sum) : BuildRowSum<T>(body, sum, TrailingSum(sum)!.Value);
         var (vecType, vecStatic, width) = Simd<T>();
 

@@ -14,6 +14,12 @@ internal enum InputKind
 
     /// <summary>One value.</summary>
     Scalar,
+
+    /// <summary>
+    /// Row programs only: the group's last m dims for an m greater than the row's k, repeated over the leading dims (a (T, T)
+    /// mask over (B, H, T, T) rows of T): element (j mod its size), contiguous along each row.
+    /// </summary>
+    Tail,
 }
 
 /// <summary>
@@ -46,6 +52,19 @@ internal static class FusionLayout
         for (int k = 1; k <= output.Length; k++)
             if (shapes.All(s => Classify(s, output, k) is not null)) return k;
         return null;
+    }
+
+    /// <summary>
+    /// True when the plain fused loops lay out <paramref name="inputs"/> over <paramref name="domain"/>: elementwise (one k
+    /// fits all, <paramref name="sumDims"/> null), a final full sum (<paramref name="sumDims"/> = rank: inputs of the domain's
+    /// shape or one value), a final sum over the last k dims (inputs laid out by k). Other groups need a <see cref="RowProgram"/>.
+    /// </summary>
+    public static bool PlainFits(IEnumerable<int[]> inputs, int[] domain, int? sumDims)
+    {
+        if (sumDims is not { } k) return BlockDims(inputs, domain) is not null;
+        return k == domain.Length
+            ? inputs.All(s => Classify(s, domain, 1) is InputKind.Full or InputKind.Scalar)
+            : inputs.All(s => Classify(s, domain, k) is not null);
     }
 
     /// <summary>Elements per row for <paramref name="k"/> trailing dims.</summary>

@@ -21,7 +21,11 @@ public interface IBackend
     /// <summary>True when the backend's fused code computes <paramref name="n"/>'s op (an elementwise member of a fusion group).</summary>
     bool CanFuse(Node n);
 
-    /// <summary>True when a fusion group may end with the reduction <paramref name="n"/> (its loop accumulates instead of storing).</summary>
+    /// <summary>
+    /// True when a fusion group may end with the reduction <paramref name="n"/> (its loop accumulates instead of storing),
+    /// or hold it inside as a row reduction (a keepdim sum or amax over trailing dims, a softmax over the last dim: see
+    /// <c>RowProgram</c>) whose value later members read.
+    /// </summary>
     bool CanFuseReduction(Node n);
 
     /// <summary>

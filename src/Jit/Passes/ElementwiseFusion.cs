@@ -48,7 +48,7 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
             var seed = g.Nodes[idx];
             bool sums = IsSumSeed(seed);
             // A group's result is floating: comparisons and masks only join as producers.
-            if (done.Contains(seed) || !(sums || (Fusible(seed) && seed.Output.TensorType!.DType.IsFloatingPoint()))) continue;
+            if (done.Contains(seed) || !(sums || IsSoftmax(seed) || (Fusible(seed) && seed.Output.TensorType!.DType.IsFloatingPoint()))) continue;
             var shape = GroupShape(seed);
             var dtype = seed.Output.TensorType!.DType;
             var group = new HashSet<Node> { seed };
@@ -58,8 +58,8 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
                 grew = false;
                 foreach (var n in group.ToList())
                     foreach (var v in n.Inputs)
-                        if (v.Node is { } p && !group.Contains(p) && Fusible(p) && !done.Contains(p) && p.Output.TensorType!.Shape.SequenceEqual(shape)
-                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains) && Compilable([.. group, p], shape, dtype, sums ? seed : null))
+                        if (v.Node is { } p && !group.Contains(p) && !done.Contains(p) && Joins(p, shape)
+                            && !g.Outputs.Contains(p.Output) && p.Output.Uses.All(group.Contains) && Compilable(g, [.. group, p], shape, dtype, seed, sums))
                         {
                             // A producer that would make the group uncompilable (e.g. a per-row value next to a
                             // (T, T) mask block) stays outside; it may seed a group of its own.
@@ -67,7 +67,7 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
                             grew = true;
                         }
             }
-            if (!Compilable(group, shape, dtype, sums ? seed : null))
+            if (!Compilable(g, group, shape, dtype, seed, sums))
             {
                 // The seed alone does not compile: leave it out; its producers become seeds of their own groups later.
                 done.Add(seed);
@@ -92,20 +92,55 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
             && FusionLayout.BlockDims([it.Shape], t.Shape) is not null));
 
     /// <summary>
-    /// A group compiles when its floating values share one dtype (bools are masks) and one broadcast layout fits all
-    /// its inputs — a summing group reads only full-shape inputs and single values.
+    /// A node that may join a group over <paramref name="shape"/>: an elementwise op of that shape; with a backend that fuses row
+    /// reductions (<see cref="RowProgram"/>), a keepdim sum or amax over trailing dims of a tensor of that shape, a softmax
+    /// over its last dim, or an elementwise op on one value per row (a row sum divided by its length).
     /// </summary>
-    private static bool Compilable(HashSet<Node> group, int[] shape, DType dtype, Node? sum)
+    private bool Joins(Node p, int[] shape)
+    {
+        if (p.Outputs.Count != 1 || p.Output.TensorType is not { } t) return false;
+        if (Fusible(p)) return t.Shape.SequenceEqual(shape) || IsColumnOf(t.Shape, shape);
+        return (IsSoftmax(p) || (_backend.CanFuseReduction(p) && RowProgram.RowDims(p) is not null && RowProgram.KeepsDims(p)))
+            && t.DType.IsFloatingPoint() && p.Inputs[0].TensorType is { } x && x.DType == t.DType && x.Shape.SequenceEqual(shape);
+    }
+
+    /// <summary>True when <paramref name="s"/> is <paramref name="shape"/> with its last k ≥ 1 dims (not all of the rank's sizes already 1) set to 1.</summary>
+    private static bool IsColumnOf(int[] s, int[] shape)
+    {
+        if (s.Length != shape.Length || s.SequenceEqual(shape)) return false;
+        int k = 0;
+        while (k < s.Length && s[^(k + 1)] == 1) k++;
+        return k > 0 && s.AsSpan(0, s.Length - k).SequenceEqual(shape.AsSpan(0, s.Length - k));
+    }
+
+    /// <summary>A softmax or log-softmax over the last dim that the backend fuses as a row program.</summary>
+    private bool IsSoftmax(Node n) =>
+        n.Kind is "aten::softmax" or "aten::log_softmax" && _backend.CanFuseReduction(n) && RowProgram.RowDims(n) is not null && n.Output.TensorType is { } t
+        && t.DType.IsFloatingPoint() && n.Inputs[0].TensorType?.DType == t.DType;
+
+    /// <summary>
+    /// A group compiles when its floating values share one dtype (bools are masks) and one broadcast layout fits all
+    /// its inputs (<see cref="FusionLayout.PlainFits"/>) — or, for a group with reductions inside, a softmax, or inputs no
+    /// plain layout fits, when it lowers to a <see cref="RowProgram"/>.
+    /// </summary>
+    private static bool Compilable(Graph g, HashSet<Node> group, int[] shape, DType dtype, Node seed, bool sums)
     {
         var external = group.SelectMany(n => n.Inputs).Where(v => v.Node is not { } p || !group.Contains(p)).Select(v => v.TensorType).OfType<TensorType>().ToList();
         var floats = external.Concat(group.Select(n => n.Output.TensorType!)).Where(t => t.DType != DType.Bool);
         if (floats.Any(t => t.DType != dtype)) return false;
-        if (sum is null) return FusionLayout.BlockDims(external.Select(t => t.Shape), shape) is not null;
-        // A full sum reads full-shape inputs and single values; a sum over the last k dims reads inputs laid out by k.
-        int k = FusedKernel.TrailingSum(sum)!.Value;
-        return k == shape.Length
-            ? external.All(t => FusionLayout.Classify(t.Shape, shape, 1) is InputKind.Full or InputKind.Scalar)
-            : external.All(t => FusionLayout.Classify(t.Shape, shape, k) is not null);
+        bool rowMembers = (RowProgram.RowDims(seed) is not null && !sums)
+            || group.Any(n => n != seed && (RowProgram.RowDims(n) is not null || !n.Output.TensorType!.Shape.SequenceEqual(shape)));
+        if (!rowMembers && FusionLayout.PlainFits(external.Select(t => t.Shape), shape, sums ? FusedKernel.TrailingSum(seed) : null)) return true;
+        // Reductions inside, or inputs no plain layout fits (a per-row value beside a (T, T) mask block): a row program, if one lowers.
+        try
+        {
+            RowProgram.Lower(Body(g, group, seed, out _));
+            return true;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
     }
 
     private static bool IsScalarConstant(Node n) => n.Kind == "prim::Constant" && n.Attribute is not TensorRef;
@@ -121,11 +156,21 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
 
     private static void Replace(Graph g, HashSet<Node> group, Node seed)
     {
+        var body = Body(g, group, seed, out var external);
+        var fused = g.Insert(g.Nodes.IndexOf(seed), "prim::FusionGroup", external, seed.Output.Type);
+        fused.Subgraph = body;
+        g.ReplaceAllUses(seed.Output, fused.Output);
+        var ordered = g.Nodes.Where(group.Contains).ToList();
+        for (int k = ordered.Count - 1; k >= 0; k--) g.Remove(ordered[k]);
+    }
+
+    /// <summary>The group's body graph (inputs named 0, 1, … in the order of <paramref name="external"/>, scalar constants and constant lists copied in).</summary>
+    private static Graph Body(Graph g, HashSet<Node> group, Node seed, out List<Value> external)
+    {
         var ordered = g.Nodes.Where(group.Contains).ToList();
         var body = new Graph();
         var map = new Dictionary<Value, Value>();
-        // Group inputs first (named 0, 1, ...), then the body: scalar constants are copied in.
-        var external = ordered.SelectMany(n => n.Inputs)
+        external = ordered.SelectMany(n => n.Inputs)
             .Where(v => !(v.Node is { } p && (group.Contains(p) || IsScalarConstant(p) || IsConstantList(p))))
             .Distinct().ToList();
         foreach (var v in external)
@@ -148,9 +193,6 @@ public sealed class ElementwiseFusion(IBackend backend) : IGraphPass
             map[n.Output] = copy.Output;
         }
         body.Outputs.Add(map[seed.Output]);
-        var fused = g.Insert(g.Nodes.IndexOf(seed), "prim::FusionGroup", external, seed.Output.Type);
-        fused.Subgraph = body;
-        g.ReplaceAllUses(seed.Output, fused.Output);
-        for (int k = ordered.Count - 1; k >= 0; k--) g.Remove(ordered[k]);
+        return body;
     }
 }

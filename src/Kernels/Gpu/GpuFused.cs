@@ -43,6 +43,15 @@ public struct GpuFusedArgs<T> where T : unmanaged
     /// <summary>The grid stride of the implicitly grouped kernels (threads launched).</summary>
     public int Stride;
 
+    /// <summary>Row programs: the stages each row runs (≤ <see cref="GpuRowState{T}.MaxStages"/>).</summary>
+    public int Stages;
+
+    /// <summary>Row programs: bit k set when stage k is a max (clear: a sum).</summary>
+    public int MaxStages;
+
+    /// <summary>Row programs: 1 when the output is the last stage's value per row (Rows elements), 0 for the domain's elements.</summary>
+    public int StoreRows;
+
     /// <summary>Sets input slot <paramref name="k"/> (0 … <see cref="MaxInputs"/> − 1).</summary>
     public void SetInput(int k, ArrayView<T> view)
     {
@@ -92,6 +101,8 @@ public enum GpuFusedShape
     RowSum,
     /// <summary>One output: the sum of all N results (two deterministic passes).</summary>
     FullSum,
+    /// <summary>A group per row runs the row's reductions, then stores its results (<see cref="GpuFusedRows"/>; the body implements <see cref="IGpuRowBody{T}"/>).</summary>
+    RowProgram,
 }
 
 /// <summary>
@@ -168,16 +179,18 @@ public static class GpuFused
             GpuFusedShape.Flat => nameof(Flat),
             GpuFusedShape.Rows => nameof(Rows),
             GpuFusedShape.RowSum => nameof(RowSum),
+            GpuFusedShape.RowProgram => nameof(GpuFusedRows.RowProgram),
             _ => nameof(SumPartials),
         };
-        var open = typeof(GpuFused).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
+        var open = (shape == GpuFusedShape.RowProgram ? typeof(GpuFusedRows) : typeof(GpuFused)).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!;
         return shape is GpuFusedShape.Flat or GpuFusedShape.Rows ? open.MakeGenericMethod(typeof(T), body) : open.MakeGenericMethod(typeof(T), number, body);
     }
 
     /// <summary>
     /// Queues the generated kernel <paramref name="kernel"/> (from <see cref="Kernel{T}"/> of <paramref name="shape"/>) with
     /// arguments <paramref name="a"/>, whose views and sizes the caller set (<see cref="GpuFusedArgs{T}.Out"/>: N elements
-    /// for elementwise shapes, Rows for a row sum, one element for a full sum); sets the launch fields itself.
+    /// for elementwise shapes and row programs, Rows for a row sum or a row program that stores rows, one element for a full
+    /// sum; a row program's stages too); sets the launch fields itself.
     /// </summary>
     /// <exception cref="InvalidOperationException">ILGPU could not compile the kernel (the device recreates its context; the caller runs the group another way).</exception>
     public static void Launch<T>(GpuDevice d, GpuFusedShape shape, MethodInfo kernel, GpuFusedArgs<T> a) where T : unmanaged
@@ -194,10 +207,12 @@ public static class GpuFused
                 lock (d.Gate) Elementwise<T>(d, kernel)(d.Stream, threads, a);
                 return;
             }
-            case GpuFusedShape.RowSum:
+            case GpuFusedShape.RowSum or GpuFusedShape.RowProgram:
             {
                 if (a.Rows == 0) return;
-                GpuGroup.RequireGroups(d.Accelerator, "fused row sum");
+                if (shape == GpuFusedShape.RowProgram && (a.Stages < 0 || a.Stages > GpuRowState<T>.MaxStages || (a.StoreRows != 0 && a.Stages == 0)))
+                    throw new ArgumentException($"fused row program: {a.Stages} stages (at most {GpuRowState<T>.MaxStages}; a row store needs one).");
+                GpuGroup.RequireGroups(d.Accelerator, shape == GpuFusedShape.RowSum ? "fused row sum" : "fused row program");
                 var config = GpuGroup.Config(Math.Min(a.Rows, 65535), GpuGroup.ThreadsFor(a.Inner));
                 lock (d.Gate) Grouped<T>(d, kernel)(d.Stream, config, a);
                 return;

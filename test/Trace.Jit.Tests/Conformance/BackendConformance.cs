@@ -95,6 +95,75 @@ public abstract class BackendConformance
         }
     }
 
+    public static IEnumerable<object[]> RowProgramNames() => RowProgramCases.Keys.Select(k => new object[] { k });
+
+    /// <summary>
+    /// Row reductions with prologues and epilogues, traced and differentiated: each fuses into one group holding its
+    /// reductions (forward, and the backward where it reduces rows: softmax's and layer norm's), and matches the reference
+    /// — outputs, input gradients, and NaN / −∞ rows as the eager kernels treat them.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(RowProgramNames))]
+    public void RowProgramsFuseAndMatchTheReference(string name)
+    {
+        var (f, inputs, forward, backward) = RowProgramCases[name];
+        var g = new Generator(31);
+        var (reference, subject) = Traced(f, Grad(On(inputs(g))));
+        if (Backend != ReferenceBackend.Instance)
+        {
+            static int Reductions(Node group) => group.Subgraph!.Nodes.Count(n => n.Kind is "aten::sum" or "aten::amax" or "aten::softmax" or "aten::log_softmax");
+            if (forward > 0)
+            {
+                using var _ = Autograd.NoGrad();
+                var inference = Jit.Trace(f, On(inputs(g)), Options(Backend));
+                var group = inference.Graph.Nodes.SingleOrDefault(n => n.Kind == "prim::FusionGroup");
+                Assert.IsNotNull(group, $"{name}: expected one fusion group:\n{inference.Graph}");
+                Assert.AreEqual(forward, Reductions(group), $"{name}: the group's reductions:\n{inference.Graph}");
+            }
+            if (backward > 0)
+            {
+                var backwardGraph = subject.CompiledGraphs[^1];
+                Assert.IsTrue(backwardGraph.Nodes.Any(n => n.Kind == "prim::FusionGroup" && Reductions(n) == backward),
+                    $"{name}: expected a backward fusion group with {backward} row reduction(s):\n{backwardGraph}");
+            }
+        }
+        for (int call = 0; call < 2; call++)
+            Compare(name, x => reference.Call(x), x => subject.Call(x), On(inputs(g)), []);
+    }
+
+    /// <summary>
+    /// Float64 row-program cases: the function, its inputs, how many reductions its one forward group holds, and how many
+    /// one backward group holds (0: not checked).
+    /// </summary>
+    private static readonly Dictionary<string, (Func<Tensor[], Tensor> F, Func<Generator, Tensor[]> Inputs, int Forward, int Backward)> RowProgramCases = new()
+    {
+        // Attention's scores: scale, a (T, T) causal mask over (B, H, T, T), softmax — one kernel per row.
+        ["softmax of a scaled masked score"] = (x => x[0].Mul(0.3).MaskedFill(x[1], double.NegativeInfinity).Softmax(-1),
+            g => [Tensor.Randn([2, 3, 5, 5], DType.Float64, g), Tensor.Ones([5, 5]).Triu(1).Gt(0.5)], 1, 1),
+        ["log_softmax of a biased input"] = (x => (x[0] + x[1]).LogSoftmax(-1), g => [Tensor.Randn([4, 7], DType.Float64, g), Tensor.Randn([7], DType.Float64, g)], 1, 1),
+        // A loss per row: the row's squared deviation from its mean, summed (the program stores one value per row).
+        ["sum of squared deviations per row"] = (x => { var m = x[0].Sum([-1], keepdim: true) / 9.0; return ((x[0] - m) * (x[0] - m) * x[1]).Sum([-1]); },
+            g => [Tensor.Randn([6, 9], DType.Float64, g), Tensor.Rand([9], DType.Float64, g)], 2, 0),
+        // Rows of the last two dims: a max over them (NaN-free), an exp, a per-row normalizer.
+        ["shift by the max of the last two dims"] = (x => { var e = (x[0] - x[0].Amax([-2, -1], keepdim: true)).Exp(); return e / e.Sum([-2, -1], keepdim: true) * x[1]; },
+            g => [Tensor.Randn([3, 4, 5], DType.Float64, g), Tensor.Randn([4, 5], DType.Float64, g)], 2, 0),
+        // Layer norm's backward reduces g·w and g·w·x̂ per row and combines them in one epilogue.
+        ["layer norm, and its backward"] = (x => x[0].Mul(1.5).LayerNorm([8], x[1], x[2]).Tanh(),
+            g => [Tensor.Randn([5, 8], DType.Float64, g), Tensor.Randn([8], DType.Float64, g), Tensor.Randn([8], DType.Float64, g)], 0, 2),
+        // NaN in one row and a row of only −∞: softmax gives NaN rows (as PyTorch), the others are unaffected.
+        ["softmax of rows holding NaN and only -inf"] = (x => (x[0] * x[1]).Softmax(-1),
+            g =>
+            {
+                var x = Tensor.Randn([4, 6], DType.Float64, g);
+                using (Autograd.NoGrad())
+                {
+                    x[0, 2].Fill_(double.NaN);
+                    x[2].Fill_(double.NegativeInfinity);
+                }
+                return [x, Tensor.Rand([4, 1], DType.Float64, g) + 0.5];
+            }, 1, 1),
+    };
+
     [TestMethod]
     public void LectureTrainingStepsMatchTheReference()
     {

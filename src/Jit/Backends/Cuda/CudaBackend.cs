@@ -40,7 +40,7 @@ public sealed class CudaBackend : IBackend
     public bool CanFuseReduction(Node n)
     {
         ArgumentNullException.ThrowIfNull(n);
-        return FusedKernel.TrailingSum(n) is not null;
+        return FusedKernel.TrailingSum(n) is not null || RowProgram.RowDims(n) is not null;
     }
 
     /// <inheritdoc/>

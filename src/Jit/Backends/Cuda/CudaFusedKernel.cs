@@ -22,11 +22,12 @@ internal sealed class CudaFusedKernel
     private readonly InputKind[] _kinds;   // per body input
     private readonly int[] _slots;         // per body input: its X (or B, for a mask) slot
     private readonly bool[] _masks;        // per body input: read as bool bytes
+    private readonly RowProgram? _rows;    // row programs: the stages
 
     private CudaFusedKernel(GpuFusedShape shape, MethodInfo kernel, DType dtype, int[] outputShape, int[] domain, int blockDims,
-        InputKind[] kinds, int[] slots, bool[] masks, string body)
+        InputKind[] kinds, int[] slots, bool[] masks, string body, RowProgram? rows = null)
     {
-        (_shape, _kernel, _dtype, _outputShape, _domain, _blockDims, _kinds, _slots, _masks) = (shape, kernel, dtype, outputShape, domain, blockDims, kinds, slots, masks);
+        (_shape, _kernel, _dtype, _outputShape, _domain, _blockDims, _kinds, _slots, _masks, _rows) = (shape, kernel, dtype, outputShape, domain, blockDims, kinds, slots, masks, rows);
         Source = body;
     }
 
@@ -42,11 +43,13 @@ internal sealed class CudaFusedKernel
         GpuFusedShape.Flat => $"one ILGPU kernel {GpuDevice.Describe(_kernel)}: grid-stride over the elements, 4-wide vector loads and stores when aligned",
         GpuFusedShape.Rows => $"one ILGPU kernel {GpuDevice.Describe(_kernel)}: grid-stride over the elements, broadcast inputs read by row and column",
         GpuFusedShape.RowSum => $"one ILGPU kernel {GpuDevice.Describe(_kernel)}: a thread group per row sums the fused values (shared-memory tree)",
+        GpuFusedShape.RowProgram => $"one ILGPU kernel {GpuDevice.Describe(_kernel)}: a thread group per row runs {_rows!.Stages.Count} row reduction(s) " +
+            $"({string.Join(", ", _rows.Stages.Select(n => RowProgram.KindOf(n).ToString().ToLowerInvariant()))}), then {(_rows.StoresRows ? "stores the last per row" : "stores the row's results")}",
         _ => $"ILGPU kernels {GpuDevice.Describe(_kernel)} + the full-reduction pass: deterministic two-pass sum of the fused values",
     };
 
     /// <summary>True when the kernel is explicitly grouped (row and full sums: shared memory and barriers).</summary>
-    public bool Grouped => _shape is GpuFusedShape.RowSum or GpuFusedShape.FullSum;
+    public bool Grouped => _shape is GpuFusedShape.RowSum or GpuFusedShape.FullSum or GpuFusedShape.RowProgram;
 
     /// <summary>Compiles a fusion-group body for the GPU, or returns null with the reason when it has something the generator cannot express.</summary>
     public static CudaFusedKernel? TryCompile(Graph body, out string? reason)
@@ -68,6 +71,7 @@ internal sealed class CudaFusedKernel
 
     private static CudaFusedKernel Build<T>(Graph body) where T : unmanaged
     {
+        if (RowProgram.Needed(body)) return BuildRows<T>(body, RowProgram.Lower(body));
         var sum = FusedKernel.FinalSum(body);
         var result = sum?.Inputs[0] ?? body.Outputs[0];
         var domain = result.TensorType!.Shape;
@@ -91,16 +95,30 @@ internal sealed class CudaFusedKernel
         if (shape == GpuFusedShape.FullSum && kinds.Any(c => c is InputKind.Row or InputKind.Column))
             throw new NotSupportedException("a summed group reads a row- or column-broadcast input");
 
+        var (slots, masks) = Slots<T>(body);
+        var type = CudaFusedTypes.Define<T>(body, result, kinds, slots, masks, vectorized: shape == GpuFusedShape.Flat);
+        return new CudaFusedKernel(shape, GpuFused.Kernel<T>(shape, type), DTypes.Of<T>(), body.Outputs[0].TensorType!.Shape,
+            domain, k, kinds, slots, masks, CodePrinter.Print(body, type.Name));
+    }
+
+    private static CudaFusedKernel BuildRows<T>(Graph body, RowProgram p) where T : unmanaged
+    {
+        var (slots, masks) = Slots<T>(p.Body);
+        var type = CudaFusedTypes.DefineRows<T>(p, slots, masks);
+        return new CudaFusedKernel(GpuFusedShape.RowProgram, GpuFused.Kernel<T>(GpuFusedShape.RowProgram, type), DTypes.Of<T>(), body.Outputs[0].TensorType!.Shape,
+            p.Domain, p.BlockDims, p.Kinds, slots, masks, CodePrinter.Print(body, type.Name), p);
+    }
+
+    /// <summary>Per body input, its X slot (or B slot for a bool mask) and whether it is a mask.</summary>
+    private static (int[] Slots, bool[] Masks) Slots<T>(Graph body) where T : unmanaged
+    {
         var masks = body.Inputs.Select(v => v.TensorType?.DType == DType.Bool).ToArray();
         var slots = new int[body.Inputs.Count];
         int xs = 0, bs = 0;
         for (int i = 0; i < slots.Length; i++) slots[i] = masks[i] ? bs++ : xs++;
         if (xs > GpuFusedArgs<T>.MaxInputs || bs > GpuFusedArgs<T>.MaxMasks)
             throw new NotSupportedException($"the group reads {xs} tensor and {bs} bool inputs; a fused GPU kernel reads at most {GpuFusedArgs<T>.MaxInputs} and {GpuFusedArgs<T>.MaxMasks}");
-
-        var type = CudaFusedTypes.Define<T>(body, result, kinds, slots, masks, vectorized: shape == GpuFusedShape.Flat);
-        return new CudaFusedKernel(shape, GpuFused.Kernel<T>(shape, type), DTypes.Of<T>(), body.Outputs[0].TensorType!.Shape,
-            domain, k, kinds, slots, masks, CodePrinter.Print(body, type.Name));
+        return (slots, masks);
     }
 
     /// <summary>
@@ -135,10 +153,17 @@ internal sealed class CudaFusedKernel
     private void Launch<T>(Tensor[] inputs, Tensor output, int[] domain, Device device) where T : unmanaged
     {
         var a = new GpuFusedArgs<T> { Out = CudaViews.Run<T>(output), N = Shapes.Numel(domain, "prim::FusionGroup") };
-        if (_shape is GpuFusedShape.Rows or GpuFusedShape.RowSum)
+        if (_shape is GpuFusedShape.Rows or GpuFusedShape.RowSum or GpuFusedShape.RowProgram)
         {
             a.Inner = FusionLayout.Inner(domain, _blockDims);
             a.Rows = a.Inner == 0 ? Shapes.Numel(domain[..^_blockDims], "prim::FusionGroup") : a.N / a.Inner;
+        }
+        if (_rows is not null)
+        {
+            a.Stages = _rows.Stages.Count;
+            for (int s = 0; s < a.Stages; s++)
+                if (RowProgram.KindOf(_rows.Stages[s]) == RowReduce.Max) a.MaxStages |= 1 << s;
+            a.StoreRows = _rows.StoresRows ? 1 : 0;
         }
         bool aligned = true;
         using (Dispatch.Internal())

@@ -92,6 +92,57 @@ internal static class CudaFusedTypes
         }
     }
 
+    /// <summary>
+    /// The body type of a row program (implementing <see cref="IGpuRowBody{T}"/>): <c>Stage</c> selects stage k's reduced
+    /// expression, <c>Eval</c> is the result's; stage k's value is read from the row state's field <c>Rk</c>; inputs as
+    /// <see cref="Define{T}"/> reads them, a tail input at (j mod its size).
+    /// </summary>
+    public static Type DefineRows<T>(RowProgram p, int[] slots, bool[] masks) where T : unmanaged
+    {
+        var body = p.Body;
+        var args = Expression.Parameter(typeof(GpuFusedArgs<T>), "a");
+        var state = Expression.Parameter(typeof(GpuRowState<T>), "s");
+        var stage = Expression.Parameter(typeof(int), "stage");
+        var (r, i, j) = (Expression.Parameter(typeof(int), "r"), Expression.Parameter(typeof(int), "i"), Expression.Parameter(typeof(int), "j"));
+        Expression Load(Value v)
+        {
+            int k = body.Inputs.IndexOf(v);
+            Expression index = p.Kinds[k] switch
+            {
+                InputKind.Full => j,
+                InputKind.Row => i,
+                InputKind.Column => r,
+                InputKind.Tail => Expression.Modulo(j, Expression.Constant(p.TailSizes[k])),
+                _ => Expression.Constant(0),
+            };
+            var load = Expression.Call(typeof(GpuFused), nameof(GpuFused.Ld), [masks[k] ? typeof(byte) : typeof(T)],
+                Expression.Field(args, masks[k] ? $"B{slots[k]}" : $"X{slots[k]}"), index);
+            return masks[k] ? Expression.Convert(load, typeof(T)) : load;
+        }
+        Expression Value(Value result, int stages)
+        {
+            var known = p.Stages.Take(stages).Select((n, k) => (n.Output, k)).ToDictionary(e => e.Output, e => (Expression)Expression.Field(state, $"R{e.k}"));
+            var code = FusedKernel.Emit<T>(body, result, Load, c => Expression.Constant(c), typeof(T), null, out var vars, gpu: true, known: known);
+            return Expression.Block(vars, code);
+        }
+
+        // stage == 0 ? <stage 0's value> : stage == 1 ? … : <the last stage's>.
+        Expression stages = p.Stages.Count == 0 ? Expression.Default(typeof(T)) : Value(p.Stages[^1].Inputs[0], p.Stages.Count - 1);
+        for (int k = p.Stages.Count - 2; k >= 0; k--)
+            stages = Expression.Condition(Expression.Equal(stage, Expression.Constant(k)), Value(p.Stages[k].Inputs[0], k), stages);
+        var stageLambda = Expression.Lambda(stages, args, state, stage, r, i, j);
+        var evalLambda = Expression.Lambda(p.StoresRows ? Expression.Default(typeof(T)) : Value(p.Result, p.Stages.Count), args, state, r, i, j);
+
+        lock (Gate)
+        {
+            var type = Module.DefineType($"RowProgram{_count++}", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.SequentialLayout,
+                typeof(ValueType), [typeof(IGpuRowBody<T>)]);
+            Method(type, typeof(IGpuRowBody<T>), "Stage", typeof(T), [typeof(GpuFusedArgs<T>), typeof(GpuRowState<T>), typeof(int), typeof(int), typeof(int), typeof(int)], stageLambda);
+            Method(type, typeof(IGpuRowBody<T>), "Eval", typeof(T), [typeof(GpuFusedArgs<T>), typeof(GpuRowState<T>), typeof(int), typeof(int), typeof(int)], evalLambda);
+            return type.CreateType();
+        }
+    }
+
     /// <summary>A public static method of <paramref name="type"/> with <paramref name="lambda"/>'s IL, implementing <paramref name="contract"/>'s member of that name.</summary>
     private static void Method(TypeBuilder type, Type contract, string name, Type returns, Type[] parameters, LambdaExpression lambda)
     {
