@@ -84,4 +84,62 @@ public sealed class LinearEpilogueTests
             }
         }
     }
+
+    [TestMethod]
+    public void GeluMovesIntoTheLinearOnlyWhenItIsTheLinearsSoleUse() => IrAssert.Golden(Pass, $"""
+        graph(%x : {X},
+              %w : {W},
+              %b : {B}):
+          %1 : {Y} = aten::linear(%x, %w, %b)
+          %2 : str = prim::Constant[value="tanh"]()
+          %3 : {Y} = aten::gelu(%1, %2)
+          %4 : {Y} = aten::linear(%x, %w, %b)
+          %5 : {Y} = aten::gelu(%4, %2)
+          return (%3, %5, %4)
+
+        """, $"""
+        graph(%x : {X},
+              %w : {W},
+              %b : {B}):
+          %1 : {Y} = aten::linear(%x, %w, %b)
+          %2 : str = prim::Constant[value="tanh"]()
+          %6 : {Y} = trace::linear_gelu(%x, %w, %b, %2)
+          %3 : {Y} = aten::gelu(%1, %2)
+          %4 : {Y} = aten::linear(%x, %w, %b)
+          %5 : {Y} = aten::gelu(%4, %2)
+          return (%6, %5, %4)
+
+        """);
+
+    /// <summary>
+    /// An MLP's gelu(linear) traced for inference runs as one GEMM with the GELU in its store (both approximations), and
+    /// the tape path through the fused op's backward (which recomputes the pre-activation) gives eager's gradients.
+    /// </summary>
+    [TestMethod]
+    [DataRow(GeluApproximation.None)]
+    [DataRow(GeluApproximation.Tanh)]
+    public void GeluLinearsMatchEagerForwardAndGradients(GeluApproximation approximate)
+    {
+        var g = new Generator(37);
+        var (l1, l2) = (new Linear(6, 16, generator: g), new Linear(16, 3, generator: g));
+        Tensor F(Tensor[] v) => l2.Forward(l1.Forward(v[0]).Gelu(approximate));
+        Tensor[] Inputs() => [Tensor.Randn([9, 6], generator: g)];
+        var ps = l1.Parameters().Concat(l2.Parameters()).ToList();
+        var traced = Jit.Trace(F, Inputs(), new TraceOptions { CompileBackward = false });
+        CollectionAssert.Contains(traced.Graph.Nodes.Select(n => n.Kind).ToList(), "trace::linear_gelu", traced.Graph.ToString());
+        foreach (var x in new[] { Inputs(), Inputs() })
+        {
+            using (Autograd.NoGrad()) TraceAssert.AllClose(F(x), traced.Call(x)[0], 1e-5, 1e-6, "forward");
+            var xe = x[0].Clone().RequiresGrad_();
+            var xt = x[0].Clone().RequiresGrad_();
+            var ge = Autograd.Grad([F([xe]).Square().Sum()], [xe, .. ps]);
+            var gt = Autograd.Grad([traced.Call(xt)[0].Square().Sum()], [xt, .. ps]);
+            for (int i = 0; i < ge.Length; i++) TraceAssert.AllClose(ge[i]!, gt[i]!, 1e-4, 1e-5, $"gradient {i}");
+        }
+        // Integer products have no GELU: the fused op says so instead of truncating.
+        var ints = Tensor.Ones([2, 6]).To(DType.Int64);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ops.OpTable.Get("trace::linear_gelu").Eval(new Ops.OpArgs("trace::linear_gelu", [ints, ints, null, "none"])));
+        StringAssert.Contains(e.Message, "trace::linear_gelu");
+        StringAssert.Contains(e.Message, "int64");
+    }
 }

@@ -79,6 +79,15 @@ public sealed partial class Tensor
     internal static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias, Tensor? @out = null) =>
         LinearOp("trace::linear_relu", input, weight, bias, null, Kernels.GemmEpilogue.Relu, @out);
 
+    /// <summary>gelu(linear(input, weight, bias)) with the GELU applied by the GEMM to each strip of the output while it is in cache (the JIT's <c>trace::linear_gelu</c>).</summary>
+    internal static Tensor LinearGelu(Tensor input, Tensor weight, Tensor? bias, GeluApproximation approximate, Tensor? @out = null)
+    {
+        if (!input.IsFloatingPoint)
+            throw new ArgumentException($"trace::linear_gelu: GELU needs a floating input, not {input.DType.TorchName()}.");
+        return LinearOp("trace::linear_gelu", input, weight, bias, null,
+            approximate == GeluApproximation.Tanh ? Kernels.GemmEpilogue.GeluTanh : Kernels.GemmEpilogue.Gelu, @out);
+    }
+
     /// <summary>linear(input, weight, bias) + residual with the residual written into the output before the GEMM accumulates (the JIT's <c>trace::linear_add</c>).</summary>
     internal static Tensor LinearAdd(Tensor input, Tensor weight, Tensor? bias, Tensor residual, Tensor? @out = null) =>
         LinearOp("trace::linear_add", input, weight, bias, residual, Kernels.GemmEpilogue.None, @out);
@@ -129,15 +138,25 @@ public sealed partial class Tensor
         return Dispatch.Run(op, @out, Compute, inputs, y =>
         {
             // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
-            Func<Tensor, Tensor> pre = epilogue == Kernels.GemmEpilogue.Relu ? g => Where(y.Le(0.0), 0.0, g) : g => g;
+            // GELU's needs the pre-activation, which the fused op does not keep: the backward recomputes it.
+            bool gelu = epilogue is Kernels.GemmEpilogue.Gelu or Kernels.GemmEpilogue.GeluTanh;
+            Tensor? seen = null, masked = null;
+            Tensor Pre(Tensor g)
+            {
+                if (ReferenceEquals(g, seen)) return masked!;
+                seen = g;
+                return masked = epilogue == Kernels.GemmEpilogue.Relu ? Where(y.Le(0.0), 0.0, g)
+                    : gelu ? g.GeluBackward(Linear(input, weight, bias), epilogue == Kernels.GemmEpilogue.GeluTanh ? GeluApproximation.Tanh : GeluApproximation.None)
+                    : g;
+            }
             Func<Tensor, Tensor>?[] rules =
             [
-                g => pre(g).Matmul(weight),
-                g => pre(g).Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
-                g => pre(g).Reshape(-1, outF).Sum(0),
+                g => Pre(g).Matmul(weight),
+                g => Pre(g).Reshape(-1, outF).T.Matmul(input.Reshape(-1, inF)),
+                g => Pre(g).Reshape(-1, outF).Sum(0),
                 .. residual is null ? Array.Empty<Func<Tensor, Tensor>?>() : [g => g],
             ];
-            return new(rules, epilogue == Kernels.GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
+            return new(rules, epilogue == Kernels.GemmEpilogue.Relu ? [input, weight, y] : gelu && bias is not null ? [input, weight, bias] : [input, weight]);
         });
     }
 

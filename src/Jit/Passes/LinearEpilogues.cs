@@ -5,6 +5,8 @@ namespace Trace.Jit;
 // Needs: the cleanup passes; run before fusion (which would otherwise take the relu or the add). Leaves the
 // bypassed nodes dead: run DCE after.
 //   relu(linear(x, w, b))          → trace::linear_relu(x, w, b)     (the GEMM clamps each strip of C while it is in cache)
+//   gelu(linear(x, w, b), approx)  → trace::linear_gelu(x, w, b, approx)  (likewise; floating dtypes — in training the
+//                                     linear's output is saved for gelu's backward, so this fires in inference graphs)
 //   linear(x, w, b) + r, r + lin    → trace::linear_add(x, w, b, r)   (r is written into C before the GEMM accumulates)
 // Only when the linear's output has that one use and is not returned; r must have the output's shape and dtype
 // (it is the GEMM's starting C, so it does not broadcast).
@@ -15,7 +17,7 @@ namespace Trace.Jit;
 // After (%3, %4 left for DCE):
 //   %5 : Float(4, 8) = trace::linear_relu(%x, %w, %b)
 
-/// <summary>Folds a relu or a residual add that follows a linear into the linear's GEMM.</summary>
+/// <summary>Folds a relu, a GELU or a residual add that follows a linear into the linear's GEMM.</summary>
 public sealed class LinearEpilogues : IGraphPass
 {
     /// <inheritdoc/>
@@ -32,6 +34,12 @@ public sealed class LinearEpilogues : IGraphPass
             if (n.Kind == "aten::relu" && n.Inputs.Count == 1 && SoleLinear(g, n.Inputs[0], t) is { } lin)
             {
                 Replace(g, n, "trace::linear_relu", lin.Inputs);
+                changed = true;
+            }
+            else if (n.Kind == "aten::gelu" && n.Inputs.Count == 2 && n.Inputs[1].Node is { Kind: "prim::Constant", Attribute: "none" or "tanh" }
+                && t.DType.IsFloatingPoint() && SoleLinear(g, n.Inputs[0], t) is { } linGelu)
+            {
+                Replace(g, n, "trace::linear_gelu", [.. linGelu.Inputs, n.Inputs[1]]);
                 changed = true;
             }
             else if (n.Kind == "aten::add" && n.Inputs.Count == 2)

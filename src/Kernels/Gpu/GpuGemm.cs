@@ -28,6 +28,8 @@ public struct GpuGemmArgs
     public float Beta;
     /// <summary>1: relu on the result (NaN and -0 pass through, as PyTorch's relu).</summary>
     public int Relu;
+    /// <summary>1: GELU (erf form) on the result; 2: GELU with the tanh approximation; applied after the relu flag's step.</summary>
+    public int Gelu;
 }
 
 /// <summary>
@@ -110,13 +112,15 @@ public static class GpuGemm
         Store<T, R>(c, p, at + 3 * Threads, col + 3 * Threads, v3);
     }
 
-    /// <summary>C = alpha·acc (+ beta·C), then relu (NaN and -0 pass through).</summary>
+    /// <summary>C = alpha·acc (+ beta·C), then relu (NaN and -0 pass through) or GELU.</summary>
     private static void Store<T, R>(ArrayView<T> c, in GpuGemmArgs p, int at, int col, T acc) where T : unmanaged where R : struct, IGpuReal<T>
     {
         if (col >= p.N) return;
         T v = R.Mul(R.OfSingle(p.Alpha), acc);
         if (p.Beta != 0f) v = R.Add(v, R.Mul(R.OfSingle(p.Beta), c[at]));
         if (p.Relu != 0 && R.Lt(v, R.Zero())) v = R.Zero();
+        if (p.Gelu == 1) v = R.Gelu(v);
+        else if (p.Gelu == 2) v = R.GeluTanh(v);
         c[at] = v;
     }
 

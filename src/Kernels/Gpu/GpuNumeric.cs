@@ -34,6 +34,10 @@ internal interface IGpuReal<T> : IGpuNumber<T> where T : unmanaged
     static abstract T Of(double a);
     /// <summary>A float32 scalar (such as GEMM's alpha and beta) as T: no conversion for float32.</summary>
     static abstract T OfSingle(float a);
+    /// <summary>GELU, exact (erf) form, as the eager GPU kernel (<see cref="GpuGelu"/>).</summary>
+    static abstract T Gelu(T a);
+    /// <summary>GELU, tanh approximation, as the eager GPU kernel (<see cref="GpuGeluTanh"/>).</summary>
+    static abstract T GeluTanh(T a);
 }
 
 

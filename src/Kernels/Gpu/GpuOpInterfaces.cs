@@ -107,6 +107,10 @@ public readonly struct F32 : IGpuElement<float>, IGpuReal<float>
     public static float Of(double a) => (float)a;
     /// <inheritdoc/>
     public static float OfSingle(float a) => a;
+    /// <inheritdoc/>
+    public static float Gelu(float a) => GpuMath.Gelu(a);
+    /// <inheritdoc/>
+    public static float GeluTanh(float a) => GpuMath.GeluTanh(a);
 }
 
 /// <summary>float64 on the device.</summary>
@@ -158,6 +162,10 @@ public readonly struct F64 : IGpuElement<double>, IGpuReal<double>
     public static double Of(double a) => a;
     /// <inheritdoc/>
     public static double OfSingle(float a) => a;
+    /// <inheritdoc/>
+    public static double Gelu(double a) => GpuMath.Gelu(a);
+    /// <inheritdoc/>
+    public static double GeluTanh(double a) => GpuMath.GeluTanh(a);
 }
 
 /// <summary>int64 on the device.</summary>

@@ -48,6 +48,7 @@ public class CudaKernelTableTests
             ["aten::linear"] = (x, y) => Tensor.Linear(x, y), ["aten::matmul"] = (x, y) => x.Matmul(y.T),
             ["trace::linear_add"] = (x, y) => Ops.OpTable.Get("trace::linear_add").EvalOne(new Ops.OpArgs("trace::linear_add", [x, y, null, x.Matmul(y.T)])),
             ["trace::linear_relu"] = (x, y) => Ops.OpTable.Get("trace::linear_relu").EvalOne(new Ops.OpArgs("trace::linear_relu", [x, y, null])),
+            ["trace::linear_gelu"] = (x, y) => Ops.OpTable.Get("trace::linear_gelu").EvalOne(new Ops.OpArgs("trace::linear_gelu", [x, y, null, "none"])),
             ["aten::view"] = (x, _) => x.View(15), ["aten::where"] = (x, y) => Tensor.Where(x.Gt(y), x, y), ["aten::zeros"] = (x, _) => Tensor.Zeros([3], x.DType, x.Device),
         };
         var a = CudaCompare.Values([3, 5], DType.Float32, seed: 13);

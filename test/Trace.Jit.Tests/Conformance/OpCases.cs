@@ -94,6 +94,7 @@ internal static class OpCases
         ["aten::linear"] = new(x => Tensor.Linear(x[0], x[1], x[2]), g => [R(g, 3, 4), R(g, 5, 4), R(g, 5)]),
         // Epilogue ops are made by a pass (graph cases check that); called through their table entries here, they record themselves.
         ["trace::linear_relu"] = new(x => Entry("trace::linear_relu", x), g => [R(g, 3, 4), R(g, 5, 4), R(g, 5)]),
+        ["trace::linear_gelu"] = new(x => OpTable.Get("trace::linear_gelu").Eval(new OpArgs("trace::linear_gelu", [x[0], x[1], x[2], "tanh"]))[0], g => [R(g, 3, 4), R(g, 5, 4), R(g, 5)]),
         ["trace::linear_add"] = new(x => Entry("trace::linear_add", x), g => [R(g, 3, 4), R(g, 5, 4), R(g, 5), R(g, 3, 5)]),
         ["aten::view"] = Unary(a => a.View(2, 6) * 2.0),
         ["aten::reshape"] = Unary(a => a.T.Reshape(6, 2)),

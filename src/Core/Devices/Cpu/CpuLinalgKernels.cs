@@ -71,6 +71,8 @@ internal sealed class CpuLinalgKernels : ILinalgKernels
     {
         IntegerGemm.Run<T>(m, n, k, ad.AsSpan(a.StorageOffset), a._strides[0], a._strides[1],
             bd.AsSpan(b.StorageOffset), b._strides[0], b._strides[1], rd, n, accumulate);
+        if (epilogue is GemmEpilogue.Gelu or GemmEpilogue.GeluTanh)
+            throw new NotSupportedException($"GEMM: the GELU epilogue needs a floating dtype, not {typeof(T).Name} products.");
         if (epilogue == GemmEpilogue.Relu)
             for (int i = 0; i < m * n; i++) if (rd[i] < T.Zero) rd[i] = T.Zero;
     }

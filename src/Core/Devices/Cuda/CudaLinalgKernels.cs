@@ -16,6 +16,7 @@ internal sealed class CudaLinalgKernels : ILinalgKernels
         var p = new GpuGemmArgs
         {
             M = m, N = n, K = k, Alpha = 1, Beta = beta, Relu = epilogue == Kernels.GemmEpilogue.Relu ? 1 : 0,
+            Gelu = epilogue switch { Kernels.GemmEpilogue.Gelu => 1, Kernels.GemmEpilogue.GeluTanh => 2, _ => 0 },
             AOffset = a.StorageOffset, ARowStride = a._strides[0], AColStride = a._strides[1],
             BOffset = b.StorageOffset, BRowStride = b._strides[0], BColStride = b._strides[1],
             COffset = r.StorageOffset, Ldc = r._strides[0],
