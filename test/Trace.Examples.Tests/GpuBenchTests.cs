@@ -42,7 +42,8 @@ public partial class GpuBenchTests
         try
         {
             Assert.AreEqual(GpuBench.Ok, code, text);
-            Assert.IsTrue(clock.Elapsed.TotalSeconds < 45, $"the CI run took {clock.Elapsed.TotalSeconds:F0} s (keep it under 45 s)");
+            // A guard on CI's time, not a speed check: the CPU accelerator's run takes 40-50 s on 2 busy cores.
+            Assert.IsTrue(clock.Elapsed.TotalSeconds < 90, $"the CI run took {clock.Elapsed.TotalSeconds:F0} s (keep it under 90 s)");
             var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
             var device = lines.Single(l => l.StartsWith("device: ", StringComparison.Ordinal));
             StringAssert.Contains(device, "CPU accelerator", text);

@@ -84,7 +84,7 @@ public sealed partial class Tensor
     {
         if (!input.IsFloatingPoint)
             throw new ArgumentException($"trace::linear_gelu: GELU needs a floating input, not {input.DType.TorchName()}.");
-        return LinearOp("trace::linear_gelu", input, weight, bias, null,
+        return LinearOp(new OpCall("trace::linear_gelu", approximate == GeluApproximation.Tanh ? "tanh" : "none"), input, weight, bias, null,
             approximate == GeluApproximation.Tanh ? Kernels.GemmEpilogue.GeluTanh : Kernels.GemmEpilogue.Gelu, @out);
     }
 
@@ -97,8 +97,9 @@ public sealed partial class Tensor
     /// the output before the GEMM accumulates into it, and the epilogue runs inside the GEMM. With <paramref name="out"/>, the
     /// out= form: the result is written there.
     /// </summary>
-    private static Tensor LinearOp(string op, Tensor input, Tensor weight, Tensor? bias, Tensor? residual, Kernels.GemmEpilogue epilogue, Tensor? @out)
+    private static Tensor LinearOp(OpCall call, Tensor input, Tensor weight, Tensor? bias, Tensor? residual, Kernels.GemmEpilogue epilogue, Tensor? @out)
     {
+        string op = call.Name;
         if (weight.Dim != 2)
             throw new ArgumentException($"{op}: weight must be 2-D (out_features, in_features), got shape {Shapes.Format(weight._shape)}.");
         if (input.Dim == 0 || input.Size(-1) != weight._shape[1])
@@ -135,7 +136,7 @@ public sealed partial class Tensor
         }
         if (@out is not null) OutBuffer.Check(@out, outShape, input.DType, input.Device, op);
         Tensor?[] inputs = residual is null ? [input, weight, bias] : [input, weight, bias, residual];
-        return Dispatch.Run(op, @out, Compute, inputs, y =>
+        return Dispatch.Run(call, @out, Compute, inputs, y =>
         {
             // Relu's gradient mask comes from the output, as aten::relu's (threshold_backward: 0 where the result is <= 0).
             // GELU's needs the pre-activation, which the fused op does not keep: the backward recomputes it.

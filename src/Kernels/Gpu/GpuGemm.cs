@@ -56,7 +56,16 @@ public static class GpuGemm
     /// float64 (<see cref="F64"/>): ILGPU inlines <typeparamref name="R"/>'s static arithmetic, so the float32 instance is
     /// the plain float code (<c>mul.f32</c>/<c>add.f32</c> pairs, which ptxas contracts into FMAs).
     /// </summary>
-    internal static void Kernel<T, R>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GpuGemmArgs p) where T : unmanaged where R : struct, IGpuReal<T>
+    internal static void Kernel<T, R>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GpuGemmArgs p) where T : unmanaged where R : struct, IGpuReal<T> =>
+        Body<T, R, NoActivation<T>>(a, b, c, p);
+
+    /// <summary>The GEMM with GELU (<see cref="GpuGemmArgs.Gelu"/> 1: erf form, 2: tanh) in its store: a kernel of its own, so that the plain one carries no GELU code.</summary>
+    internal static void GeluKernel<T, R>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GpuGemmArgs p) where T : unmanaged where R : struct, IGpuReal<T> =>
+        Body<T, R, GeluActivation<T, R>>(a, b, c, p);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Body<T, R, E>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GpuGemmArgs p)
+        where T : unmanaged where R : struct, IGpuReal<T> where E : struct, IGpuGemmActivation<T>
     {
         int tx = Group.IdxX, ty = Group.IdxY, tid = ty * Threads + tx;
         int row0 = Grid.IdxY * Tile, col0 = Grid.IdxX * Tile, batch = Grid.IdxZ;
@@ -94,34 +103,33 @@ public static class GpuGemm
         }
         int cBase = p.COffset + batch * p.CBatchStride;
         int r0 = row0 + ty, q0 = col0 + tx;
-        StoreRow<T, R>(c, p, cBase, r0, q0, c00, c01, c02, c03);
-        StoreRow<T, R>(c, p, cBase, r0 + Threads, q0, c10, c11, c12, c13);
-        StoreRow<T, R>(c, p, cBase, r0 + 2 * Threads, q0, c20, c21, c22, c23);
-        StoreRow<T, R>(c, p, cBase, r0 + 3 * Threads, q0, c30, c31, c32, c33);
+        StoreRow<T, R, E>(c, p, cBase, r0, q0, c00, c01, c02, c03);
+        StoreRow<T, R, E>(c, p, cBase, r0 + Threads, q0, c10, c11, c12, c13);
+        StoreRow<T, R, E>(c, p, cBase, r0 + 2 * Threads, q0, c20, c21, c22, c23);
+        StoreRow<T, R, E>(c, p, cBase, r0 + 3 * Threads, q0, c30, c31, c32, c33);
     }
 
     /// <summary>Stores one row of a thread's block: columns <paramref name="col"/> + 16·j.</summary>
-    private static void StoreRow<T, R>(ArrayView<T> c, in GpuGemmArgs p, int cBase, int row, int col, T v0, T v1, T v2, T v3)
-        where T : unmanaged where R : struct, IGpuReal<T>
+    private static void StoreRow<T, R, E>(ArrayView<T> c, in GpuGemmArgs p, int cBase, int row, int col, T v0, T v1, T v2, T v3)
+        where T : unmanaged where R : struct, IGpuReal<T> where E : struct, IGpuGemmActivation<T>
     {
         if (row >= p.M) return;
         int at = cBase + row * p.Ldc + col;
-        Store<T, R>(c, p, at, col, v0);
-        Store<T, R>(c, p, at + Threads, col + Threads, v1);
-        Store<T, R>(c, p, at + 2 * Threads, col + 2 * Threads, v2);
-        Store<T, R>(c, p, at + 3 * Threads, col + 3 * Threads, v3);
+        Store<T, R, E>(c, p, at, col, v0);
+        Store<T, R, E>(c, p, at + Threads, col + Threads, v1);
+        Store<T, R, E>(c, p, at + 2 * Threads, col + 2 * Threads, v2);
+        Store<T, R, E>(c, p, at + 3 * Threads, col + 3 * Threads, v3);
     }
 
     /// <summary>C = alpha·acc (+ beta·C), then relu (NaN and -0 pass through) or GELU.</summary>
-    private static void Store<T, R>(ArrayView<T> c, in GpuGemmArgs p, int at, int col, T acc) where T : unmanaged where R : struct, IGpuReal<T>
+    private static void Store<T, R, E>(ArrayView<T> c, in GpuGemmArgs p, int at, int col, T acc)
+        where T : unmanaged where R : struct, IGpuReal<T> where E : struct, IGpuGemmActivation<T>
     {
         if (col >= p.N) return;
         T v = R.Mul(R.OfSingle(p.Alpha), acc);
         if (p.Beta != 0f) v = R.Add(v, R.Mul(R.OfSingle(p.Beta), c[at]));
         if (p.Relu != 0 && R.Lt(v, R.Zero())) v = R.Zero();
-        if (p.Gelu == 1) v = R.Gelu(v);
-        else if (p.Gelu == 2) v = R.GeluTanh(v);
-        c[at] = v;
+        c[at] = E.Apply(v, p);
     }
 
     /// <summary>
@@ -151,16 +159,26 @@ public static class GpuGemm
     public static void Run<T>(GpuDevice d, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, in GpuGemmArgs p, int batch) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(d);
-        Delegate kernel = typeof(T) == typeof(float) ? (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>)Kernel<float, F32>
-            : typeof(T) == typeof(double) ? (Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, GpuGemmArgs>)Kernel<double, F64>
+        if (p.Gelu is < 0 or > 2) throw new ArgumentException($"GPU GEMM: Gelu must be 0 (none), 1 (erf) or 2 (tanh), not {p.Gelu}.");
+        bool gelu = p.Gelu != 0;
+        Delegate kernel = typeof(T) == typeof(float)
+                ? gelu ? (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuGemmArgs>)GeluKernel<float, F32> : Kernel<float, F32>
+            : typeof(T) == typeof(double)
+                ? gelu ? (Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, GpuGemmArgs>)GeluKernel<double, F64> : Kernel<double, F64>
             : throw new NotSupportedException(Unsupported<T>());
         CheckExtents(p, batch, a.Length, b.Length, c.Length);
         if (p.M == 0 || p.N == 0 || batch == 0) return;
         lock (d.Gate)
         {
-            var k = d.Kernel(kernel, Load<T>);
+            var k = gelu ? d.Kernel(kernel, acc => LoadGelu<T>(acc, kernel)) : d.Kernel(kernel, Load<T>);
             k(d.Stream, Config(p.M, p.N, batch), a, b, c, p);
         }
+    }
+
+    private static Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuGemmArgs> LoadGelu<T>(Accelerator accelerator, Delegate kernel) where T : unmanaged
+    {
+        Load<T>(accelerator);   // the same checks
+        return accelerator.LoadKernel((Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, GpuGemmArgs>)kernel);
     }
 
     private static string Unsupported<T>() =>
@@ -189,4 +207,22 @@ public static class GpuGemm
         if (Last(p.COffset, p.CBatchStride, batch, p.M, p.Ldc, p.N, 1) >= cLength)
             throw new ArgumentException($"GPU GEMM: C ({p.M}×{p.N}, ldc {p.Ldc}, offset {p.COffset}, batch stride {p.CBatchStride}) exceeds its {cLength} elements.");
     }
+}
+
+/// <summary>What a GEMM's store applies after alpha, beta and the relu flag: a kernel instantiation per kind.</summary>
+internal interface IGpuGemmActivation<T> where T : unmanaged
+{
+    static abstract T Apply(T v, in GpuGemmArgs p);
+}
+
+/// <summary>Nothing more (the plain GEMM).</summary>
+internal readonly struct NoActivation<T> : IGpuGemmActivation<T> where T : unmanaged
+{
+    public static T Apply(T v, in GpuGemmArgs p) => v;
+}
+
+/// <summary>GELU, erf form or (<see cref="GpuGemmArgs.Gelu"/> = 2) the tanh approximation, as the eager GPU kernels.</summary>
+internal readonly struct GeluActivation<T, R> : IGpuGemmActivation<T> where T : unmanaged where R : struct, IGpuReal<T>
+{
+    public static T Apply(T v, in GpuGemmArgs p) => p.Gelu == 2 ? R.GeluTanh(v) : R.Gelu(v);
 }
