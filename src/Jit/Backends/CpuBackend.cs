@@ -32,7 +32,9 @@ public sealed class CpuBackend : IBackend
     public bool CanFuseReduction(Node n)
     {
         ArgumentNullException.ThrowIfNull(n);
-        return FusedKernel.TrailingSum(n) is not null || RowProgram.RowDims(n) is not null;
+        // Softmax stays its own kernel here: a row program recomputes exp(x − m) in its output loop, and on the CPU those
+        // exps cost more than the pass over memory they save (the GPU, memory-bound, fuses it).
+        return FusedKernel.TrailingSum(n) is not null || (RowProgram.RowDims(n) is not null && n.Kind is not ("aten::softmax" or "aten::log_softmax"));
     }
 
     /// <inheritdoc/>
