@@ -7,8 +7,10 @@ namespace Trace.Jit;
 /// <summary>
 /// The compiled CUDA backend, chosen for graphs whose tensors are on a CUDA device: graphs run as a <see cref="GraphProgram"/>
 /// with a <see cref="MemoryPlan"/> on the device (planned buffers are device storage, reused across calls); ops outside
-/// fusion groups run their CUDA kernels (GEMMs with bias, relu and residual epilogues folded in by
-/// <see cref="LinearEpilogues"/>), and each fusion group runs as one generated ILGPU kernel (<see cref="CudaFusedKernel"/>),
+/// fusion groups run their CUDA kernels (GEMMs with bias, relu, GELU and residual epilogues folded in by
+/// <see cref="LinearEpilogues"/>), and each fusion group runs as one generated ILGPU kernel (<see cref="CudaFusedKernel"/>;
+/// groups with row reductions inside — softmax with its prologue, the softmax and layer-norm backwards — as a thread
+/// group per row, see <c>RowProgram</c>),
 /// compiled on its first run and cached by the body's canonical IR text. A group that does not compile — the generator
 /// cannot express it, or ILGPU fails on it (the device then recreates its context) — is reported once (a
 /// <see cref="Warnings"/> message with the reason) and runs op by op through the eager CUDA kernels: slower, never wrong.
