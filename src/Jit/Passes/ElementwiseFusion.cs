@@ -12,6 +12,9 @@ namespace Trace.Jit;
 // the group's last node (a full sum when the chain's inputs have its shape or are one value; a row sum when they
 // broadcast over rows of those k dims): the loop then accumulates instead of storing the chain's result
 // (mse_loss's sub, square and sum; softmax backward's sum(g·y, -1, keepdim) run as one pass).
+// When the backend fuses row reductions, a group may also hold keepdim sums and amaxes over its trailing dims, softmax
+// over the last dim, and elementwise ops on their one-value-per-row results — prologue, reductions and epilogue of
+// each row in one kernel (RowProgram): attention's scale·mask·softmax, softmax's and layer norm's backwards.
 //
 // Before:
 //   %3 : Float(4) = aten::mul(%a, %c0.5)
