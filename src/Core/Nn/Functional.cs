@@ -12,7 +12,7 @@ public enum Reduction
 }
 
 /// <summary>Stateless layers and losses (like <c>torch.nn.functional</c>; alias it with <c>using F = Trace.Nn.Functional;</c>).</summary>
-public static class Functional
+public static partial class Functional
 {
     /// <summary>x·Wᵀ + b.</summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Tensor.Linear(input, weight, bias);
@@ -48,12 +48,7 @@ public static class Functional
     /// </summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
-        if (!input.Shape.SequenceEqual(target.Shape))
-        {
-            Shapes.Broadcast(input.Shape, target.Shape, "mse_loss");
-            Warnings.Warn($"mse_loss: using a target size {Shapes.Format(target.Shape)} that is different to the input size {Shapes.Format(input.Shape)}. " +
-                "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.");
-        }
+        WarnIfBroadcast("mse_loss", input, target);
         return Reduce(input.Sub(target).Square(), reduction);
     }
 

@@ -33,3 +33,53 @@ public sealed class NllLoss(Reduction reduction = Reduction.Mean, long ignoreInd
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Reduction, ignoreIndex);
 }
+
+/// <summary>Mean absolute error loss.</summary>
+public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.L1Loss(input, target, Reduction);
+}
+
+/// <summary>Smooth L1 loss (quadratic below β, linear above).</summary>
+public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double beta = 1.0) : Loss(reduction)
+{
+    /// <summary>Where the loss turns from quadratic to linear.</summary>
+    public double Beta { get; } = beta >= 0 ? beta : throw new ArgumentException($"SmoothL1Loss: does not support negative values for beta (got {beta}).");
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.SmoothL1Loss(input, target, Reduction, Beta);
+}
+
+/// <summary>Huber loss (quadratic below δ, δ-scaled linear above).</summary>
+public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta = 1.0) : Loss(reduction)
+{
+    /// <summary>Where the loss turns from quadratic to linear.</summary>
+    public double Delta { get; } = delta > 0 ? delta : throw new ArgumentException($"HuberLoss: does not support non-positive values for delta (got {delta}).");
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.HuberLoss(input, target, Reduction, Delta);
+}
+
+/// <summary>Binary cross entropy of probabilities, optionally weighted per element.</summary>
+public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <summary>The rescaling weight (a buffer, not a parameter), or null.</summary>
+    public Tensor? Weight { get; } = weight;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropy(input, target, Weight, Reduction);
+}
+
+/// <summary>Binary cross entropy of logits (sigmoid and BCE in one stable expression), with optional weight and positive-class weight.</summary>
+public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null) : Loss(reduction)
+{
+    /// <summary>The rescaling weight, or null.</summary>
+    public Tensor? Weight { get; } = weight;
+
+    /// <summary>The weight of positive examples per class, or null.</summary>
+    public Tensor? PosWeight { get; } = posWeight;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
+}
