@@ -12,15 +12,8 @@ public static partial class OpTable
         Def("trace::linear_relu(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", FreshOutput, a => Tensor.LinearRelu(a.T(0), a.T(1), a.OptT(2)),
             @out: (a, r, _) => Tensor.LinearRelu(a.T(0), a.T(1), a.OptT(2), r)),
         Def("trace::linear_gelu(Tensor input, Tensor weight, Tensor? bias, str approximate) -> Tensor", FreshOutput | Transcendental,
-            a => Tensor.LinearGelu(a.T(0), a.T(1), a.OptT(2), GeluMode(a, 3)), @out: (a, r, _) => Tensor.LinearGelu(a.T(0), a.T(1), a.OptT(2), GeluMode(a, 3), r)),
+            a => Tensor.LinearGelu(a.T(0), a.T(1), a.OptT(2), Approximation(a, 3)), @out: (a, r, _) => Tensor.LinearGelu(a.T(0), a.T(1), a.OptT(2), Approximation(a, 3), r)),
         Def("trace::linear_add(Tensor input, Tensor weight, Tensor? bias, Tensor other) -> Tensor", FreshOutput,
             a => Tensor.LinearAdd(a.T(0), a.T(1), a.OptT(2), a.T(3)), @out: (a, r, _) => Tensor.LinearAdd(a.T(0), a.T(1), a.OptT(2), a.T(3), r)),
     ];
-
-    private static GeluApproximation GeluMode(OpArgs a, int i) => a.S(i) switch
-    {
-        "tanh" => GeluApproximation.Tanh,
-        "none" => GeluApproximation.None,
-        var s => throw new ArgumentException($"{a.Op}: approximate must be 'none' or 'tanh', got '{s}'."),
-    };
 }
