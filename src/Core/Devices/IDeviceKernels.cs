@@ -31,6 +31,9 @@ internal interface IDeviceKernels
     /// <summary>Fills for factories: full, arange, random uniform, normal and integer fills.</summary>
     IFactoryKernels Factory { get; }
 
+    /// <summary>Convolution and pooling: im2col/col2im, conv2d, max and average pooling and their backward.</summary>
+    IConvKernels Conv { get; }
+
     /// <summary>Fused optimizer updates (SGD, Adam/AdamW).</summary>
     IOptimizerKernels Optimizer { get; }
 

@@ -37,6 +37,9 @@ internal sealed class CpuKernels : IDeviceKernels
     public IFactoryKernels Factory { get; } = new CpuFactoryKernels();
 
     /// <inheritdoc/>
+    public IConvKernels Conv { get; } = new CpuConvKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();
 
     /// <inheritdoc/>

@@ -37,6 +37,9 @@ internal sealed class CudaKernels : IDeviceKernels
     public IFactoryKernels Factory { get; } = new CudaFactoryKernels();
 
     /// <inheritdoc/>
+    public IConvKernels Conv { get; } = new CudaConvKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CudaOptimizerKernels();
 
     /// <inheritdoc/>

@@ -35,6 +35,9 @@ public readonly struct OpArgs(string op, object?[] values)
     /// <summary>A float argument that may be None.</summary>
     public double? OptD(int i) => At(i) is null ? null : D(i);
 
+    /// <summary>An int argument that may be None or left out.</summary>
+    public int? OptI(int i) => i < values.Length && values[i] is not null ? I(i) : null;
+
     /// <summary>A bool argument.</summary>
     public bool B(int i) => At(i) is bool b ? b : throw Bad(i, "bool");
 

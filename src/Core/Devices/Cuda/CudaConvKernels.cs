@@ -1,0 +1,70 @@
+using Trace.Kernels;
+using Trace.Kernels.Gpu;
+
+namespace Trace;
+
+/// <summary>
+/// The CUDA convolution and pooling kernels (<see cref="GpuConv"/>). A convolution is im2col of the whole batch into a
+/// scratch tensor, one batched GEMM per group (the weights broadcast over the images), then the bias and the epilogue
+/// as elementwise launches.
+/// </summary>
+internal sealed class CudaConvKernels : IConvKernels
+{
+    public void Im2Col(Tensor x, Tensor cols, in Conv2dArgs a)
+    {
+        if (x.DType == DType.Float32) GpuConv.Im2Col(CudaViews.Gpu(x), CudaViews.Run<float>(x), CudaViews.Run<float>(cols), a);
+        else GpuConv.Im2Col(CudaViews.Gpu(x), CudaViews.Run<double>(x), CudaViews.Run<double>(cols), a);
+    }
+
+    public void Col2Im(Tensor cols, Tensor x, in Conv2dArgs a)
+    {
+        if (x.DType == DType.Float32) GpuConv.Col2Im(CudaViews.Gpu(x), CudaViews.Run<float>(cols), CudaViews.Run<float>(x), a);
+        else GpuConv.Col2Im(CudaViews.Gpu(x), CudaViews.Run<double>(cols), CudaViews.Run<double>(x), a);
+    }
+
+    public void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, in Conv2dArgs a, int groups, GemmEpilogue epilogue)
+    {
+        const string op = "aten::conv2d";
+        int cout = w._shape[0], cog = cout / groups, k = a.ColRows / groups;
+        var cols = new Tensor([a.N, a.ColRows, a.L], x.DType, x.Device, op: op);
+        try
+        {
+            Im2Col(x, cols, a);
+            var wb = w.AsStrided([a.N, groups, cog, k], [0, cog * k, k, 1], w.StorageOffset);
+            var cb = cols.AsStrided([a.N, groups, k, a.L], [a.ColRows * a.L, k * a.L, a.L, 1], 0);
+            var yb = y.AsStrided([a.N, groups, cog, a.L], [cout * a.L, cog * a.L, a.L, 1], y.StorageOffset);
+            CudaKernels.Instance.Linalg.BatchedGemm(wb, cb, yb, 2, cog, a.L, k, op);
+        }
+        finally
+        {
+            cols.Storage.Dispose();
+        }
+        if (bias is not null) ElementwiseDispatch.Binary(BinaryKind.Add, y, bias.AsStrided([cout, 1, 1], [1, 0, 0], bias.StorageOffset), op, into: y);
+        if (epilogue == GemmEpilogue.Relu) ElementwiseDispatch.Unary(UnaryKind.Relu, y, op, into: y);
+        else if (epilogue != GemmEpilogue.None) throw new NotSupportedException($"{op}: the {epilogue} epilogue is not a convolution epilogue.");
+    }
+
+    public void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a)
+    {
+        if (x.DType == DType.Float32) GpuConv.MaxPool(CudaViews.Gpu(x), CudaViews.Run<float>(x), CudaViews.Run<float>(y), CudaViews.Run<long>(indices), a);
+        else GpuConv.MaxPool(CudaViews.Gpu(x), CudaViews.Run<double>(x), CudaViews.Run<double>(y), CudaViews.Run<long>(indices), a);
+    }
+
+    public void MaxPool2dBackward(Tensor g, Tensor indices, Tensor gx, in Pool2dArgs a)
+    {
+        if (g.DType == DType.Float32) GpuConv.MaxPoolBackward(CudaViews.Gpu(g), CudaViews.Run<float>(g), CudaViews.Run<long>(indices), CudaViews.Run<float>(gx), a);
+        else GpuConv.MaxPoolBackward(CudaViews.Gpu(g), CudaViews.Run<double>(g), CudaViews.Run<long>(indices), CudaViews.Run<double>(gx), a);
+    }
+
+    public void AvgPool2d(Tensor x, Tensor y, in Pool2dArgs a)
+    {
+        if (x.DType == DType.Float32) GpuConv.AvgPool(CudaViews.Gpu(x), CudaViews.Run<float>(x), CudaViews.Run<float>(y), a);
+        else GpuConv.AvgPool(CudaViews.Gpu(x), CudaViews.Run<double>(x), CudaViews.Run<double>(y), a);
+    }
+
+    public void AvgPool2dBackward(Tensor g, Tensor gx, in Pool2dArgs a)
+    {
+        if (g.DType == DType.Float32) GpuConv.AvgPoolBackward(CudaViews.Gpu(g), CudaViews.Run<float>(g), CudaViews.Run<float>(gx), a);
+        else GpuConv.AvgPoolBackward(CudaViews.Gpu(g), CudaViews.Run<double>(g), CudaViews.Run<double>(gx), a);
+    }
+}

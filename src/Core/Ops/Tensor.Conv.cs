@@ -1,0 +1,146 @@
+using Trace.Kernels;
+
+namespace Trace;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// PyTorch's <c>im2col</c> (<c>F.unfold</c>): the sliding KH×KW blocks of an (N, C, H, W) input as columns of an
+    /// (N, C·KH·KW, L) tensor, L the number of block positions; zero padding. Its backward is <see cref="Col2Im"/>.
+    /// </summary>
+    public Tensor Im2Col(int[] kernelSize, int[] dilation, int[] padding, int[] stride)
+    {
+        const string op = "aten::im2col";
+        var (k, d, p, s) = (ConvChecks.Pair(kernelSize, op, "kernel_size"), ConvChecks.Pair(dilation, op, "dilation"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(stride, op, "stride"));
+        ConvChecks.RequireImages(this, op, "input");
+        var a = Conv2dArgs.Of(_shape[0], _shape[1], _shape[2], _shape[3], k, s, p, d);
+        ConvChecks.CheckOutput(a, op, _shape);
+        var call = new OpCall(op, ConvChecks.Ints(k), ConvChecks.Ints(d), ConvChecks.Ints(p), ConvChecks.Ints(s));
+        return Dispatch.Record(call, () =>
+        {
+            var cols = new Tensor([a.N, a.ColRows, a.L], DType, Device, op: op);
+            DeviceKernels.For(Device, op).Conv.Im2Col(Contiguous(), cols, a);
+            return cols;
+        }, this, g => g.Col2Im([a.H, a.W], kernelSize, dilation, padding, stride));
+    }
+
+    /// <summary>
+    /// PyTorch's <c>col2im</c> (<c>F.fold</c>): sums the columns of an (N, C·KH·KW, L) tensor back into an (N, C, H, W)
+    /// image of <paramref name="outputSize"/> — the adjoint of <see cref="Im2Col"/> (overlapping blocks add).
+    /// </summary>
+    public Tensor Col2Im(int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride)
+    {
+        const string op = "aten::col2im";
+        var (o, k, d, p, s) = (ConvChecks.Pair(outputSize, op, "output_size"), ConvChecks.Pair(kernelSize, op, "kernel_size"), ConvChecks.Pair(dilation, op, "dilation"),
+            ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(stride, op, "stride"));
+        ConvChecks.RequireFloatingOn(this, op);
+        if (Dim != 3 || _shape[1] % (k.H * k.W) != 0)
+            throw new ArgumentException($"{op}: expected a 3-D input (N, C·{k.H}·{k.W}, L) whose dim 1 divides by the kernel's {k.H * k.W} elements, got shape {Shapes.Format(_shape)}.");
+        var a = Conv2dArgs.Of(_shape[0], _shape[1] / (k.H * k.W), o.H, o.W, k, s, p, d);
+        if (a.OH <= 0 || a.OW <= 0 || a.L != _shape[2])
+            throw new ArgumentException($"{op}: given output_size=({o.H}, {o.W}), kernel_size=({k.H}, {k.W}), dilation=({d.H}, {d.W}), padding=({p.H}, {p.W}), stride=({s.H}, {s.W}), expected size of input's dimension 2 to match the calculated number of sliding blocks {a.OH} * {a.OW} = {a.L}, but got input.size(2)={_shape[2]}.");
+        var call = new OpCall(op, ConvChecks.Ints(o), ConvChecks.Ints(k), ConvChecks.Ints(d), ConvChecks.Ints(p), ConvChecks.Ints(s));
+        return Dispatch.Record(call, () =>
+        {
+            var x = new Tensor([a.N, a.C, a.H, a.W], DType, Device, op: op);
+            DeviceKernels.For(Device, op).Conv.Col2Im(Contiguous(), x, a);
+            return x;
+        }, this, g => g.Im2Col(kernelSize, dilation, padding, stride));
+    }
+
+    /// <summary>
+    /// 2-D convolution (<c>torch.nn.functional.conv2d</c>): input (N, C, H, W) or unbatched (C, H, W), weight
+    /// (Cout, C/groups, KH, KW), optional bias (Cout); zero padding. Stride, padding and dilation are one value or an
+    /// (h, w) pair. The CPU runs it as im2col per image over the packed GEMM, the bias written before the GEMM accumulates.
+    /// </summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int[]? stride = null, int[]? padding = null, int[]? dilation = null, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim == 3) return Conv2d(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
+        return ConvOp("aten::conv2d", input, weight, bias, stride ?? [1], padding ?? [0], dilation ?? [1], groups, GemmEpilogue.None);
+    }
+
+    /// <summary>relu(conv2d(...)) as one op, the ReLU applied by the GEMM to the output while it is in cache (the JIT's <c>trace::conv2d_relu</c>).</summary>
+    internal static Tensor Conv2dRelu(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) =>
+        ConvOp("trace::conv2d_relu", input, weight, bias, stride, padding, dilation, groups, GemmEpilogue.Relu);
+
+    private static Tensor ConvOp(string op, Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, GemmEpilogue epilogue)
+    {
+        var (s, p, d) = (ConvChecks.Pair(stride, op, "stride"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(dilation, op, "dilation"));
+        var a = ConvChecks.Check(op, input, weight, bias, s, p, d, groups, transposed: false);
+        int cout = weight._shape[0], cog = cout / groups, kg = a.ColRows / groups;
+        var call = new OpCall(op, ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d), groups);
+        var (k, st, pd, dl) = (ConvChecks.Ints((a.KH, a.KW)), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
+        Tensor Compute()
+        {
+            var y = new Tensor([a.N, cout, a.OH, a.OW], input.DType, input.Device, op: op);
+            DeviceKernels.For(input.Device, op).Conv.Conv2d(input.Contiguous(), weight.Contiguous(), bias?.Contiguous(), y, a, groups, epilogue);
+            return y;
+        }
+        return Dispatch.Record(call, Compute, [input, weight, bias], y =>
+        {
+            // g (N, Cout, OH, OW) as (N, G, Cout/G, L); with ReLU, masked where the output is 0 (as relu's backward).
+            Tensor? seen = null, grouped = null;
+            Tensor G(Tensor g)
+            {
+                if (ReferenceEquals(g, seen)) return grouped!;
+                seen = g;
+                var pre = epilogue == GemmEpilogue.Relu ? Where(y.Le(0.0), 0.0, g) : g;
+                return grouped = pre.Reshape(a.N, groups, cog, a.L);
+            }
+            Func<Tensor, Tensor>?[] rules =
+            [
+                g => weight.Reshape(groups, cog, kg).MT.Matmul(G(g)).Reshape(a.N, a.ColRows, a.L).Col2Im([a.H, a.W], k, dl, pd, st),
+                g => G(g).Matmul(input.Im2Col(k, dl, pd, st).Reshape(a.N, groups, kg, a.L).MT).Sum(0).Reshape(weight.Shape.ToArray()),
+                g => G(g).Sum([0, 3]).Reshape(cout),
+            ];
+            return new(rules, epilogue == GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
+        });
+    }
+
+    /// <summary>
+    /// 2-D transposed convolution (<c>torch.nn.functional.conv_transpose2d</c>, the gradient of conv2d with respect to its
+    /// input): input (N, Cin, H, W) or unbatched, weight (Cin, Cout/groups, KH, KW), optional bias (Cout). Output size
+    /// (H − 1)·stride − 2·padding + dilation·(KH − 1) + output_padding + 1.
+    /// </summary>
+    public static Tensor ConvTranspose2d(Tensor input, Tensor weight, Tensor? bias = null, int[]? stride = null, int[]? padding = null, int[]? outputPadding = null,
+        int groups = 1, int[]? dilation = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim == 3) return ConvTranspose2d(input.Unsqueeze(0), weight, bias, stride, padding, outputPadding, groups, dilation).Squeeze(0);
+        const string op = "aten::conv_transpose2d";
+        var (s, p, op2, d) = (ConvChecks.Pair(stride ?? [1], op, "stride"), ConvChecks.Pair(padding ?? [0], op, "padding", 0), ConvChecks.Pair(outputPadding ?? [0], op, "output_padding", 0),
+            ConvChecks.Pair(dilation ?? [1], op, "dilation"));
+        if (op2.H >= Math.Max(s.H, d.H) || op2.W >= Math.Max(s.W, d.W))
+            throw new ArgumentException($"{op}: output padding ({op2.H}, {op2.W}) must be smaller than either stride ({s.H}, {s.W}) or dilation ({d.H}, {d.W}).");
+        // The geometry of the output's im2col: its columns are the input's positions.
+        var a = ConvChecks.Check(op, input, weight, bias, s, p, d, groups, transposed: true, op2);
+        int cin = input._shape[1], cig = cin / groups, cog = a.C / groups, kg = a.ColRows / groups;
+        var (k, st, pd, dl) = (ConvChecks.Ints((a.KH, a.KW)), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
+        var call = new OpCall(op, st, pd, ConvChecks.Ints(op2), groups, dl);
+        Tensor Compute()
+        {
+            var cols = weight.Reshape(groups, cig, kg).MT.Matmul(input.Reshape(a.N, groups, cig, a.L)).Reshape(a.N, a.ColRows, a.L);
+            var y = new Tensor([a.N, a.C, a.H, a.W], input.DType, input.Device, op: op);
+            DeviceKernels.For(input.Device, op).Conv.Col2Im(cols.Contiguous(), y, a);
+            return bias is null ? y : ElementwiseDispatch.Binary(BinaryKind.Add, y, bias.Reshape(a.C, 1, 1), op, into: y);
+        }
+        return Dispatch.Record(call, Compute, [input, weight, bias], _ =>
+        {
+            Tensor? seen = null, cols = null;
+            Tensor Cols(Tensor g)
+            {
+                if (ReferenceEquals(g, seen)) return cols!;
+                seen = g;
+                return cols = g.Im2Col(k, dl, pd, st).Reshape(a.N, groups, kg, a.L);
+            }
+            Func<Tensor, Tensor>?[] rules =
+            [
+                g => weight.Reshape(groups, cig, kg).Matmul(Cols(g)).Reshape(input.Shape.ToArray()),
+                g => input.Reshape(a.N, groups, cig, a.L).Matmul(Cols(g).MT).Sum(0).Reshape(weight.Shape.ToArray()),
+                g => g.Sum([0, 2, 3]),
+            ];
+            return new(rules, [input, weight]);
+        });
+    }
+}

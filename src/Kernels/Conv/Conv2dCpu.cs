@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Trace.Kernels;
+
+/// <summary>
+/// CPU 2-D convolution forward over the packed GEMM: for each image, its column matrix (<see cref="Im2Col"/>, one image
+/// at a time so it stays in cache — never the whole batch's) times each group's weight matrix, written straight into the
+/// NCHW output, whose rows were first filled with the bias; the epilogue (ReLU) runs inside the GEMM. Images split
+/// across cores, each GEMM single-threaded; a batch smaller than the worker count runs image by image with the GEMM
+/// itself parallel.
+/// </summary>
+public static class Conv2dCpu
+{
+    /// <summary>
+    /// y (N × Cout × OH × OW) = epilogue(conv2d(x, w) + bias), with w of shape (Cout, C/groups, KH, KW) and bias (Cout) or empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans shorter than the geometry, or channels not divisible by groups.</exception>
+    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, in Conv2dArgs a, int cout, int groups,
+        GemmEpilogue epilogue) where T : unmanaged, INumber<T>
+    {
+        a.Check("conv2d");
+        if (groups <= 0 || a.C % groups != 0 || cout % groups != 0)
+            throw new ArgumentException($"conv2d: {a.C} input and {cout} output channels are not divisible by groups={groups}.");
+        int k = a.ColRows / groups, cog = cout / groups;
+        if (x.Length < (long)a.N * a.ImageSize || w.Length < (long)cout * k || y.Length < (long)a.N * cout * a.L || (bias.Length != 0 && bias.Length < cout))
+            throw new ArgumentException($"conv2d: spans of {x.Length}, {w.Length}, {bias.Length}, {y.Length} elements do not fit the geometry (N={a.N}, C={a.C}, Cout={cout}).");
+        if (a.N == 0) return;
+        var g = a;
+        int workers = ParallelRange.Workers(a.N, 1);
+        bool perImage = workers > 1 && (long)a.N * cout * k * a.L >= 1 << 18;
+        unsafe
+        {
+            fixed (T* px = x, pw = w, pb = bias, py = y)
+            {
+                nint xp = (nint)px, wp = (nint)pw, bp = bias.Length == 0 ? 0 : (nint)pb, yp = (nint)py;
+                void Images(int s, int e, int gemmThreads)
+                {
+                    var cols = ArrayPool<T>.Shared.Rent(g.ColRows * g.L);
+                    try
+                    {
+                        for (int n = s; n < e; n++)
+                        {
+                            var src = new ReadOnlySpan<T>((T*)xp + (long)n * g.ImageSize, g.ImageSize);
+                            for (int c = 0; c < g.C; c++)
+                                Im2Col.Plane(src.Slice(c * g.H * g.W, g.H * g.W), cols.AsSpan(c * g.KH * g.KW * g.L, g.KH * g.KW * g.L), g);
+                            var dst = new Span<T>((T*)yp + (long)n * cout * g.L, cout * g.L);
+                            if (bp != 0)
+                                for (int o = 0; o < cout; o++) dst.Slice(o * g.L, g.L).Fill(((T*)bp)[o]);
+                            for (int q = 0; q < groups; q++)
+                            {
+                                var wg = new ReadOnlySpan<T>((T*)wp + (long)q * cog * k, cog * k);
+                                Gemm(cog, g.L, k, wg, cols.AsSpan(q * k * g.L, k * g.L), bp != 0, dst.Slice(q * cog * g.L, cog * g.L), gemmThreads, epilogue);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<T>.Shared.Return(cols);
+                    }
+                }
+                if (perImage) ParallelRange.Run(g.N, 1, (s, e) => Images(s, e, 1));
+                else Images(0, g.N, 0);
+            }
+        }
+    }
+
+    private static void Gemm<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool accumulate, Span<T> c, int threads, GemmEpilogue epilogue)
+        where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> fa = Cast<T, float>(a), fb = Cast<T, float>(b);
+            Span<float> fc = CastMut<T, float>(c);
+            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<float, GemmKernel512<float>>(m, n, k, 1f, fa, k, 1, fb, n, 1, accumulate ? 1f : 0f, fc, n, threads, epilogue);
+            else Kernels.Gemm.Run<float, GemmKernel256<float>>(m, n, k, 1f, fa, k, 1, fb, n, 1, accumulate ? 1f : 0f, fc, n, threads, epilogue);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            ReadOnlySpan<double> da = Cast<T, double>(a), db = Cast<T, double>(b);
+            Span<double> dc = CastMut<T, double>(c);
+            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<double, GemmKernel512<double>>(m, n, k, 1.0, da, k, 1, db, n, 1, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
+            else Kernels.Gemm.Run<double, GemmKernel256<double>>(m, n, k, 1.0, da, k, 1, db, n, 1, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
+        }
+        else throw new NotSupportedException($"conv2d: {typeof(T).Name} is not a floating type.");
+    }
+
+    private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> s) where TFrom : unmanaged where TTo : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(s);
+
+    private static Span<TTo> CastMut<TFrom, TTo>(Span<TFrom> s) where TFrom : unmanaged where TTo : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(s);
+}
