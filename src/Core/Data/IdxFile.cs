@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Trace.Data;
 
@@ -38,8 +40,9 @@ public sealed class IdxFile
     private readonly int _dataOffset;
     private readonly int[] _shape;
 
-    private IdxFile(string path, IdxType type, int[] shape, byte[] bytes, int dataOffset)
+    private IdxFile(string path, IdxType type, int[] shape, int numel, byte[] bytes, int dataOffset)
     {
+        Numel = numel;
         Path = path;
         Type = type;
         _shape = shape;
@@ -57,7 +60,7 @@ public sealed class IdxFile
     public IReadOnlyList<int> Shape => _shape;
 
     /// <summary>Number of elements.</summary>
-    public int Numel => _shape.Aggregate(1, (n, d) => n * d);
+    public int Numel { get; }
 
     /// <summary>Size in bytes of one element of <paramref name="type"/>.</summary>
     public static int ElementSize(IdxType type) => type switch
@@ -104,29 +107,25 @@ public sealed class IdxFile
         if (length < header)
             throw new InvalidDataException($"IdxFile: {path} is truncated: magic 0x{magic:X8} declares {dims} dims, whose sizes need a {header}-byte header, but the file has {length} bytes.");
         var shape = new int[dims];
-        long available = length - header, elementSize = ElementSize(type), bytesNeeded = elementSize;
-        bool empty = false;
+        long available = length - header, elementSize = ElementSize(type);
+        var bytesNeeded = new BigInteger(elementSize);   // exact however many dims a damaged header claims
         for (int d = 0; d < dims; d++)
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
             if (size > int.MaxValue)
                 throw new InvalidDataException($"IdxFile: {path} declares size {size} for dim {d}, more than a tensor dim can hold ({int.MaxValue}); the header is damaged.");
             shape[d] = (int)size;
-            empty |= size == 0;
+            bytesNeeded *= size;
         }
-        // The product is taken one dim at a time and stops as soon as it exceeds the bytes present, so it cannot overflow.
-        int multiplied = 0;
-        for (; multiplied < dims && !empty && bytesNeeded <= available; multiplied++) bytesNeeded *= shape[multiplied];
-        if (empty) bytesNeeded = 0;
         string declared = $"shape {Shapes.Format(shape)} of {type} ({elementSize} byte{(elementSize == 1 ? "" : "s")} each)";
         if (bytesNeeded > available)
             throw new InvalidDataException($"IdxFile: {path} is truncated or its header is damaged: it declares {declared}, " +
-                $"{(multiplied < dims ? "at least " : "")}{bytesNeeded} bytes of data, but only {available} bytes follow the {header}-byte header.");
+                $"{bytesNeeded} bytes of data, but only {available} bytes follow the {header}-byte header.");
         if (bytesNeeded < available)
             throw new InvalidDataException($"IdxFile: {path} has {available - bytesNeeded} bytes after its data: it declares {declared}, {bytesNeeded} bytes, but {available} bytes follow the {header}-byte header.");
         if (bytesNeeded / elementSize > int.MaxValue)
             throw new InvalidDataException($"IdxFile: {path} declares {declared}, {bytesNeeded / elementSize} elements, more than a tensor can hold ({int.MaxValue}).");
-        return new IdxFile(path, type, shape, bytes, header);
+        return new IdxFile(path, type, shape, (int)(bytesNeeded / elementSize), bytes, header);
     }
 
     /// <summary>The elements as a CPU tensor of <see cref="NaturalDType"/> (Int32 for integer files), shaped as the file.</summary>
@@ -162,13 +161,16 @@ public sealed class IdxFile
         var buffer = ArrayPool<T>.Shared.Rent(Math.Min(Chunk, Math.Max(n, 1)));
         try
         {
-            var table = Type == IdxType.UByte ? ByteTable<T>(divisor) : null;
+            // float32 images: one SIMD division per byte, exactly the table's value when the divisor is a float (255).
+            bool simd = typeof(T) == typeof(float) && Type == IdxType.UByte && (double)(float)divisor == divisor;
+            var table = Type == IdxType.UByte && !simd ? ByteTable<T>(divisor) : null;
             for (int start = 0; start < n; start += Chunk)
             {
                 int count = Math.Min(Chunk, n - start);
                 var dst = buffer.AsSpan(0, count);
                 var src = _bytes.AsSpan(_dataOffset + start * size, count * size);
-                if (table is not null) for (int i = 0; i < dst.Length; i++) dst[i] = table[src[i]];
+                if (simd) BytesToSingles(src, MemoryMarshal.Cast<T, float>(dst), (float)divisor);
+                else if (table is not null) for (int i = 0; i < dst.Length; i++) dst[i] = table[src[i]];
                 else Decode(src, dst, divisor);
                 copy.CopyFromHost<T>(dst, new Tensor(result.Storage, [count], [1], start));
             }
@@ -178,6 +180,29 @@ public sealed class IdxFile
             ArrayPool<T>.Shared.Return(buffer);
         }
         return result;
+    }
+
+    /// <summary>dst[i] = src[i] / divisor in float32 (IEEE division, so the same values as the scalar path), 32 bytes per step.</summary>
+    private static void BytesToSingles(ReadOnlySpan<byte> src, Span<float> dst, float divisor)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var d = Vector256.Create(divisor);
+            ref byte s = ref MemoryMarshal.GetReference(src);
+            ref float o = ref MemoryMarshal.GetReference(dst);
+            for (; i + 32 <= src.Length; i += 32)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
+                var (a, b) = Vector256.Widen(lo);
+                var (c, e) = Vector256.Widen(hi);
+                (Vector256.ConvertToSingle(a) / d).StoreUnsafe(ref o, (nuint)i);
+                (Vector256.ConvertToSingle(b) / d).StoreUnsafe(ref o, (nuint)(i + 8));
+                (Vector256.ConvertToSingle(c) / d).StoreUnsafe(ref o, (nuint)(i + 16));
+                (Vector256.ConvertToSingle(e) / d).StoreUnsafe(ref o, (nuint)(i + 24));
+            }
+        }
+        for (; i < src.Length; i++) dst[i] = src[i] / divisor;
     }
 
     /// <summary>All 256 unsigned-byte values converted once (the common case: images and labels).</summary>
