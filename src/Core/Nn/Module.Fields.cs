@@ -28,7 +28,9 @@ public abstract partial class Module
     /// field of a module holding it is then one of the module's parameters, named after the field, and appears in
     /// <see cref="NamedParameters"/>, <see cref="StateDict"/>, <see cref="LoadStateDict"/>, <see cref="To(Device)"/>,
     /// <see cref="To(DType)"/> and <see cref="ZeroGrad"/>. Returns <paramref name="data"/> itself when it is a leaf,
-    /// else a detached tensor sharing its storage (a parameter is always a leaf).
+    /// else a detached tensor sharing its storage (a parameter is always a leaf). The field is read at every walk of
+    /// the module, so assigning it a new parameter later is seen by the next <see cref="NamedParameters"/> (and by
+    /// traced modules from then on).
     /// </summary>
     /// <example><code>
     /// sealed class Scale : Module
@@ -97,11 +99,14 @@ public abstract partial class Module
         {
             var f = _tensorFields[i];
             var t = (Tensor?)f.GetValue(this);
-            if (!ReferenceEquals(t, _tensorFieldValues[i]))
+            var before = _tensorFieldValues[i];
+            if (!ReferenceEquals(t, before))
             {
-                // A field now holds another tensor: callers caching this tree's tensors (the JIT) collect them again.
+                // A parameter field now holds another tensor: callers caching this tree's tensors (the JIT) collect them
+                // again. A field caching outputs changes at every call without affecting the parameters.
                 _tensorFieldValues[i] = t;
-                Interlocked.Increment(ref _structureVersion);
+                if (t?.ParameterMark == ParameterMark.Declared || before?.ParameterMark == ParameterMark.Declared)
+                    Interlocked.Increment(ref _structureVersion);
             }
             if (t is null || t.ParameterMark == ParameterMark.Registered || IsRegisteredHere(t)) continue;
             if (t.ParameterMark == ParameterMark.Declared) own.Add((FieldParameterName(f, own), t));

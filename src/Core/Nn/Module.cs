@@ -57,7 +57,7 @@ public abstract partial class Module
         return module;
     }
 
-    internal static void CheckName(string name)
+    private static void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"Module: invalid attribute name '{name}' (must be non-empty and contain no '.').");
