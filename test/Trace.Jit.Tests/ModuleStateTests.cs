@@ -33,9 +33,91 @@ internal sealed class RunningMean : Module
     }
 }
 
+/// <summary>fc(x) ⊙ gain, where gain is a parameter field (Module.Parameter) rather than a registered parameter.</summary>
+internal sealed class FieldGain : Module
+{
+    private readonly Linear _fc;
+    private readonly Tensor _gain;
+
+    public FieldGain(Generator g)
+    {
+        _fc = new Linear(4, 4, generator: g);
+        _gain = Parameter(Tensor.Randn([4], generator: g));
+    }
+
+    public Tensor Gain => _gain;
+
+    public Linear Fc => _fc;
+
+    public override Tensor Forward(Tensor x) => _fc.Forward(x).Mul(_gain);
+}
+
 [TestClass]
 public class ModuleStateTests
 {
+    [TestMethod]
+    public void AParameterFieldIsATracedInputReadLiveWithGradients()
+    {
+        var g = new Generator(21);
+        var model = new FieldGain(g);
+        var x = Tensor.Randn([3, 4], generator: g);
+        var traced = Jit.Trace(model, x);
+        CollectionAssert.AreEqual(new[] { "input", "gain", "fc.weight", "fc.bias" }, traced.Graph.Inputs.Select(v => v.Name).ToArray());
+        StringAssert.Contains(traced.RawGraph.ToString(), "aten::mul(%0, %gain)");
+
+        var eager = model.Forward(x);
+        eager.Sum().Backward();
+        var eagerGrad = Snapshot(model.Gain.Grad!);
+        model.ZeroGrad();
+        var y = traced.Forward(x);
+        TraceAssert.AllClose(eager, y, 1e-6, 1e-6, "traced output");
+        y.Sum().Backward();
+        TraceAssert.AllClose(eagerGrad, model.Gain.Grad!, 1e-6, 1e-6, "gradient reaching the field through the traced graph");
+
+        using (Autograd.NoGrad()) model.Gain.Mul_(-2);   // read live: an update shows without retracing
+        TraceAssert.AllClose(model.Forward(x), traced.Forward(x), 1e-6, 1e-6, "after updating the field parameter");
+        Assert.AreEqual(1, traced.SpecializationCount);
+
+        model.Double();   // new dtype: a new specialization over the same (converted) tensors
+        var x64 = x.To(DType.Float64);
+        TraceAssert.AllClose(model.Forward(x64), traced.Forward(x64), 1e-12, 1e-12, "after Module.Double()");
+        Assert.AreEqual(DType.Float64, traced.Forward(x64).DType);
+    }
+
+    [TestMethod]
+    public void ATracedStepTrainsAParameterField()
+    {
+        var g = new Generator(22);
+        var (eager, model) = (new FieldGain(new Generator(23)), new FieldGain(new Generator(23)));
+        var (x, y) = (Tensor.Randn([5, 4], generator: g), Tensor.Randn([5, 4], generator: g));
+        var step = Jit.TraceStep(model, (p, t) => Functional.MseLoss(p, t), new Optim.SGD(model.Parameters(), lr: 0.1), x, y);
+        var opt = new Optim.SGD(eager.Parameters(), lr: 0.1);
+        var start = Snapshot(model.Gain);
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(x, y);
+            opt.ZeroGrad();
+            Functional.MseLoss(eager.Forward(x), y).Backward();
+            opt.Step();
+            TraceAssert.AllClose(eager.Gain, model.Gain, 1e-5, 1e-6, $"gain after step {i}");
+        }
+        Assert.IsFalse(start.AllClose(model.Gain), "the field parameter was trained");
+    }
+
+    private sealed class UnmarkedField : Module
+    {
+        private readonly Tensor _w = Tensor.Ones(4, 4).RequiresGrad_();
+        public override Tensor Forward(Tensor x) => x.Matmul(_w);
+    }
+
+    [TestMethod]
+    public void TracingAModuleWithAnUnmarkedTrainableFieldSaysWhatToDo()
+    {
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => Jit.Trace(new UnmarkedField(), Tensor.Ones(2, 4)));
+        StringAssert.Contains(ex.Message, "UnmarkedField: field '_w'");
+        StringAssert.Contains(ex.Message, "Parameter(tensor)");
+    }
+
     [TestMethod]
     public void EvalModeIsPartOfTheSpecialization()
     {

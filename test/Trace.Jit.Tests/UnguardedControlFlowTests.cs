@@ -13,9 +13,9 @@ public class UnguardedControlFlowTests
 {
     private sealed class Flagged : Module
     {
-        public bool Double = true;
+        public bool DoubleIt = true;
 
-        public override Tensor Forward(Tensor x) => Double ? x * 2.0 : x - 100.0;
+        public override Tensor Forward(Tensor x) => DoubleIt ? x * 2.0 : x - 100.0;
     }
 
     [TestMethod]
@@ -23,7 +23,7 @@ public class UnguardedControlFlowTests
     {
         var model = new Flagged();
         var traced = Jit.Trace(model, Tensor.Ones(3));
-        model.Double = false;
+        model.DoubleIt = false;
         var eager = model.Forward(Tensor.Ones(3)).ToArray<float>();
         var replay = traced.Forward(Tensor.Ones(3)).ToArray<float>();
         CollectionAssert.AreEqual(new float[] { -99, -99, -99 }, eager);
@@ -65,10 +65,10 @@ public class UnguardedControlFlowTests
         // The other remedy: trace again (one traced module per setting) after changing what the .NET code branches on.
         var model = new Flagged();
         var doubled = Jit.Trace(model, Tensor.Ones(3));
-        model.Double = false;
+        model.DoubleIt = false;
         var shifted = Jit.Trace(model, Tensor.Ones(3));
         CollectionAssert.AreEqual(new float[] { -99, -99, -99 }, shifted.Forward(Tensor.Ones(3)).ToArray<float>());
-        model.Double = true;
+        model.DoubleIt = true;
         CollectionAssert.AreEqual(new float[] { 2, 2, 2 }, doubled.Forward(Tensor.Ones(3)).ToArray<float>());
     }
 

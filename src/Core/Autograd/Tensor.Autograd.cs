@@ -63,6 +63,16 @@ public sealed partial class Tensor
         else if (!RequiresGrad) throw new InvalidOperationException("autograd: can't retain_grad on a tensor that doesn't require gradients.");
     }
 
+    /// <summary>
+    /// True for a module parameter (PyTorch's <c>isinstance(t, nn.Parameter)</c>): a tensor passed to
+    /// <c>Module.RegisterParameter</c> or marked by <see cref="Nn.Module.Parameter"/>. Views and copies of it
+    /// (<see cref="Detach"/>, <c>To</c>, ops) are not parameters.
+    /// </summary>
+    public bool IsParameter => ParameterMark != ParameterMark.None;
+
+    /// <summary>How this tensor became a parameter (set by <see cref="Nn.Module"/> only).</summary>
+    internal ParameterMark ParameterMark { get; set; }
+
     /// <summary>A tensor sharing this one's storage, cut from the graph (does not require grad).</summary>
     public Tensor Detach() => Dispatch.Record("aten::detach", () => new Tensor(Storage, _shape, _strides, StorageOffset), this);
 
@@ -75,4 +85,15 @@ public sealed partial class Tensor
         if (RequiresGrad)
             throw new InvalidOperationException($"{op}: in-place operations on tensors that are part of the autograd graph (produced by {GradFn!.Name}) are not supported; use the out-of-place op.");
     }
+}
+
+/// <summary>How a tensor became a module parameter; a module's field scan treats the two kinds differently.</summary>
+internal enum ParameterMark : byte
+{
+    /// <summary>Not a parameter.</summary>
+    None,
+    /// <summary>Marked by <see cref="Nn.Module.Parameter"/>: a tensor field holding it becomes a parameter named after the field.</summary>
+    Declared,
+    /// <summary>Passed to <c>Module.RegisterParameter</c>: a tensor field elsewhere holding it is an alias, not a second parameter.</summary>
+    Registered,
 }

@@ -1,15 +1,16 @@
-using System.Reflection;
 using System.Text;
 
 namespace Trace.Nn;
 
 /// <summary>
-/// Base class of neural-network layers and models (like <c>torch.nn.Module</c>). Parameters are
-/// registered with <see cref="RegisterParameter"/>; submodules are registered with
-/// <see cref="RegisterModule{T}"/> or discovered automatically from the fields of the derived class
-/// (a field <c>linear1</c> of type <see cref="Module"/> becomes submodule "linear1").
+/// Base class of neural-network layers and models (like <c>torch.nn.Module</c>). Parameters are registered with
+/// <see cref="RegisterParameter"/> or declared as tensor fields holding <see cref="Parameter"/>(...) (a field
+/// <c>_scale = Parameter(Tensor.Ones(3))</c> becomes parameter "scale"); submodules are registered with
+/// <see cref="RegisterModule{T}"/> or discovered automatically from the fields of the derived class (a field
+/// <c>linear1</c> of type <see cref="Module"/> becomes submodule "linear1"). A leaf tensor field that requires grad
+/// but is neither is an error on the first <see cref="Parameters"/> call, rather than a parameter silently left out.
 /// </summary>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<(string Name, Tensor? Value)> _parameters = [];
     private readonly List<(string Name, Tensor Value)> _buffers = [];
@@ -24,11 +25,18 @@ public abstract class Module
     public virtual Tensor Forward(Tensor input) =>
         throw new NotSupportedException($"{GetType().Name} does not define Forward(Tensor); call its own methods instead.");
 
-    /// <summary>Registers (or replaces) a parameter; it is made to require grad. A null value registers an absent optional parameter.</summary>
+    /// <summary>
+    /// Registers (or replaces) a parameter; it is made to require grad and marked <see cref="Tensor.IsParameter"/>.
+    /// A null value registers an absent optional parameter.
+    /// </summary>
     protected Tensor? RegisterParameter(string name, Tensor? value)
     {
         CheckName(name);
-        if (value is not null && !value.RequiresGrad) value.RequiresGrad = true;
+        if (value is not null)
+        {
+            if (!value.RequiresGrad) value.RequiresGrad = true;
+            value.ParameterMark = ParameterMark.Registered;
+        }
         Set(_parameters, name, value);
         return value;
     }
@@ -71,38 +79,6 @@ public abstract class Module
         else list.Add((name, value));
     }
 
-    /// <summary>Finds submodules held in fields that were not registered explicitly (once, even when several threads walk the module at once).</summary>
-    private void ScanFields()
-    {
-        if (_fieldsScanned) return;
-        lock (_scanGate)
-        {
-            if (_fieldsScanned) return;
-            AddFieldModules();
-            _fieldsScanned = true;
-        }
-    }
-
-    private void AddFieldModules()
-    {
-        Interlocked.Increment(ref _structureVersion);
-        var fields = new List<FieldInfo>();
-        for (var t = GetType(); t is not null && t != typeof(Module); t = t.BaseType)
-            fields.InsertRange(0, t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));
-        foreach (var f in fields)
-        {
-            if (!typeof(Module).IsAssignableFrom(f.FieldType) || f.GetValue(this) is not Module m) continue;
-            if (_modules.Any(e => ReferenceEquals(e.Value, m))) continue;
-            _modules.Add((FieldName(f.Name), m));
-        }
-    }
-
-    private static string FieldName(string name)
-    {
-        if (name.StartsWith('<') && name.Contains(">k__BackingField", StringComparison.Ordinal)) return name[1..name.IndexOf('>')];
-        return name.TrimStart('_');
-    }
-
     /// <summary>Direct submodules with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren()
     {
@@ -129,13 +105,18 @@ public abstract class Module
         }
     }
 
-    /// <summary>Parameters with dotted names (<c>0.weight</c>, <c>linear1.bias</c>), each tensor once.</summary>
+    /// <summary>
+    /// Parameters with dotted names (<c>0.weight</c>, <c>linear1.bias</c>), each tensor once: per module, the
+    /// registered ones in registration order, then parameter fields in declaration order.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A module has a leaf tensor field that requires grad but is no
+    /// parameter, or a parameter field whose name another parameter, buffer or submodule already has.</exception>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(bool recurse = true)
     {
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (prefix, m) in recurse ? NamedModules() : [("", this)])
-            foreach (var (name, p) in m._parameters)
-                if (p is not null && seen.Add(p))
+            foreach (var (name, p) in m.OwnParameters())
+                if (seen.Add(p))
                     yield return (prefix.Length == 0 ? name : $"{prefix}.{name}", p);
     }
 
@@ -159,72 +140,6 @@ public abstract class Module
 
     /// <summary>Sets evaluation mode (dropout off).</summary>
     public Module Eval() => Train(false);
-
-    /// <summary>
-    /// Moves every parameter, its gradient and every buffer to <paramref name="device"/> in place, as PyTorch's
-    /// <c>module.to(device)</c>: the tensor objects stay the same (an optimizer built over them keeps working), their
-    /// data moves. Returns this module.
-    /// </summary>
-    public Module To(Device device)
-    {
-        foreach (var p in Parameters())
-        {
-            p.MoveStorageTo(device);
-            p.Grad?.MoveStorageTo(device);
-        }
-        foreach (var (_, b) in NamedBuffers()) b.MoveStorageTo(device);
-        // Callers caching this tree's tensors (the JIT) see new storage.
-        Interlocked.Increment(ref _structureVersion);
-        return this;
-    }
-
-    /// <summary>Clears parameter gradients: sets them to null (default, as PyTorch 2.x) or to zero.</summary>
-    public void ZeroGrad(bool setToNone = true)
-    {
-        foreach (var p in Parameters())
-        {
-            if (setToNone) p.Grad = null;
-            else if (p.Grad is not null)
-                using (Autograd.NoGrad()) p.Grad.Zero_();
-        }
-    }
-
-    /// <summary>Parameters and buffers by dotted name (detached tensors sharing storage).</summary>
-    public Dictionary<string, Tensor> StateDict()
-    {
-        var d = new Dictionary<string, Tensor>();
-        foreach (var (n, p) in NamedParameters()) d[n] = p.Detach();
-        foreach (var (n, b) in NamedBuffers()) d[n] = b.Detach();
-        return d;
-    }
-
-    /// <summary>
-    /// Copies values from <paramref name="state"/> into the parameters and buffers (converting the dtype, as
-    /// PyTorch does). With <paramref name="strict"/>, missing and unexpected keys are errors; shapes must always
-    /// match and values must not be null. Every key is checked before anything is copied.
-    /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        var own = new Dictionary<string, Tensor>();
-        foreach (var (n, p) in NamedParameters()) own[n] = p;
-        foreach (var (n, b) in NamedBuffers()) own[n] = b;
-        var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
-        var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
-        var errors = new List<string>();
-        if (strict && missing.Count > 0) errors.Add($"Missing key(s) in state_dict: {string.Join(", ", missing.Select(k => $"\"{k}\""))}.");
-        if (strict && unexpected.Count > 0) errors.Add($"Unexpected key(s) in state_dict: {string.Join(", ", unexpected.Select(k => $"\"{k}\""))}.");
-        foreach (var (k, t) in own)
-            if (state.TryGetValue(k, out var v) && v is null)
-                errors.Add($"While copying the parameter named \"{k}\", expected a Tensor from checkpoint but received null.");
-            else if (v is not null && !v.Shape.SequenceEqual(t.Shape))
-                errors.Add($"size mismatch for {k}: copying a param with shape {Shapes.Format(v.Shape)} from checkpoint, the shape in current model is {Shapes.Format(t.Shape)}.");
-        if (errors.Count > 0)
-            throw new ArgumentException($"Error(s) in loading state_dict for {GetType().Name}:\n\t" + string.Join("\n\t", errors));
-        using var _ = Autograd.NoGrad();
-        foreach (var (k, t) in own)
-            if (state.TryGetValue(k, out var v)) t.Copy_(v);
-    }
 
     /// <summary>Extra text inside this module's parentheses in <see cref="ToString"/> (e.g. sizes).</summary>
     protected virtual string ExtraRepr() => "";

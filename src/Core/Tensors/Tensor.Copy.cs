@@ -72,6 +72,20 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// Converts this tensor's data to <paramref name="dtype"/> in place, keeping the object (what <c>module.to(dtype)</c>
+    /// does to parameters, buffers and their gradients): it then views a new contiguous storage of that dtype.
+    /// </summary>
+    internal void ConvertStorageTo(DType dtype)
+    {
+        if (dtype == DType) return;
+        var converted = new Tensor((int[])_shape.Clone(), dtype, Device, op: "aten::to");
+        CopyStrided(converted, this, "aten::to");
+        Storage = converted.Storage;
+        _strides = converted._strides;
+        StorageOffset = 0;
+    }
+
+    /// <summary>
     /// Copies <paramref name="src"/> (broadcast to this shape, converted to this dtype) into this tensor in place.
     /// A destination with repeated elements (an expanded view) and a source that partially overlaps it are refused; a
     /// source on another device is moved to this one first.
