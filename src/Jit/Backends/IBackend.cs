@@ -15,7 +15,7 @@ public interface IBackend
     /// <summary>True when the backend compiles <c>prim::FusionGroup</c> nodes, so that the pipeline runs <see cref="ElementwiseFusion"/>.</summary>
     bool FusesElementwise { get; }
 
-    /// <summary>True when a relu or residual add after a linear may be folded into the GEMM (<see cref="LinearEpilogues"/>).</summary>
+    /// <summary>True when a relu, GELU or residual add after a linear, or a relu after a convolution, may be folded into the GEMM (<see cref="LinearEpilogues"/>, <see cref="ConvEpilogues"/>).</summary>
     bool FusesLinearEpilogues { get; }
 
     /// <summary>True when the backend's fused code computes <paramref name="n"/>'s op (an elementwise member of a fusion group).</summary>
