@@ -33,6 +33,9 @@ public sealed partial class Tensor
     }
     /// <summary>this += s, in place.</summary>
     public Tensor Add_(double s) => Add_(WrapScalar(s, ScalarKind.Floating));
+
+    /// <summary>In-place add of an integer scalar (an integer tensor stays integer, as PyTorch's <c>t += 1</c>).</summary>
+    public Tensor Add_(long s) => Add_(WrapScalar(s, ScalarKind.Integer));
     /// <summary>this -= other, in place.</summary>
     public Tensor Sub_(Tensor other) => InPlace(BinaryKind.Sub, other, "aten::sub_");
     /// <summary>this -= s, in place.</summary>

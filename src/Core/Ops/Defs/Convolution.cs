@@ -27,6 +27,9 @@ public static partial class OpTable
             a => a.T(0).AvgPool2d(a.Ints(1), a.Ints(2), a.Ints(3), a.B(4), a.B(5), a.OptI(6))),
         Def("aten::avg_pool2d_backward(Tensor grad_output, Tensor self, int[] kernel_size, int[] stride, int[] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor",
             FreshOutput, a => a.T(0).AvgPool2dBackward(a.T(1), a.Ints(2), a.Ints(3), a.Ints(4), a.B(5), a.B(6), a.OptI(7))),
+        // Batch norm: inference form one op (the conv fold's pattern); training (batch statistics, running-stat updates) composed.
+        Def("aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> Tensor",
+            FreshOutput, a => Nn.Functional.BatchNorm(a.T(0), a.OptT(3), a.OptT(4), a.OptT(1), a.OptT(2), a.B(5), a.D(6), a.D(7))),
         Def("aten::adaptive_avg_pool2d(Tensor self, int[] output_size) -> Tensor", FreshOutput, a => a.T(0).AdaptiveAvgPool2d(a.Ints(1))),
         Def("aten::_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor", FreshOutput, a => a.T(0).AdaptiveAvgPool2dBackward(a.T(1))),
     ];
