@@ -36,6 +36,7 @@ public static class Utils
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(maxNorm >= 0))
             throw new ArgumentException($"ClipGradNorm_: maxNorm must be >= 0, got {Format(maxNorm)} (a negative bound would flip the gradients).", nameof(maxNorm));
+        CheckNormType(normType, "ClipGradNorm_");
         var grads = Gradients(parameters, "ClipGradNorm_");
         var total = GetTotalNorm(grads, normType, errorIfNonfinite);
         ClipGradsWithNorm_(grads, maxNorm, total);
@@ -80,8 +81,7 @@ public static class Utils
     public static Tensor GetTotalNorm(IEnumerable<Tensor> tensors, double normType = 2, bool errorIfNonfinite = false)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        if (!(normType >= 0 || double.IsNegativeInfinity(normType)))
-            throw new ArgumentException($"GetTotalNorm: normType must be a positive number, 0, inf or -inf, got {Format(normType)}.", nameof(normType));
+        CheckNormType(normType, "GetTotalNorm");
         var list = tensors.ToList();
         if (list.Count == 0) return Tensor.Scalar(0.0);
         using var _ = Autograd.NoGrad();
@@ -133,6 +133,12 @@ public static class Utils
         2 => x.Square().Sum().Sqrt(),
         _ => x.Abs().Pow(p).Sum().Pow(1 / p),
     };
+
+    private static void CheckNormType(double normType, string op)
+    {
+        if (!(normType >= 0 || double.IsNegativeInfinity(normType)))
+            throw new ArgumentException($"{op}: normType must be a positive number, 0, inf or -inf, got {Format(normType)}.", nameof(normType));
+    }
 
     private static List<Tensor> Gradients(IEnumerable<Tensor> parameters, string op)
     {

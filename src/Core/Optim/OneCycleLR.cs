@@ -11,7 +11,8 @@ namespace Trace.Optim;
 /// <c>2·pct_start·total_steps − 2</c>), the last at <c>total_steps − 1</c>; within a phase from a to b,
 /// <c>pct = (s − a) / (b − a)</c> and the value anneals from start to end (cos: <c>end + (start − end)/2·(1 + cos(π·pct))</c>;
 /// linear: <c>(end − start)·pct + start</c>). The constructor applies step 0 (lr = max_lr / div_factor, momentum =
-/// max_momentum); stepping to <c>total_steps</c> is allowed, as in PyTorch, and past it throws.
+/// max_momentum); stepping to <c>total_steps</c> is allowed, as in PyTorch, and past it throws. One difference: at
+/// step total_steps the linear strategy holds the lr at min_lr where PyTorch extrapolates it below (see <see cref="Anneal"/>).
 /// </remarks>
 public sealed class OneCycleLR : LRScheduler
 {
@@ -147,8 +148,15 @@ public sealed class OneCycleLR : LRScheduler
         }
     }
 
-    private double Anneal(double start, double end, double pct) =>
-        _cos ? end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1) : (end - start) * pct + start;
+    /// <summary>
+    /// PyTorch's annealing from <paramref name="start"/> to <paramref name="end"/>. The step at total_steps has pct &gt; 1:
+    /// the cosine stays between the two values there, but PyTorch's linear form extrapolates past the end (below min_lr, to a
+    /// negative lr that Trace's optimizers refuse, so a loop's last scheduler step would throw); the linear value is held
+    /// within [start, end] instead, which changes nothing at any other step.
+    /// </summary>
+    private double Anneal(double start, double end, double pct) => _cos
+        ? end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1)
+        : Math.Clamp((end - start) * pct + start, Math.Min(start, end), Math.Max(start, end));
 
     private static int CheckSteps(int? totalSteps, int? epochs, int? stepsPerEpoch)
     {
