@@ -210,6 +210,10 @@ public class SchedulerTests
         AssertBad(() => new OneCycleLR(TwoGroups(), maxLr: -1, totalSteps: 10), "OneCycleLR", "maxLr", "-1.0");
         AssertBad(() => new OneCycleLR(new Adagrad([Param(1)]), maxLr: 1, totalSteps: 10), "OneCycleLR", "Adagrad", "momentum or beta1");
         _ = new OneCycleLR(new Adagrad([Param(1)]), maxLr: 1, totalSteps: 10, cycleMomentum: false);
+        var untouched = TwoGroups();
+        AssertBad(() => new OneCycleLR(untouched, maxLr: 1, totalSteps: -3), "OneCycleLR", "-3");
+        Assert.IsNull(untouched.ParamGroups[0].InitialLr, "a refused scheduler leaves the groups as they were");
+        Assert.AreEqual(0.1, untouched.ParamGroups[0].Lr);
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => new OneCycleLR(TwoGroups(), maxLr: 1, totalSteps: 10, pctStart: 0.1));
         StringAssert.Contains(ex.Message, "OneCycleLR: step 0 falls in phase 1");   // PyTorch: ZeroDivisionError (phase 1 ends at step 0)
     }

@@ -61,31 +61,14 @@ public sealed class OneCycleLR : LRScheduler
     public OneCycleLR(Optimizer optimizer, IReadOnlyList<double> maxLrs, int? totalSteps = null, int? epochs = null, int? stepsPerEpoch = null,
         double pctStart = 0.3, string annealStrategy = "cos", bool cycleMomentum = true, IReadOnlyList<double>? baseMomentums = null,
         IReadOnlyList<double>? maxMomentums = null, double divFactor = 25, double finalDivFactor = 1e4, bool threePhase = false)
-        : base(optimizer, InitialLrs(optimizer, maxLrs, divFactor, finalDivFactor))
+        : this(optimizer, Settings.Validate(optimizer, maxLrs, totalSteps, epochs, stepsPerEpoch, pctStart, annealStrategy, cycleMomentum,
+            baseMomentums, maxMomentums, divFactor, finalDivFactor, threePhase)) { }
+
+    /// <summary>Every argument is checked before the base constructor writes the groups' initial lr: a refused scheduler changes nothing.</summary>
+    private OneCycleLR(Optimizer optimizer, Settings s) : base(optimizer, s.InitialLrs)
     {
-        TotalSteps = CheckSteps(totalSteps, epochs, stepsPerEpoch);
-        if (!(pctStart >= 0 && pctStart <= 1)) throw new ArgumentException($"OneCycleLR: expected pctStart between 0 and 1, but got {PyFloat.Repr(pctStart)}.", nameof(pctStart));
-        _cos = annealStrategy switch
-        {
-            "cos" => true,
-            "linear" => false,
-            _ => throw new ArgumentException($"OneCycleLR: annealStrategy must be one of 'cos' or 'linear', instead got '{annealStrategy}'.", nameof(annealStrategy)),
-        };
-        // PyTorch's phases. Lr values by index: 0 initial_lr, 1 max_lr, 2 min_lr; momentum: 0 max_momentum, 1 base_momentum.
-        _phases = threePhase
-            ? [(pctStart * TotalSteps - 1, 0, 1, 0, 1), (2 * pctStart * TotalSteps - 2, 1, 0, 1, 0), (TotalSteps - 1, 0, 2, 0, 0)]
-            : [(pctStart * TotalSteps - 1, 0, 1, 0, 1), (TotalSteps - 1, 1, 2, 1, 0)];
-        _maxLrs = [.. maxLrs];
-        _initialLrs = [.. BaseLrs];
-        _minLrs = [.. _initialLrs.Select(lr => lr / finalDivFactor)];
-        if (cycleMomentum)
-        {
-            if (!optimizer.HasMomentumOption && !optimizer.HasBetasOption)
-                throw new ArgumentException($"OneCycleLR: the optimizer ({optimizer.Name}) must support momentum or beta1 with cycleMomentum enabled.", nameof(cycleMomentum));
-            _useBeta1 = optimizer.HasBetasOption;
-            _maxMomentums = Check(optimizer, maxMomentums ?? PerGroup(optimizer, 0.95), "maxMomentum");
-            _baseMomentums = Check(optimizer, baseMomentums ?? PerGroup(optimizer, 0.85), "baseMomentum");
-        }
+        (TotalSteps, _cos, _phases, _useBeta1) = (s.TotalSteps, s.Cos, s.Phases, s.UseBeta1);
+        (_initialLrs, _maxLrs, _minLrs, _maxMomentums, _baseMomentums) = (s.InitialLrs, s.MaxLrs, s.MinLrs, s.MaxMomentums, s.BaseMomentums);
         InitialStep();
     }
 
@@ -158,37 +141,64 @@ public sealed class OneCycleLR : LRScheduler
         ? end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1)
         : Math.Clamp((end - start) * pct + start, Math.Min(start, end), Math.Max(start, end));
 
-    private static int CheckSteps(int? totalSteps, int? epochs, int? stepsPerEpoch)
+    /// <summary>The validated arguments; lr values by index 0 initial_lr, 1 max_lr, 2 min_lr; momentum 0 max_momentum, 1 base_momentum.</summary>
+    private sealed record Settings(int TotalSteps, bool Cos, (double EndStep, int LrFrom, int LrTo, int MFrom, int MTo)[] Phases, bool UseBeta1,
+        double[] InitialLrs, double[] MaxLrs, double[] MinLrs, double[]? MaxMomentums, double[]? BaseMomentums)
     {
-        if (totalSteps is { } t)
-            return t > 0 ? t : throw new ArgumentException($"OneCycleLR: expected a positive integer totalSteps, but got {t}.", nameof(totalSteps));
-        if (epochs is not { } e || stepsPerEpoch is not { } s)
-            throw new ArgumentException("OneCycleLR: you must define either totalSteps OR (epochs AND stepsPerEpoch).", nameof(totalSteps));
-        if (e <= 0) throw new ArgumentException($"OneCycleLR: expected a positive integer epochs, but got {e}.", nameof(epochs));
-        if (s <= 0) throw new ArgumentException($"OneCycleLR: expected a positive integer stepsPerEpoch, but got {s}.", nameof(stepsPerEpoch));
-        return checked(e * s);
-    }
+        public static Settings Validate(Optimizer optimizer, IReadOnlyList<double> maxLrs, int? totalSteps, int? epochs, int? stepsPerEpoch,
+            double pctStart, string annealStrategy, bool cycleMomentum, IReadOnlyList<double>? baseMomentums, IReadOnlyList<double>? maxMomentums,
+            double divFactor, double finalDivFactor, bool threePhase)
+        {
+            ArgumentNullException.ThrowIfNull(optimizer);
+            int total = Steps(totalSteps, epochs, stepsPerEpoch);
+            if (!(pctStart >= 0 && pctStart <= 1)) throw new ArgumentException($"OneCycleLR: expected pctStart between 0 and 1, but got {PyFloat.Repr(pctStart)}.", nameof(pctStart));
+            bool cos = annealStrategy switch
+            {
+                "cos" => true,
+                "linear" => false,
+                _ => throw new ArgumentException($"OneCycleLR: annealStrategy must be one of 'cos' or 'linear', instead got '{annealStrategy}'.", nameof(annealStrategy)),
+            };
+            var max = Check(optimizer, maxLrs, "maxLr");
+            if (!(divFactor > 0 && double.IsFinite(divFactor))) throw new ArgumentException($"OneCycleLR: divFactor must be finite and > 0, got {PyFloat.Repr(divFactor)}.", nameof(divFactor));
+            if (!(finalDivFactor > 0 && double.IsFinite(finalDivFactor)))
+                throw new ArgumentException($"OneCycleLR: finalDivFactor must be finite and > 0, got {PyFloat.Repr(finalDivFactor)}.", nameof(finalDivFactor));
+            double[]? maxM = null, baseM = null;
+            if (cycleMomentum)
+            {
+                if (!optimizer.HasMomentumOption && !optimizer.HasBetasOption)
+                    throw new ArgumentException($"OneCycleLR: the optimizer ({optimizer.Name}) must support momentum or beta1 with cycleMomentum enabled.", nameof(cycleMomentum));
+                maxM = Check(optimizer, maxMomentums ?? PerGroup(optimizer, 0.95), "maxMomentum");
+                baseM = Check(optimizer, baseMomentums ?? PerGroup(optimizer, 0.85), "baseMomentum");
+            }
+            // PyTorch's phases: (end step, lr from → to, momentum from → to).
+            (double, int, int, int, int)[] phases = threePhase
+                ? [(pctStart * total - 1, 0, 1, 0, 1), (2 * pctStart * total - 2, 1, 0, 1, 0), (total - 1, 0, 2, 0, 0)]
+                : [(pctStart * total - 1, 0, 1, 0, 1), (total - 1, 1, 2, 1, 0)];
+            double[] initial = [.. max.Select(m => m / divFactor)];
+            return new(total, cos, phases, optimizer.HasBetasOption, initial, max, [.. initial.Select(lr => lr / finalDivFactor)], maxM, baseM);
+        }
 
-    /// <summary>Each group's initial_lr = max_lr / div_factor (validated first, so that a refused scheduler changes nothing).</summary>
-    private static double[] InitialLrs(Optimizer optimizer, IReadOnlyList<double> maxLrs, double divFactor, double finalDivFactor)
-    {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        Check(optimizer, maxLrs, "maxLr");
-        if (!(divFactor > 0 && double.IsFinite(divFactor))) throw new ArgumentException($"OneCycleLR: divFactor must be finite and > 0, got {PyFloat.Repr(divFactor)}.", nameof(divFactor));
-        if (!(finalDivFactor > 0 && double.IsFinite(finalDivFactor)))
-            throw new ArgumentException($"OneCycleLR: finalDivFactor must be finite and > 0, got {PyFloat.Repr(finalDivFactor)}.", nameof(finalDivFactor));
-        return [.. maxLrs.Select(m => m / divFactor)];
-    }
+        private static int Steps(int? totalSteps, int? epochs, int? stepsPerEpoch)
+        {
+            if (totalSteps is { } t)
+                return t > 0 ? t : throw new ArgumentException($"OneCycleLR: expected a positive integer totalSteps, but got {t}.", nameof(totalSteps));
+            if (epochs is not { } e || stepsPerEpoch is not { } s)
+                throw new ArgumentException("OneCycleLR: you must define either totalSteps OR (epochs AND stepsPerEpoch).", nameof(totalSteps));
+            if (e <= 0) throw new ArgumentException($"OneCycleLR: expected a positive integer epochs, but got {e}.", nameof(epochs));
+            if (s <= 0) throw new ArgumentException($"OneCycleLR: expected a positive integer stepsPerEpoch, but got {s}.", nameof(stepsPerEpoch));
+            return checked(e * s);
+        }
 
-    private static double[] Check(Optimizer optimizer, IReadOnlyList<double> values, string name)
-    {
-        ArgumentNullException.ThrowIfNull(values, name);
-        int groups = optimizer.ParamGroups.Count;
-        if (values.Count != groups)
-            throw new ArgumentException($"OneCycleLR: {name} must have the same length as optimizer.ParamGroups. {name} has {values.Count} values, ParamGroups has {groups}.", name);
-        foreach (var v in values)
-            if (!(v >= 0 && double.IsFinite(v))) throw new ArgumentException($"OneCycleLR: {name} must be finite and >= 0, got {PyFloat.Repr(v)}.", name);
-        return [.. values];
+        private static double[] Check(Optimizer optimizer, IReadOnlyList<double> values, string name)
+        {
+            ArgumentNullException.ThrowIfNull(values, name);
+            int groups = optimizer.ParamGroups.Count;
+            if (values.Count != groups)
+                throw new ArgumentException($"OneCycleLR: {name} must have the same length as optimizer.ParamGroups. {name} has {values.Count} values, ParamGroups has {groups}.", name);
+            foreach (var v in values)
+                if (!(v >= 0 && double.IsFinite(v))) throw new ArgumentException($"OneCycleLR: {name} must be finite and >= 0, got {PyFloat.Repr(v)}.", name);
+            return [.. values];
+        }
     }
 
     private static double[] PerGroup(Optimizer optimizer, double value) =>
