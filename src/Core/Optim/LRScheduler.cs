@@ -1,29 +1,46 @@
 namespace Trace.Optim;
 
 /// <summary>
-/// Base class of learning-rate schedulers (PyTorch's <c>torch.optim.lr_scheduler.LRScheduler</c>). It
-/// records each param group's lr at construction as its base lr (epoch 0, the groups keep their lr);
-/// every <see cref="Step"/> advances the epoch and sets each group's lr to the schedule's closed-form
-/// value for that epoch. Call <c>scheduler.Step()</c> after <c>optimizer.Step()</c>, once per epoch.
+/// Base class of learning-rate schedulers (PyTorch's <c>torch.optim.lr_scheduler.LRScheduler</c>). Its base lrs are
+/// each param group's <see cref="ParamGroup.InitialLr"/> (PyTorch's <c>initial_lr</c>), which the first scheduler created
+/// on the optimizer sets to the group's lr. Epoch 0 is the scheduler's construction: a schedule whose epoch-0 value
+/// differs from the base lr (a warm-up such as <see cref="LinearLR"/>) applies it by calling <see cref="InitialStep"/>
+/// at the end of its constructor, as PyTorch's constructor does; the others leave the groups' lr as it is. Every
+/// <see cref="Step"/> advances the epoch and sets each group's lr to the schedule's value for that epoch.
+/// Call <c>scheduler.Step()</c> after <c>optimizer.Step()</c>, once per epoch (or per batch, for <see cref="OneCycleLR"/>).
 /// </summary>
+/// <remarks>
+/// Trace's schedulers are computed in closed form from the base lr and the epoch (PyTorch's <c>_get_closed_form_lr</c>,
+/// or <c>get_lr</c> where that is already closed form), never chained from the group's current lr. The two agree to
+/// rounding while nothing else changes the lr; a change made to a group's lr between steps is overwritten by the next
+/// step here, where PyTorch's chainable form would carry it on.
+/// </remarks>
 public abstract class LRScheduler
 {
     private double[] _lastLr;
 
     /// <summary>Schedules the learning rates of <paramref name="optimizer"/>'s param groups.</summary>
     /// <param name="optimizer">The optimizer whose groups' <see cref="ParamGroup.Lr"/> this scheduler sets.</param>
-    protected LRScheduler(Optimizer optimizer)
+    protected LRScheduler(Optimizer optimizer) : this(optimizer, null) { }
+
+    /// <summary>Schedules the learning rates of <paramref name="optimizer"/>'s param groups, setting their initial lrs.</summary>
+    /// <param name="optimizer">The optimizer whose groups' <see cref="ParamGroup.Lr"/> this scheduler sets.</param>
+    /// <param name="initialLrs">Each group's new <see cref="ParamGroup.InitialLr"/> (<see cref="OneCycleLR"/> writes
+    /// max_lr / div_factor there, as PyTorch's does), or null to keep a group's and give the others their current lr.</param>
+    protected LRScheduler(Optimizer optimizer, IReadOnlyList<double>? initialLrs)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         Optimizer = optimizer;
-        BaseLrs = [.. optimizer.ParamGroups.Select(g => g.Lr)];
-        _lastLr = [.. BaseLrs];
+        var groups = optimizer.ParamGroups;
+        for (int i = 0; i < groups.Count; i++) groups[i].InitialLr = initialLrs is null ? groups[i].InitialLr ?? groups[i].Lr : initialLrs[i];
+        BaseLrs = [.. groups.Select(g => g.InitialLr!.Value)];
+        _lastLr = [.. groups.Select(g => g.Lr)];
     }
 
     /// <summary>The optimizer being scheduled.</summary>
     public Optimizer Optimizer { get; }
 
-    /// <summary>Each group's lr when the scheduler was created.</summary>
+    /// <summary>Each group's base lr: its <see cref="ParamGroup.InitialLr"/> when the scheduler was created (PyTorch's <c>base_lrs</c>).</summary>
     public IReadOnlyList<double> BaseLrs { get; }
 
     /// <summary>The number of <see cref="Step"/> calls so far (PyTorch's <c>last_epoch</c>).</summary>
@@ -37,29 +54,51 @@ public abstract class LRScheduler
     /// optimizer refuses a value (NaN, infinite or negative), the groups keep their lr and the epoch does not advance.
     /// </summary>
     /// <exception cref="InvalidOperationException">Param groups were added to the optimizer after the scheduler was
-    /// created, or the schedule gives a learning rate the optimizer refuses.</exception>
-    public void Step()
+    /// created, the schedule gives a learning rate the optimizer refuses, or the schedule has ended (<see cref="OneCycleLR"/>).</exception>
+    public void Step() => Apply(LastEpoch + 1);
+
+    /// <summary>
+    /// Applies the schedule's epoch-0 values to the groups (PyTorch's <c>_initial_step</c>); a scheduler whose first lr
+    /// is not its base lr calls it at the end of its constructor.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The optimizer refuses a value.</exception>
+    protected void InitialStep() => Apply(0);
+
+    /// <summary>Sets every group's lr (and what <see cref="OnApplied"/> sets) to the values of <paramref name="epoch"/>, all or none.</summary>
+    internal void Apply(int epoch)
     {
         var groups = Optimizer.ParamGroups;
         if (groups.Count != BaseLrs.Count)
             throw new InvalidOperationException(
                 $"{GetType().Name}: the optimizer has {groups.Count} param groups but the scheduler was created with {BaseLrs.Count}; create the scheduler after adding all groups.");
-        int epoch = LastEpoch + 1;
         var lrs = new double[groups.Count];
-        for (int i = 0; i < lrs.Length; i++) lrs[i] = LrAt(BaseLrs[i], epoch);
+        for (int i = 0; i < lrs.Length; i++) lrs[i] = GroupLrAt(i, epoch);
         var old = groups.Select(g => g.Lr).ToArray();
-        for (int i = 0; i < lrs.Length; i++)
+        int set = 0;
+        try
         {
-            try
-            {
-                groups[i].Lr = lrs[i];
-            }
-            catch (ArgumentException e)
-            {
-                for (int j = 0; j < i; j++) groups[j].Lr = old[j];
-                throw new InvalidOperationException($"{GetType().Name}: epoch {epoch} gives param group {i} a learning rate the optimizer refuses; no lr was changed. {e.Message}", e);
-            }
+            for (; set < lrs.Length; set++) groups[set].Lr = lrs[set];
+            OnApplied(epoch);
         }
+        catch (ArgumentException e)
+        {
+            for (int j = 0; j < set; j++) groups[j].Lr = old[j];
+            string what = set < lrs.Length ? $"param group {set} a learning rate" : "a value";
+            throw new InvalidOperationException($"{GetType().Name}: epoch {epoch} gives {what} the optimizer refuses; no lr was changed. {e.Message}", e);
+        }
+        LastEpoch = epoch;
+        _lastLr = lrs;
+    }
+
+    /// <summary>The lr of group <paramref name="group"/> at <paramref name="epoch"/>, for a scheduler that delegates (<see cref="SequentialLR"/>).</summary>
+    internal double LrOf(int group, int epoch) => GroupLrAt(group, epoch);
+
+    /// <summary>Runs <see cref="OnApplied"/>, for a scheduler that delegates.</summary>
+    internal void AppliedOf(int epoch) => OnApplied(epoch);
+
+    /// <summary>Records that <paramref name="epoch"/> was applied with <paramref name="lrs"/>, for a scheduler that delegates.</summary>
+    internal void Record(int epoch, double[] lrs)
+    {
         LastEpoch = epoch;
         _lastLr = lrs;
     }
@@ -73,8 +112,25 @@ public abstract class LRScheduler
             throw new ArgumentException($"{GetType().Name}: {name} must be finite and >= 0, got {PyFloat.Repr(value)}.", name);
     }
 
-    /// <summary>The closed-form lr at <paramref name="epoch"/> (&gt;= 1) of a group whose base lr is <paramref name="baseLr"/>.</summary>
-    /// <param name="baseLr">The group's lr when the scheduler was created.</param>
-    /// <param name="epoch">The epoch being entered.</param>
-    protected abstract double LrAt(double baseLr, int epoch);
+    /// <summary>
+    /// The closed-form lr at <paramref name="epoch"/> of a group whose base lr is <paramref name="baseLr"/>: override it
+    /// for a schedule that depends on the base lr only, or override <see cref="GroupLrAt"/> instead.
+    /// </summary>
+    /// <param name="baseLr">The group's base lr.</param>
+    /// <param name="epoch">The epoch being entered (0 only from <see cref="InitialStep"/>).</param>
+    /// <exception cref="NotImplementedException">The scheduler overrides neither this nor <see cref="GroupLrAt"/>.</exception>
+    protected virtual double LrAt(double baseLr, int epoch) =>
+        throw new NotImplementedException($"{GetType().Name} must override LrAt(double baseLr, int epoch) or GroupLrAt(int group, int epoch).");
+
+    /// <summary>The closed-form lr of param group <paramref name="group"/> at <paramref name="epoch"/>; by default <see cref="LrAt"/> of its base lr.</summary>
+    /// <param name="group">The group's index in <see cref="Optimizer.ParamGroups"/>.</param>
+    /// <param name="epoch">The epoch being entered (0 only from <see cref="InitialStep"/>).</param>
+    protected virtual double GroupLrAt(int group, int epoch) => LrAt(BaseLrs[group], epoch);
+
+    /// <summary>
+    /// Called after the lrs of <paramref name="epoch"/> are set, to set other options (OneCycleLR's momentum). An
+    /// <see cref="ArgumentException"/> thrown here (a refused value; undo what was set first) undoes the lrs too.
+    /// </summary>
+    /// <param name="epoch">The epoch just applied.</param>
+    protected virtual void OnApplied(int epoch) { }
 }

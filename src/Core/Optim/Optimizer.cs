@@ -172,6 +172,12 @@ public abstract class Optimizer
         group.AddOwner(this);
     }
 
+    /// <summary>True when the optimizer has a momentum option (SGD, RMSprop): OneCycleLR cycles it.</summary>
+    internal bool HasMomentumOption => _defaults.HasMomentum;
+
+    /// <summary>True when the optimizer has betas (Adam, AdamW): OneCycleLR cycles beta1.</summary>
+    internal bool HasBetasOption => _defaults.HasBetas;
+
     /// <summary>Validates the options of one of this optimizer's groups after a change (called by its setters).</summary>
     internal void ValidateGroup(ParamGroup group) => ValidateOptions(group, $" in param group {_groups.IndexOf(group)}");
 

@@ -16,8 +16,8 @@ namespace Trace.Optim;
 public sealed class ParamGroup
 {
     private readonly List<Tensor> _params;
-    private double? _lr, _momentum, _dampening, _weightDecay, _eps;
-    private bool? _nesterov, _maximize, _amsgrad;
+    private double? _lr, _momentum, _dampening, _weightDecay, _eps, _alpha, _lrDecay, _initialAccumulatorValue;
+    private bool? _nesterov, _maximize, _amsgrad, _centered;
     private (double, double)? _betas;
     private readonly List<Optimizer> _owners = [];
 
@@ -58,6 +58,25 @@ public sealed class ParamGroup
     /// <summary>Use the AMSGrad variant (Adam, AdamW).</summary>
     public bool Amsgrad { get => Get(_amsgrad, "Amsgrad"); set => Set(ref _amsgrad, value); }
 
+    /// <summary>Smoothing constant of the running average of the squared gradient (RMSprop).</summary>
+    public double Alpha { get => Get(_alpha, "Alpha"); set => Set(ref _alpha, value); }
+
+    /// <summary>Centered RMSprop: normalize by an estimate of the gradient's variance (RMSprop).</summary>
+    public bool Centered { get => Get(_centered, "Centered"); set => Set(ref _centered, value); }
+
+    /// <summary>Learning rate decay: step t uses lr / (1 + (t − 1)·lr_decay) (Adagrad).</summary>
+    public double LrDecay { get => Get(_lrDecay, "LrDecay"); set => Set(ref _lrDecay, value); }
+
+    /// <summary>Starting value of the sum of squared gradients (Adagrad).</summary>
+    public double InitialAccumulatorValue { get => Get(_initialAccumulatorValue, "InitialAccumulatorValue"); set => Set(ref _initialAccumulatorValue, value); }
+
+    /// <summary>
+    /// The lr the first LR scheduler created on this group's optimizer found here (PyTorch's <c>initial_lr</c>): later
+    /// schedulers on the same optimizer take it as their base lr, so that one created after another has scaled the lr
+    /// (a warm-up in a <see cref="SequentialLR"/>) still starts from the original value. Null until a scheduler is created.
+    /// </summary>
+    public double? InitialLr { get; internal set; }
+
     internal bool HasLr => _lr.HasValue;
     internal bool HasMomentum => _momentum.HasValue;
     internal bool HasDampening => _dampening.HasValue;
@@ -65,6 +84,9 @@ public sealed class ParamGroup
     internal bool HasNesterov => _nesterov.HasValue;
     internal bool HasBetas => _betas.HasValue;
     internal bool HasEps => _eps.HasValue;
+    internal bool HasAlpha => _alpha.HasValue;
+    internal bool HasLrDecay => _lrDecay.HasValue;
+    internal bool HasInitialAccumulatorValue => _initialAccumulatorValue.HasValue;
 
     /// <summary>Sets every option that is unset here but set in <paramref name="defaults"/>.</summary>
     internal void FillFrom(ParamGroup defaults)
@@ -78,6 +100,10 @@ public sealed class ParamGroup
         _betas ??= defaults._betas;
         _eps ??= defaults._eps;
         _amsgrad ??= defaults._amsgrad;
+        _alpha ??= defaults._alpha;
+        _centered ??= defaults._centered;
+        _lrDecay ??= defaults._lrDecay;
+        _initialAccumulatorValue ??= defaults._initialAccumulatorValue;
     }
 
     /// <summary>The optimizers this group was added to; they validate every change.</summary>

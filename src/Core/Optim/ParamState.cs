@@ -10,7 +10,7 @@ public sealed class ParamState
     /// <summary>Number of steps taken for this parameter (steps where its gradient was null do not count).</summary>
     public long Step { get; set; }
 
-    /// <summary>SGD's momentum buffer (null until the first step with nonzero momentum).</summary>
+    /// <summary>SGD's and RMSprop's momentum buffer (null until the first step with nonzero momentum).</summary>
     public Tensor? MomentumBuffer { get; set; }
 
     /// <summary>Adam's running average of the gradient (<c>exp_avg</c>).</summary>
@@ -21,4 +21,13 @@ public sealed class ParamState
 
     /// <summary>AMSGrad's running maximum of <see cref="ExpAvgSq"/> (<c>max_exp_avg_sq</c>).</summary>
     public Tensor? MaxExpAvgSq { get; set; }
+
+    /// <summary>RMSprop's running average of the squared gradient (<c>square_avg</c>).</summary>
+    public Tensor? SquareAvg { get; set; }
+
+    /// <summary>Centered RMSprop's running average of the gradient (<c>grad_avg</c>).</summary>
+    public Tensor? GradAvg { get; set; }
+
+    /// <summary>Adagrad's sum of squared gradients, started at <c>initial_accumulator_value</c> (<c>sum</c>).</summary>
+    public Tensor? Sum { get; set; }
 }
