@@ -31,6 +31,9 @@ internal interface IDeviceKernels
     /// <summary>Fills for factories: full, arange, random uniform, normal and integer fills.</summary>
     IFactoryKernels Factory { get; }
 
+    /// <summary>Cumulative sums, stable sorts and multinomial sampling along rows.</summary>
+    ISortScanKernels SortScan { get; }
+
     /// <summary>Fused optimizer updates (SGD, Adam/AdamW).</summary>
     IOptimizerKernels Optimizer { get; }
 

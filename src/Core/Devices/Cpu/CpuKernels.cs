@@ -37,6 +37,9 @@ internal sealed class CpuKernels : IDeviceKernels
     public IFactoryKernels Factory { get; } = new CpuFactoryKernels();
 
     /// <inheritdoc/>
+    public ISortScanKernels SortScan { get; } = new CpuSortScanKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();
 
     /// <inheritdoc/>

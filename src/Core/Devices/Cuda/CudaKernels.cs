@@ -37,6 +37,9 @@ internal sealed class CudaKernels : IDeviceKernels
     public IFactoryKernels Factory { get; } = new CudaFactoryKernels();
 
     /// <inheritdoc/>
+    public ISortScanKernels SortScan { get; } = new CudaSortScanKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CudaOptimizerKernels();
 
     /// <inheritdoc/>
