@@ -52,7 +52,7 @@ public sealed partial class Tensor
         Tensor Compute()
         {
             var r = Contiguous() is var c && ReferenceEquals(c, this) ? Clone() : c;
-            var s = value ? src.To(DType).Expand(index._shape).Contiguous() : NarrowTo(src, index._shape).Contiguous();
+            var s = value ? Full(index._shape, src.Item(), DType, Device) : NarrowTo(src, index._shape).Contiguous();
             var ix = index.Contiguous();
             if (add) kernels.ScatterAdd(r, d, ix, s, op);
             else kernels.Scatter(r, d, ix, s, op);
