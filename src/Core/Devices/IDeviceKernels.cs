@@ -34,6 +34,9 @@ internal interface IDeviceKernels
     /// <summary>Convolution and pooling: im2col/col2im, conv2d, max and average pooling and their backward.</summary>
     IConvKernels Conv { get; }
 
+    /// <summary>Cumulative sums, stable sorts and multinomial sampling along rows.</summary>
+    ISortScanKernels SortScan { get; }
+
     /// <summary>Fused optimizer updates (SGD, Adam/AdamW).</summary>
     IOptimizerKernels Optimizer { get; }
 

@@ -21,6 +21,12 @@ internal interface IIndexingKernels
     void ScatterAdd(Tensor r, int dim, Tensor index, Tensor src, string op);
 
     /// <summary>
+    /// r[p with p[dim] replaced by index[p]] = src[p] for every position p of <paramref name="index"/>'s shape, in row-major
+    /// order (a repeated index keeps the last value); layouts as <see cref="ScatterAdd"/>, any dtype.
+    /// </summary>
+    void Scatter(Tensor r, int dim, Tensor index, Tensor src, string op);
+
+    /// <summary>
     /// Slice i of <paramref name="r"/> along <paramref name="dim"/> = slice index[i] of <paramref name="src"/>; the 1-D
     /// <paramref name="index"/> has r's size along dim, <paramref name="src"/> is strided (rank ≥ 1), r contiguous.
     /// </summary>

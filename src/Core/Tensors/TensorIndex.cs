@@ -46,41 +46,50 @@ public sealed partial class Tensor
 {
     /// <summary>
     /// Basic indexing as in PyTorch, returning a view: <c>x[0]</c>, <c>x[.., 1]</c>, <c>x[1..3, ^1]</c>,
-    /// <c>x[TensorIndex.Ellipsis, TensorIndex.NewAxis]</c>, <c>x[TensorIndex.Slice(0, null, 2)]</c>.
+    /// <c>x[TensorIndex.Ellipsis, TensorIndex.NewAxis]</c>, <c>x[TensorIndex.Slice(0, null, 2)]</c>. Assigning,
+    /// <c>x[0, 1..] = v</c>, copies <c>v</c> (broadcast to the view's shape, converted to its dtype) into that view in place,
+    /// as <c>x[0, 1:] = v</c> does in PyTorch (<see cref="Copy_"/>: not on tensors autograd tracks).
     /// </summary>
     [System.Runtime.CompilerServices.IndexerName("Index")]
     public Tensor this[params TensorIndex[] indices]
     {
-        get
+        get => IndexView(indices);
+        set
         {
-            int consumed = indices.Count(i => i.K is TensorIndex.Kind.Int or TensorIndex.Kind.Slice);
-            int ellipses = indices.Count(i => i.K == TensorIndex.Kind.Ellipsis);
-            if (ellipses > 1) throw new ArgumentException("aten::index: an index can only have a single ellipsis.");
-            if (consumed > Dim)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"aten::index: too many indices for tensor of rank {Dim} (got {consumed}).");
-            Tensor t = this;
-            int d = 0;
-            foreach (var ix in indices)
-            {
-                switch (ix.K)
-                {
-                    case TensorIndex.Kind.Int:
-                        t = t.Select(d, !ix.FromEnd ? ix.Value : ix.Value == 0 ? t.Size(d) : -ix.Value);
-                        break;
-                    case TensorIndex.Kind.Slice:
-                        t = t.Slice(d, ix.Start, ix.End, ix.Step);
-                        d++;
-                        break;
-                    case TensorIndex.Kind.NewAxis:
-                        t = t.Unsqueeze(d);
-                        d++;
-                        break;
-                    default:
-                        d += Dim - consumed;
-                        break;
-                }
-            }
-            return t;
+            ArgumentNullException.ThrowIfNull(value);
+            IndexView(indices).Copy_(value);
         }
+    }
+
+    private Tensor IndexView(TensorIndex[] indices)
+    {
+        int consumed = indices.Count(i => i.K is TensorIndex.Kind.Int or TensorIndex.Kind.Slice);
+        int ellipses = indices.Count(i => i.K == TensorIndex.Kind.Ellipsis);
+        if (ellipses > 1) throw new ArgumentException("aten::index: an index can only have a single ellipsis.");
+        if (consumed > Dim)
+            throw new ArgumentOutOfRangeException(nameof(indices), $"aten::index: too many indices for tensor of rank {Dim} (got {consumed}).");
+        Tensor t = this;
+        int d = 0;
+        foreach (var ix in indices)
+        {
+            switch (ix.K)
+            {
+                case TensorIndex.Kind.Int:
+                    t = t.Select(d, !ix.FromEnd ? ix.Value : ix.Value == 0 ? t.Size(d) : -ix.Value);
+                    break;
+                case TensorIndex.Kind.Slice:
+                    t = t.Slice(d, ix.Start, ix.End, ix.Step);
+                    d++;
+                    break;
+                case TensorIndex.Kind.NewAxis:
+                    t = t.Unsqueeze(d);
+                    d++;
+                    break;
+                default:
+                    d += Dim - consumed;
+                    break;
+            }
+        }
+        return t;
     }
 }

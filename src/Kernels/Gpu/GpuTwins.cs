@@ -21,6 +21,8 @@ public static class GpuTwins
         [typeof(GeluTanhOp)] = typeof(GpuGeluTanh),
         [typeof(SiluOp)] = typeof(GpuSilu),
         [typeof(Log1pOp)] = typeof(GpuLog1p),
+        [typeof(FloorOp)] = typeof(GpuFloor),
+        [typeof(RoundOp)] = typeof(GpuRound),
         [typeof(MaxOp<>)] = typeof(GpuMaximum),
         [typeof(MinOp<>)] = typeof(GpuMinimum),
     };

@@ -32,7 +32,7 @@ public class OpTableTests
             Assert.IsFalse(d.Has(OpTraits.FreshOutput) && (d.Has(OpTraits.View) || d.Has(OpTraits.InPlace)), $"{d}: a fresh output cannot alias an input");
             Assert.IsFalse(d.Has(OpTraits.Fusible) && !d.Has(OpTraits.Elementwise), $"{d}: only elementwise ops fuse");
             Assert.IsFalse(d.Has(OpTraits.Cheap) && !d.Has(OpTraits.Elementwise), $"{d}: only elementwise ops are recomputed");
-            Assert.IsFalse(d.Has(OpTraits.Random) && !d.Has(OpTraits.Factory), $"{d}: random ops are factories");
+            Assert.IsFalse(d.Has(OpTraits.Random) && !d.Has(OpTraits.Factory) && !d.Has(OpTraits.NonDifferentiable), $"{d}: random ops are factories or draw without gradients (multinomial)");
             Assert.IsTrue(d.Kernel is null || d.Has(OpTraits.Fusible), $"{d}: a kernel struct is a fused lowering");
             Assert.IsTrue(d.Schema.MinInputs >= 1 && d.Schema.Outputs >= 1, $"{d}");
             Assert.IsTrue(d.Has(OpTraits.InPlace) == d.Name.EndsWith('_'), $"{d}: in-place ops are named with a trailing underscore");

@@ -65,6 +65,35 @@ internal sealed class CpuIndexingKernels(ICopyKernels copy) : IIndexingKernels
         }
     }
 
+    public void Scatter(Tensor r, int dim, Tensor index, Tensor src, string op)
+    {
+        var iv = Indices(index);
+        switch (r.DType)
+        {
+            case DType.Float32: ScatterT(r, r.Data<float>(), dim, index._shape, iv, Elements<float>(src), op); break;
+            case DType.Float64: ScatterT(r, r.Data<double>(), dim, index._shape, iv, Elements<double>(src), op); break;
+            case DType.Int64: ScatterT(r, r.Data<long>(), dim, index._shape, iv, Elements<long>(src), op); break;
+            case DType.Int32: ScatterT(r, r.Data<int>(), dim, index._shape, iv, Elements<int>(src), op); break;
+            default: ScatterT(r, r.Data<bool>(), dim, index._shape, iv, Elements<bool>(src), op); break;
+        }
+    }
+
+    private static void ScatterT<T>(Tensor r, T[] dst, int d, int[] indexShape, ReadOnlySpan<long> index, ReadOnlySpan<T> src, string op) where T : unmanaged
+    {
+        int rank = indexShape.Length, size = rank == 0 ? 1 : r._shape[d];
+        var strides = r._strides;
+        Span<int> pos = stackalloc int[Math.Max(rank, 1)];
+        for (int i = 0; i < index.Length; i++)
+        {
+            long v = index[i];
+            if ((ulong)v >= (ulong)size) throw OutOfRange(v, d, size, op, "out of bounds");
+            int off = r.StorageOffset;
+            for (int k = 0; k < rank; k++) off += (k == d ? (int)v : pos[k]) * strides[k];
+            dst[off] = src[i];
+            for (int k = rank - 1; k >= 0 && ++pos[k] == indexShape[k]; k--) pos[k] = 0;
+        }
+    }
+
     public void IndexSelect(Tensor src, int dim, Tensor index, Tensor r, string op)
     {
         var iv = Indices(index);

@@ -40,6 +40,9 @@ internal sealed class CpuKernels : IDeviceKernels
     public IConvKernels Conv { get; } = new CpuConvKernels();
 
     /// <inheritdoc/>
+    public ISortScanKernels SortScan { get; } = new CpuSortScanKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CpuOptimizerKernels();
 
     /// <inheritdoc/>

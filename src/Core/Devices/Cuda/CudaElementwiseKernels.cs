@@ -141,12 +141,15 @@ internal sealed class CudaElementwiseKernels : IElementwiseKernels
     /// <remarks>The CPU kernel struct names the op; its GPU twin is looked up here (the CPU structs are SIMD code ILGPU cannot compile).</remarks>
     public void UnaryFloating<TOp>(Tensor r, Tensor x) where TOp : IUnaryOp<float>, IUnaryOp<double>
     {
-        string op = typeof(TOp) == typeof(SiluOp) ? "aten::silu" : typeof(TOp) == typeof(Log1pOp) ? "aten::log1p" : typeof(TOp).Name;
+        string op = typeof(TOp) == typeof(SiluOp) ? "aten::silu" : typeof(TOp) == typeof(Log1pOp) ? "aten::log1p"
+            : typeof(TOp) == typeof(FloorOp) ? "aten::floor" : typeof(TOp) == typeof(RoundOp) ? "aten::round" : typeof(TOp).Name;
         var l = CudaViews.Layout(op, r._shape, out bool dense, r, x);
         var a = new Launch(CudaViews.Gpu(r), l, dense, r.Numel, r, x);
         bool f32 = r.DType == DType.Float32;
         if (typeof(TOp) == typeof(SiluOp)) { if (f32) a.Unary<float, GpuSilu>(); else a.Unary<double, GpuSilu>(); }
         else if (typeof(TOp) == typeof(Log1pOp)) { if (f32) a.Unary<float, GpuLog1p>(); else a.Unary<double, GpuLog1p>(); }
+        else if (typeof(TOp) == typeof(FloorOp)) { if (f32) a.Unary<float, GpuFloor>(); else a.Unary<double, GpuFloor>(); }
+        else if (typeof(TOp) == typeof(RoundOp)) { if (f32) a.Unary<float, GpuRound>(); else a.Unary<double, GpuRound>(); }
         else throw CudaViews.NoKernel($"the unary op of kernel struct {typeof(TOp).Name}");
     }
 

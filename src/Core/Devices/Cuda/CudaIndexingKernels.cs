@@ -47,9 +47,16 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
 
     public void ScatterAdd(Tensor r, int dim, Tensor index, Tensor src, string op)
     {
+        NoBool(r, op);
+        ScatterInto(r, dim, index, src, op, add: true);
+    }
+
+    public void Scatter(Tensor r, int dim, Tensor index, Tensor src, string op) => ScatterInto(r, dim, index, src, op, add: false);
+
+    private static void ScatterInto(Tensor r, int dim, Tensor index, Tensor src, string op, bool add)
+    {
         var (t, d) = r.Dim == 0 ? (r.AsStrided([1], [1], r.StorageOffset), 0) : (r, dim);
         CheckedIndices(index, t._shape[d], d, op, "out of bounds");
-        NoBool(r, op);
         var shape = index.Dim == 0 ? [1] : (int[])index._shape.Clone();
         shape[d] = t._shape[d];
         var target = t.AsStrided(shape, t._strides, t.StorageOffset);
@@ -57,7 +64,7 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
         var p = view.P with { IndexDim = index.Dim == 0 ? 1 : index._shape[d] };
         try
         {
-            Dispatch(r.DType, op, new Scatter(view.X, index, src, p, op));
+            Dispatch(r.DType, op, new ScatterLaunch(view.X, index, src, p, op, add));
             // A target that did not collapse was added into a contiguous copy: write it back.
             if (copy is not null) CudaKernels.Instance.Copy.Copy(target, copy);
         }
@@ -149,9 +156,12 @@ internal sealed class CudaIndexingKernels : IIndexingKernels
         }
     }
 
-    private sealed record Scatter(Tensor R, Tensor Index, Tensor Src, GpuIndexArgs P, string Op) : ILaunch
+    private sealed record ScatterLaunch(Tensor R, Tensor Index, Tensor Src, GpuIndexArgs P, string Op, bool Add) : ILaunch
     {
-        public void Run<T>() where T : unmanaged =>
-            GpuIndexing.ScatterAdd(CudaViews.Gpu(R), CudaViews.Of<T>(R), CudaViews.Run<long>(Index), CudaViews.Run<T>(Src), P, Op);
+        public void Run<T>() where T : unmanaged
+        {
+            if (Add) GpuIndexing.ScatterAdd(CudaViews.Gpu(R), CudaViews.Of<T>(R), CudaViews.Run<long>(Index), CudaViews.Run<T>(Src), P, Op);
+            else GpuScatter.Scatter(CudaViews.Gpu(R), CudaViews.Of<T>(R), CudaViews.Run<long>(Index), CudaViews.Run<T>(Src), P, Op);
+        }
     }
 }

@@ -40,6 +40,9 @@ internal sealed class CudaKernels : IDeviceKernels
     public IConvKernels Conv { get; } = new CudaConvKernels();
 
     /// <inheritdoc/>
+    public ISortScanKernels SortScan { get; } = new CudaSortScanKernels();
+
+    /// <inheritdoc/>
     public IOptimizerKernels Optimizer { get; } = new CudaOptimizerKernels();
 
     /// <inheritdoc/>

@@ -32,6 +32,8 @@ public static partial class OpTable
         Def("aten::erf(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Erf(), typeof(ErfOp), UnaryOut(UnaryKind.Erf)),
         Def("aten::silu(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Silu(), typeof(SiluOp), UnaryOut<SiluOp>()),
         Def("aten::log1p(Tensor self) -> Tensor", Pointwise | Transcendental, a => a.T(0).Log1p(), typeof(Log1pOp), UnaryOut<Log1pOp>()),
+        Def("aten::floor(Tensor self) -> Tensor", Pointwise | Cheap, a => a.T(0).Floor(), typeof(FloorOp), UnaryOut<FloorOp>()),
+        Def("aten::round(Tensor self) -> Tensor", Pointwise | Cheap, a => a.T(0).Round(), typeof(RoundOp), UnaryOut<RoundOp>()),
         Def("aten::gelu(Tensor self, str approximate) -> Tensor", Pointwise | Transcendental, a => a.T(0).Gelu(Approximation(a, 1)), @out: (a, r, op) =>
             Dispatch.Out(new OpCall(op, a.S(1)), r, [a.T(0)], () =>
                 ElementwiseDispatch.Unary(Approximation(a, 1) == GeluApproximation.Tanh ? UnaryKind.GeluTanh : UnaryKind.Gelu, a.T(0), op, r))),

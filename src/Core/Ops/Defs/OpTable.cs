@@ -12,7 +12,8 @@ public static partial class OpTable
     private static Dictionary<string, OpDef> Build()
     {
         var all = new Dictionary<string, OpDef>(StringComparer.Ordinal);
-        foreach (var d in ElementwiseOps().Concat(ReductionsOps()).Concat(ViewsOps()).Concat(LinalgOps()).Concat(ConvolutionOps()).Concat(IndexingOps()).Concat(InPlaceOps()).Concat(FactoriesOps()))
+        foreach (var d in ElementwiseOps().Concat(ReductionsOps()).Concat(ViewsOps()).Concat(LinalgOps()).Concat(ConvolutionOps()).Concat(IndexingOps()).Concat(InPlaceOps())
+                     .Concat(FactoriesOps()).Concat(SortScanOps()).Concat(ScatterOps()))
             if (!all.TryAdd(d.Name, d)) throw new InvalidOperationException($"OpTable: {d.Name} is defined twice.");
         return all;
     }
