@@ -57,25 +57,35 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim == 3) return Conv2d(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
-        return ConvOp("aten::conv2d", input, weight, bias, stride ?? [1], padding ?? [0], dilation ?? [1], groups, GemmEpilogue.None);
+        return ConvOp("aten::conv2d", input, weight, bias, stride ?? [1], padding ?? [0], dilation ?? [1], groups, GemmEpilogue.None, null);
     }
+
+    /// <summary>The out= form of a 4-D conv2d (or, with <paramref name="relu"/>, of <c>trace::conv2d_relu</c>): the result is written into <paramref name="out"/>.</summary>
+    internal static Tensor Conv2dOut(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, bool relu, Tensor @out) =>
+        ConvOp(relu ? "trace::conv2d_relu" : "aten::conv2d", input, weight, bias, stride, padding, dilation, groups, relu ? GemmEpilogue.Relu : GemmEpilogue.None, @out);
 
     /// <summary>relu(conv2d(...)) as one op, the ReLU applied by the GEMM to the output while it is in cache (the JIT's <c>trace::conv2d_relu</c>).</summary>
     internal static Tensor Conv2dRelu(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) =>
-        ConvOp("trace::conv2d_relu", input, weight, bias, stride, padding, dilation, groups, GemmEpilogue.Relu);
+        ConvOp("trace::conv2d_relu", input, weight, bias, stride, padding, dilation, groups, GemmEpilogue.Relu, null);
 
-    private static Tensor ConvOp(string op, Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, GemmEpilogue epilogue)
+    private static Tensor ConvOp(string op, Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, GemmEpilogue epilogue, Tensor? @out)
     {
         var (s, p, d) = (ConvChecks.Pair(stride, op, "stride"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(dilation, op, "dilation"));
         var a = ConvChecks.Check(op, input, weight, bias, s, p, d, groups, transposed: false);
         int cout = weight._shape[0], cog = cout / groups, kg = a.ColRows / groups;
         var call = new OpCall(op, ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d), groups);
         var (k, st, pd, dl) = (ConvChecks.Ints((a.KH, a.KW)), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
+        int[] shape = [a.N, cout, a.OH, a.OW];
         Tensor Compute()
         {
-            var y = new Tensor([a.N, cout, a.OH, a.OW], input.DType, input.Device, op: op);
+            var y = OutBuffer.Or(@out, shape, input.DType, input.Device, op);
             DeviceKernels.For(input.Device, op).Conv.Conv2d(input.Contiguous(), weight.Contiguous(), bias?.Contiguous(), y, a, groups, epilogue);
             return y;
+        }
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, shape, input.DType, input.Device, op);
+            return Dispatch.Out(call, @out, [input, weight, bias], Compute);
         }
         return Dispatch.Record(call, Compute, [input, weight, bias], y =>
         {

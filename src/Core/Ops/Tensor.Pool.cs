@@ -9,7 +9,11 @@ public sealed partial class Tensor
     /// window's maximum (NaN wins) and its flat index h·W + w within its plane — one op with two outputs, only the values
     /// differentiable. Stride defaults to the kernel size; padding is implicit −∞ and at most half the kernel.
     /// </summary>
-    public ValuesIndices MaxPool2dWithIndices(int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
+    public ValuesIndices MaxPool2dWithIndices(int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false) =>
+        MaxPool2dWithIndices(kernelSize, stride, padding, dilation, ceilMode, null);
+
+    /// <summary><see cref="MaxPool2dWithIndices(int[], int[], int[], int[], bool)"/>, or its out= form writing the values into <paramref name="out"/> (the indices are a new tensor).</summary>
+    internal ValuesIndices MaxPool2dWithIndices(int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, Tensor? @out)
     {
         if (Dim == 3)
         {
@@ -22,17 +26,24 @@ public sealed partial class Tensor
         var call = new OpCall(op, ConvChecks.Ints(k), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d), ceilMode);
         int[] outShape = [_shape[0], _shape[1], a.OH, a.OW];
         Tensor indices = null!;
-        var outputs = Dispatch.Record(call, () =>
+        Tensor[] Compute()
         {
-            var y = new Tensor(outShape, DType, Device, op: op);
+            var y = OutBuffer.Or(@out, outShape, DType, Device, op);
             indices = new Tensor((int[])outShape.Clone(), DType.Int64, Device, op: op);
             DeviceKernels.For(Device, op).Conv.MaxPool2d(Contiguous(), y, indices, a);
             return [y, indices];
-        }, [this], _ => new Backward([g => g.MaxPool2dBackward(this, ConvChecks.Ints(k), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d), ceilMode, indices)], [indices]));
+        }
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, outShape, DType, Device, op);
+            var written = Dispatch.Out(call, @out, [this], Compute);
+            return new(written[0], written[1]);
+        }
+        var outputs = Dispatch.Record(call, Compute, [this], _ => new Backward([g => g.MaxPool2dBackward(this, ConvChecks.Ints(k), ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d), ceilMode, indices)], [indices]));
         return new(outputs[0], outputs[1]);
     }
 
-    /// <summary>Max pooling's values (<see cref="MaxPool2dWithIndices"/>).</summary>
+    /// <summary>Max pooling's values (<see cref="MaxPool2dWithIndices(int[], int[], int[], int[], bool)"/>).</summary>
     public Tensor MaxPool2d(int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false) =>
         MaxPool2dWithIndices(kernelSize, stride, padding, dilation, ceilMode).Values;
 

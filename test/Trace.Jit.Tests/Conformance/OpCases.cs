@@ -107,7 +107,9 @@ internal static class OpCases
         ["aten::max_pool2d_with_indices_backward"] = Unary(a => a.Reshape(1, 1, 3, 4).MaxPool2d([2, 3], [1, 1]).Square()),
         ["aten::avg_pool2d"] = Unary(a => a.Reshape(1, 2, 2, 3).AvgPool2d([2], [1], [1], true, false)),
         ["aten::avg_pool2d_backward"] = Unary(a => a.Reshape(1, 1, 3, 4).AvgPool2d([2, 3], [1, 1]).Square()),
-        ["aten::batch_norm"] = new(x => Nn.Functional.BatchNorm(x[0], x[3].Detach(), x[4].Detach().Abs().Add(0.5), x[1], x[2]), g => [R(g, 3, 2, 2), R(g, 2), R(g, 2), R(g, 2), R(g, 2)]),
+        // Inference batch norm; the running statistics are buffers (constants here), not differentiable inputs.
+        ["aten::batch_norm"] = new(x => Nn.Functional.BatchNorm(x[0], On(x[0], Tensor.From(new[] { 0.3, -0.2 })), On(x[0], Tensor.From(new[] { 0.8, 1.7 })), x[1], x[2]),
+            g => [R(g, 3, 2, 2), R(g, 2), R(g, 2)]),
         ["aten::adaptive_avg_pool2d"] = Unary(a => a.Reshape(1, 1, 3, 4).AdaptiveAvgPool2d([2, 3])),
         ["aten::_adaptive_avg_pool2d_backward"] = Unary(a => a.Reshape(1, 1, 3, 4).AdaptiveAvgPool2d([2])),
         ["aten::view"] = Unary(a => a.View(2, 6) * 2.0),
