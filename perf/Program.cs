@@ -1,13 +1,16 @@
 // Trace perf suite.
-//   dotnet run -c Release --project perf -- --quick [--out FILE.json]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W5 eager vs traced
+//   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W6 eager vs traced
+//                                                            (--only: just those workloads, no kernel numbers; --profile: per-node times of each traced run)
 //   dotnet run -c Release --project perf -- [BenchmarkDotNet args, e.g. --filter *Gemm*]
 using BenchmarkDotNet.Running;
 using Trace.Perf;
 
 if (args.Contains("--quick"))
 {
-    int o = Array.IndexOf(args, "--out");
-    QuickRunner.Run(Console.Out, o >= 0 && o + 1 < args.Length ? args[o + 1] : null);
+    int o = Array.IndexOf(args, "--out"), only = Array.IndexOf(args, "--only");
+    QuickRunner.Run(Console.Out, o >= 0 && o + 1 < args.Length ? args[o + 1] : null,
+        only >= 0 && only + 1 < args.Length ? args[only + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+        args.Contains("--profile"));
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(QuickRunner).Assembly).Run(args);

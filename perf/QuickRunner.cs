@@ -5,11 +5,20 @@ namespace Trace.Perf;
 /// <summary>Prints the quick perf numbers: GEMM GFLOP/s by size and elementwise bandwidth.</summary>
 public static class QuickRunner
 {
-    /// <summary>Runs all quick measurements and writes one line per result; with <paramref name="jsonPath"/>, also the W rows as JSON.</summary>
-    public static void Run(TextWriter o, string? jsonPath = null)
+    /// <summary>
+    /// Runs all quick measurements and writes one line per result; with <paramref name="jsonPath"/>, also the W rows as JSON;
+    /// with <paramref name="only"/>, just those workloads; with <paramref name="profile"/>, each traced workload's per-node times.
+    /// </summary>
+    public static void Run(TextWriter o, string? jsonPath = null, string[]? only = null, bool profile = false)
     {
         o.WriteLine($"Trace quick perf — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
                     $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}, .NET {Environment.Version}");
+        if (only is null) Kernels(o);
+        RunWorkloads(o, jsonPath, only, profile);
+    }
+
+    private static void Kernels(TextWriter o)
+    {
         foreach (var (n, gflops) in GemmQuick.Run([256, 512, 1024, 2048]))
             o.WriteLine($"GEMM  n={n,-5} {gflops,7:F1} GFLOP/s");
 
@@ -38,14 +47,25 @@ public static class QuickRunner
         o.WriteLine($"W4 tanh(a*0.5+b)*a+b, eager op by op  {chainMs,7:F3} ms");
         double sumMs = Timing.MedianMs(() => a.Sum());
         o.WriteLine($"sum 4M floats                         {sumMs,7:F3} ms  {4.0 * N / sumMs / 1e6,6:F1} GB/s");
+    }
+
+    private static void RunWorkloads(TextWriter o, string? jsonPath, string[]? only, bool profile)
+    {
 
         o.WriteLine("Workloads (traced: fused compiled loops, compiled backward, planned buffers; W2/W3 as one Jit.TraceStep; trace = trace+compile+check, warm process):");
         var json = new List<string>();
         foreach (var make in Workloads.All)
         {
+            if (only is not null && !only.Contains(make.Method.Name, StringComparer.OrdinalIgnoreCase)) continue;
             var wl = make();
             var cmp = Trace.Jit.Jit.Compare(wl.Eager, wl.Traced, wl.TraceMs);
             o.WriteLine($"{wl.Id}  eager {cmp.EagerMs:F3} ms  traced {cmp.TracedMs:F3} ms  speedup {cmp.Speedup:F2}x  trace {cmp.TraceMs:F1} ms   ({wl.What})");
+            if (profile)
+            {
+                using var p = Trace.Jit.OpProfile.Start();
+                for (int i = 0; i < 10; i++) wl.Traced();
+                o.Write(p);
+            }
             json.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"\"{wl.Id}\": {{\"eager_ms\": {cmp.EagerMs:F4}, \"traced_ms\": {cmp.TracedMs:F4}, \"trace_ms\": {cmp.TraceMs:F1}}}"));
         }

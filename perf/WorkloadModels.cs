@@ -114,6 +114,27 @@ public static class WorkloadModels
         return (block, Tensor.Randn([s.GptBatch, s.GptT, s.GptC], generator: g));
     }
 
+    /// <summary>W6's CNN: Conv2d(1,32,3) → ReLU → MaxPool2d(2) → Conv2d(32,64,3) → ReLU → MaxPool2d(2) → Flatten → Linear(1600,128) → ReLU → Linear(128,10).</summary>
+    public static Module W6Model(Generator g) => new Sequential(
+        new Conv2d(1, 32, 3, generator: g), new ReLU(), new MaxPool2d(2),
+        new Conv2d(32, 64, 3, generator: g), new ReLU(), new MaxPool2d(2),
+        new Flatten(), new Linear(1600, 128, generator: g), new ReLU(), new Linear(128, 10, generator: g));
+
+    /// <summary>W6's batch: 64 images of 1×28×28 (Fashion-MNIST-shaped) and their int64 labels in [0, 10).</summary>
+    public static (Tensor X, Tensor Y) W6Data(Generator g) =>
+        (Tensor.Randn([64, 1, 28, 28], generator: g), Tensor.Randint(0, 10, [64], generator: g));
+
+    /// <summary>The learning rate of W6's and W7's Adam.</summary>
+    public const double ClassifierLearningRate = 1e-3;
+
+    /// <summary>One eager classifier train step (W6): zero the grads, cross-entropy, backward, optimizer step.</summary>
+    public static void ClassifierStep(Module model, Optimizer opt, Tensor x, Tensor y)
+    {
+        opt.ZeroGrad();
+        Functional.CrossEntropy(model.Forward(x), y).Backward();
+        opt.Step();
+    }
+
     /// <summary>One W5 iteration: forward, backward of the sum, then the block's grads cleared.</summary>
     public static void W5Step(Module block, Func<Tensor, Tensor> forward, Tensor x)
     {

@@ -6,7 +6,7 @@ using static Trace.Perf.WorkloadModels;
 namespace Trace.Perf;
 
 /// <summary>
-/// The benchmark workloads W1–W5 of docs/BENCHMARKS.md, each runnable eagerly and with its model traced. The models, data
+/// The benchmark workloads W1–W6 of docs/BENCHMARKS.md, each runnable eagerly and with its model traced. The models, data
 /// and step bodies are <see cref="WorkloadModels"/>' (shared with the GPU benchmark app in perf/gpu).
 /// </summary>
 public static class Workloads
@@ -81,6 +81,20 @@ public static class Workloads
         return new("W5", "GPT block B=8 T=128 C=256, fwd+bwd of sum", () => W5Step(block, block.Forward, x), () => W5Step(block, traced.Forward, x), ms);
     }
 
+    /// <summary>W6: the CNN train step (two conv+relu+maxpool stages, two linears), batch 64 of 1×28×28, cross-entropy, Adam(1e-3).</summary>
+    public static Workload W6()
+    {
+        var g = new Generator(6);
+        var model = W6Model(g);
+        var (x, y) = W6Data(g);
+        var opt = new Adam(model.Parameters(), lr: ClassifierLearningRate);
+        TracedStep traced = null!;
+        void Eager() => ClassifierStep(model, opt, x, y);
+        Eager();   // trace+compile time excludes .NET's first-call JIT of the eager kernels
+        double ms = Timed(() => traced = Jit.Jit.TraceStep(model, (p, t) => Functional.CrossEntropy(p, t), opt, x, y));
+        return new("W6", "CNN 2×(conv3×3+relu+maxpool) + MLP, batch 64 of 1×28×28, cross-entropy, Adam, train step", Eager, () => traced.Step(x, y), ms);
+    }
+
     /// <summary>All workloads in order (each call builds fresh models and data).</summary>
-    public static IEnumerable<Func<Workload>> All => [W1, W2, W3, W4, W5];
+    public static IEnumerable<Func<Workload>> All => [W1, W2, W3, W4, W5, W6];
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Trace.Kernels;
@@ -17,6 +18,7 @@ public static class Conv2dCpu
     /// y (N × Cout × OH × OW) = epilogue(conv2d(x, w) + bias), with w of shape (Cout, C/groups, KH, KW) and bias (Cout) or empty.
     /// </summary>
     /// <exception cref="ArgumentException">Spans shorter than the geometry, or channels not divisible by groups.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, in Conv2dArgs a, int cout, int groups,
         GemmEpilogue epilogue) where T : unmanaged, INumber<T>
     {
@@ -66,6 +68,7 @@ public static class Conv2dCpu
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool accumulate, Span<T> c, int threads, GemmEpilogue epilogue)
         where T : unmanaged, INumber<T>
     {

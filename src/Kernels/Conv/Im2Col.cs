@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Trace.Kernels;
 
@@ -11,6 +12,7 @@ public static class Im2Col
 {
     /// <summary>cols[n] (ColRows × L) = the column matrix of x[n], for every image.</summary>
     /// <exception cref="ArgumentException">A span is shorter than the geometry needs.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> cols, in Conv2dArgs a) where T : unmanaged, INumber<T>
     {
         a.Check("im2col");
@@ -36,6 +38,7 @@ public static class Im2Col
     }
 
     /// <summary>The column-matrix rows of one channel plane (KH·KW rows of L).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plane<T>(ReadOnlySpan<T> src, Span<T> dst, in Conv2dArgs a) where T : unmanaged, INumber<T>
     {
         for (int kh = 0; kh < a.KH; kh++)
@@ -62,6 +65,7 @@ public static class Im2Col
 
     /// <summary>x[n] += the adjoint of im2col applied to cols[n]: each column-matrix element added to the input it was read from.</summary>
     /// <exception cref="ArgumentException">A span is shorter than the geometry needs.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> cols, Span<T> x, in Conv2dArgs a) where T : unmanaged, INumber<T>
     {
         a.Check("col2im");
@@ -86,6 +90,7 @@ public static class Im2Col
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddPlane<T>(ReadOnlySpan<T> src, Span<T> dst, in Conv2dArgs a) where T : unmanaged, INumber<T>
     {
         for (int kh = 0; kh < a.KH; kh++)
@@ -111,6 +116,7 @@ public static class Im2Col
     /// <summary>Planes per worker: enough column elements (about 64K) to pay for a worker.</summary>
     private static int Grain(in Conv2dArgs a) => Math.Max(1, (1 << 16) / Math.Max(1, a.KH * a.KW * a.L));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Require(long x, long needX, long cols, long needCols, string op)
     {
         if (x < needX || cols < needCols)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Trace.Kernels;
 
@@ -11,6 +12,7 @@ namespace Trace.Kernels;
 public static class Pool2dCpu
 {
     /// <summary>y and indices (Planes × OH × OW) = the max of each window of x and where it is.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<long> indices, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         a.Check("max_pool2d");
@@ -32,45 +34,57 @@ public static class Pool2dCpu
         }
     }
 
-    private static void MaxPlane<T>(ReadOnlySpan<T> x, Span<T> y, Span<long> idx, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Span<long> idxs, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int oh = 0; oh < a.OH; oh++)
+        // Geometry in locals, and each window's in-plane rows and columns computed once (no per-element bounds tests).
+        int hIn = a.H, wIn = a.W, oh = a.OH, ow = a.OW, kh = a.KH, kw = a.KW, sh = a.SH, sw = a.SW, ph = a.PH, pw = a.PW, dh = a.DH, dw = a.DW;
+        // The in-plane columns [j0, j1) of every window, once per plane (integer divisions are costly per output).
+        Span<int> cols = ow <= 512 ? stackalloc int[2 * ow] : new int[2 * ow];
+        for (int c = 0; c < ow; c++)
         {
-            int h0 = oh * a.SH - a.PH;
-            // The first row and column inside the plane, as PyTorch's kernel starts its running max there.
-            int hs = h0, ws;
-            while (hs < 0) hs += a.DH;
-            for (int ow = 0; ow < a.OW; ow++)
+            int w0 = c * sw - pw;
+            cols[2 * c] = w0 >= 0 ? 0 : (-w0 + dw - 1) / dw;
+            cols[2 * c + 1] = Math.Min(kw, (wIn - w0 + dw - 1) / dw);
+        }
+        fixed (T* x = xs, y = ys)
+        fixed (long* idx = idxs)
+        fixed (int* jr = cols)
+        {
+            for (int r = 0; r < oh; r++)
             {
-                int w0 = ow * a.SW - a.PW;
-                ws = w0;
-                while (ws < 0) ws += a.DW;
-                T best = T.NegativeInfinity;
-                long at = (long)hs * a.W + ws;
-                for (int i = 0; i < a.KH; i++)
+                int h0 = r * sh - ph;
+                int i0 = h0 >= 0 ? 0 : (-h0 + dh - 1) / dh, i1 = Math.Min(kh, (hIn - h0 + dh - 1) / dh);
+                for (int c = 0; c < ow; c++)
                 {
-                    int h = h0 + i * a.DH;
-                    if ((uint)h >= (uint)a.H) continue;
-                    for (int j = 0; j < a.KW; j++)
+                    int w0 = c * sw - pw, j0 = jr[2 * c], j1 = jr[2 * c + 1];
+                    // PyTorch's kernel starts its running maximum at the window's first in-plane element.
+                    T best = T.NegativeInfinity;
+                    long at = (long)(h0 + i0 * dh) * wIn + w0 + j0 * dw;
+                    for (int i = i0; i < i1; i++)
                     {
-                        int w = w0 + j * a.DW;
-                        if ((uint)w >= (uint)a.W) continue;
-                        T v = x[h * a.W + w];
-                        if (v > best || T.IsNaN(v))
+                        int row = (h0 + i * dh) * wIn + w0;
+                        for (int j = j0; j < j1; j++)
                         {
-                            best = v;
-                            at = h * a.W + w;
+                            int e = row + j * dw;
+                            T v = x[e];
+                            if (v > best || T.IsNaN(v))
+                            {
+                                best = v;
+                                at = e;
+                            }
                         }
                     }
+                    y[r * ow + c] = best;
+                    idx[r * ow + c] = at;
                 }
-                y[oh * a.OW + ow] = best;
-                idx[oh * a.OW + ow] = at;
             }
         }
     }
 
     /// <summary>gx (Planes × H × W, zeroed by the caller) += g at each window's index.</summary>
     /// <exception cref="ArgumentException">An index outside its plane (never produced by <see cref="MaxForward{T}"/>).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<long> indices, Span<T> gx, in Pool2dArgs a) where T : unmanaged, INumber<T>
     {
         a.Check("max_pool2d_backward");
@@ -100,6 +114,7 @@ public static class Pool2dCpu
     }
 
     /// <summary>y (Planes × OH × OW) = the mean of each (adaptive) average-pooling window of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward<T>(ReadOnlySpan<T> x, Span<T> y, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         a.Check("avg_pool2d");
@@ -134,6 +149,7 @@ public static class Pool2dCpu
     }
 
     /// <summary>gx (Planes × H × W) = Σ over the windows covering each input of g / divisor (overwrites gx).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward<T>(ReadOnlySpan<T> g, Span<T> gx, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         a.Check("avg_pool2d_backward");
@@ -157,6 +173,7 @@ public static class Pool2dCpu
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe T AvgGradAt<T>(T* g, int h, int w, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
         a.Covering(h, false, out int oh0, out int oh1);
@@ -177,6 +194,7 @@ public static class Pool2dCpu
 
     private static int Grain(in Pool2dArgs a) => Math.Max(1, (1 << 15) / Math.Max(1, a.H * a.W));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Require(in Pool2dArgs a, long input, long output, long indices, string op)
     {
         if (input < (long)a.Planes * a.H * a.W || output < (long)a.Planes * a.OH * a.OW || indices < (long)a.Planes * a.OH * a.OW)
