@@ -16,7 +16,7 @@ namespace Trace.Optim;
 /// The rule is written with in-place tensor ops under NoGrad (<see cref="Tensor.Mul_(double)"/>, <see cref="Tensor.Add_(Tensor, double)"/>),
 /// one parameter at a time, rather than as a fused kernel behind <c>IOptimizerKernels</c> as SGD and Adam are: those
 /// ops already run on every device (CPU, CUDA) and dtype, so RMSprop needs no new kernel on any backend and cannot drift
-/// from the elementwise ops it is made of (STYLE.md 3: composites from primitives). The cost is a few passes and
+/// from the elementwise ops it is made of (composites from primitives). The cost is a few passes and
 /// temporaries per parameter instead of one fused pass — the place to add a kernel if RMSprop becomes a hot path.
 /// </remarks>
 public sealed class RMSprop : Optimizer
