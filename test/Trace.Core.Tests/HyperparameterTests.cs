@@ -124,7 +124,9 @@ public class HyperparameterTests
 
     private sealed class NanOnSecondGroup(Optimizer o) : LRScheduler(o)
     {
-        protected override double LrAt(double baseLr, int epoch) => baseLr == 0.1 && ++_calls == 2 ? double.NaN : baseLr / 2;
+        protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);
+
+        private double Lr(double baseLr, int epoch) => baseLr == 0.1 && ++_calls == 2 ? double.NaN : baseLr / 2;
         private int _calls;
     }
 

@@ -24,6 +24,8 @@ public sealed class CosineAnnealingLR : LRScheduler
     }
 
     /// <inheritdoc/>
-    protected override double LrAt(double baseLr, int epoch) =>
+    protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);
+
+    private double Lr(double baseLr, int epoch) =>
         _etaMin + (baseLr - _etaMin) * (1 + Math.Cos(Math.PI * epoch / _tMax)) / 2;
 }

@@ -112,20 +112,10 @@ public abstract class LRScheduler
             throw new ArgumentException($"{GetType().Name}: {name} must be finite and >= 0, got {PyFloat.Repr(value)}.", name);
     }
 
-    /// <summary>
-    /// The closed-form lr at <paramref name="epoch"/> of a group whose base lr is <paramref name="baseLr"/>: override it
-    /// for a schedule that depends on the base lr only, or override <see cref="GroupLrAt"/> instead.
-    /// </summary>
-    /// <param name="baseLr">The group's base lr.</param>
-    /// <param name="epoch">The epoch being entered (0 only from <see cref="InitialStep"/>).</param>
-    /// <exception cref="NotImplementedException">The scheduler overrides neither this nor <see cref="GroupLrAt"/>.</exception>
-    protected virtual double LrAt(double baseLr, int epoch) =>
-        throw new NotImplementedException($"{GetType().Name} must override LrAt(double baseLr, int epoch) or GroupLrAt(int group, int epoch).");
-
-    /// <summary>The closed-form lr of param group <paramref name="group"/> at <paramref name="epoch"/>; by default <see cref="LrAt"/> of its base lr.</summary>
+    /// <summary>The closed-form lr of param group <paramref name="group"/> (base lr <c>BaseLrs[group]</c>) at <paramref name="epoch"/>.</summary>
     /// <param name="group">The group's index in <see cref="Optimizer.ParamGroups"/>.</param>
     /// <param name="epoch">The epoch being entered (0 only from <see cref="InitialStep"/>).</param>
-    protected virtual double GroupLrAt(int group, int epoch) => LrAt(BaseLrs[group], epoch);
+    protected abstract double GroupLrAt(int group, int epoch);
 
     /// <summary>
     /// Called after the lrs of <paramref name="epoch"/> are set, to set other options (OneCycleLR's momentum). An

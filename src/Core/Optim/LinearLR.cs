@@ -29,6 +29,8 @@ public sealed class LinearLR : LRScheduler
     }
 
     /// <inheritdoc/>
-    protected override double LrAt(double baseLr, int epoch) =>
+    protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);
+
+    private double Lr(double baseLr, int epoch) =>
         baseLr * (_start + (_end - _start) * Math.Min(_totalIters, epoch) / _totalIters);
 }

@@ -23,5 +23,7 @@ public sealed class StepLR : LRScheduler
     }
 
     /// <inheritdoc/>
-    protected override double LrAt(double baseLr, int epoch) => baseLr * Math.Pow(_gamma, epoch / _stepSize);
+    protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);
+
+    private double Lr(double baseLr, int epoch) => baseLr * Math.Pow(_gamma, epoch / _stepSize);
 }
