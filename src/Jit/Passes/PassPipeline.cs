@@ -95,7 +95,8 @@ public static class PassPipeline
     }
 
     /// <summary>
-    /// As <see cref="Optimize(Graph, bool)"/>; with <paramref name="fuse"/>, a relu or residual add after a linear, or a
+    /// As <see cref="Optimize(Graph, bool)"/>; with <paramref name="fuse"/>, an inference batch norm is folded into the convolution or linear layer
+    /// before it (<see cref="BatchNormFolding"/>), a relu or residual add after a linear, or a
     /// relu after a convolution, is folded into its GEMM (<see cref="LinearEpilogues"/>, <see cref="ConvEpilogues"/>), then the elementwise chains are grouped by
     /// <see cref="ElementwiseFusion"/> (followed by a last dce).
     /// </summary>
@@ -139,7 +140,7 @@ public static class PassPipeline
     private static List<IGraphPass> FusionPasses(IBackend backend)
     {
         var passes = new List<IGraphPass>();
-        if (backend.FusesLinearEpilogues) passes.AddRange([new LinearEpilogues(), new ConvEpilogues()]);
+        if (backend.FusesLinearEpilogues) passes.AddRange([new BatchNormFolding(), new LinearEpilogues(), new ConvEpilogues()]);
         if (backend.FusesElementwise) passes.Add(new ElementwiseFusion(backend));
         if (passes.Count > 0) passes.Add(new DeadCodeElimination());
         return passes;
