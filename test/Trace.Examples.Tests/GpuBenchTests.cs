@@ -36,14 +36,11 @@ public partial class GpuBenchTests
         string torch = Path.Combine(dir, "torch_bench.json");
         File.WriteAllText(torch, TorchJson);
         var output = new StringWriter();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         int code = GpuBench.Run(new BenchOptions(CpuAccelerator: true, Quick: true, BudgetSeconds: 120, OutDir: dir, TorchJson: torch), output);
         string text = output.ToString();
         try
         {
             Assert.AreEqual(GpuBench.Ok, code, text);
-            // A guard on CI's time, not a speed check: the CPU accelerator's run takes 40-50 s on 2 busy cores.
-            Assert.IsTrue(clock.Elapsed.TotalSeconds < 90, $"the CI run took {clock.Elapsed.TotalSeconds:F0} s (keep it under 90 s)");
             var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
             var device = lines.Single(l => l.StartsWith("device: ", StringComparison.Ordinal));
             StringAssert.Contains(device, "CPU accelerator", text);
