@@ -84,6 +84,33 @@ public class PoolTests
         CollectionAssert.AreEqual(new double[] { 0, 2, 1, 0 }, y.Grad!.ToArray<double>());
     }
 
+    [TestMethod]
+    public void TwoByTwoPoolingKeepsTheScanOrderForTiesNaNsAndInfinitiesInFloat32()
+    {
+        // Small integers make ties common; NaN and −∞ are sprinkled in. The first of equal maxima wins, a later NaN wins.
+        var values = Tensor.Randint(-2, 3, [3, 2, 7, 9], generator: G).ToArray<long>().Select(v => (double)v).ToArray();
+        for (int i = 0; i < values.Length; i += 11) values[i] = double.NaN;
+        for (int i = 5; i < values.Length; i += 13) values[i] = double.NegativeInfinity;
+        for (int i = 0; i < 4; i++) values[(i / 2) * 9 + i % 2] = double.NegativeInfinity;   // a window of −∞ only
+        var x64 = Tensor.From(values).Reshape(3, 2, 7, 9);
+        var r = F.MaxPool2dWithIndices(x64.To(DType.Float32), [2]);
+        var (v, ix) = MaxRef(x64, 2, 2, 0, 1, 3, 4);
+        var got = r.Values.To(DType.Float64).ToArray<double>();
+        for (int i = 0; i < v.Length; i++)
+            Assert.IsTrue(v[i].Equals(got[i]), $"value {i}: expected {v[i]}, got {got[i]}");
+        CollectionAssert.AreEqual(ix, r.Indices.ToArray<long>());
+    }
+
+    [TestMethod]
+    public void MaxPoolBackwardRejectsAnIndexOutsideItsPlane()
+    {
+        var a = new Kernels.Pool2dArgs { Planes = 2, H = 4, W = 4, OH = 2, OW = 2, KH = 2, KW = 2, SH = 2, SW = 2, DH = 1, DW = 1 };
+        var indices = new long[] { 0, 2, 8, 10, 0, 2, 16, 10 };
+        var gx = new float[32];
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Kernels.Pool2dCpu.MaxBackward<float>(new float[8], indices, gx, a));
+        StringAssert.Contains(e.Message, "index 16 at 6 is outside its plane of 4×4");
+    }
+
     /// <summary>Average pooling by PyTorch's rule: sum of the clamped window over the padded size, the clamped size, or the override.</summary>
     private static double[] AvgRef(Tensor x, int k, int s, int p, bool ceil, bool includePad, int? divisor)
     {

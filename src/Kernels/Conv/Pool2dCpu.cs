@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 
 namespace Trace.Kernels;
@@ -37,6 +38,11 @@ public static class Pool2dCpu
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Span<long> idxs, in Pool2dArgs a) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (a is { KH: 2, KW: 2, SH: 2, SW: 2, PH: 0, PW: 0, DH: 1, DW: 1 } && 2 * a.OH <= a.H && 2 * a.OW <= a.W)
+        {
+            MaxPlane2x2(xs, ys, idxs, a.W, a.OH, a.OW);
+            return;
+        }
         // Geometry in locals, and each window's in-plane rows and columns computed once (no per-element bounds tests).
         int hIn = a.H, wIn = a.W, oh = a.OH, ow = a.OW, kh = a.KH, kw = a.KW, sh = a.SH, sw = a.SW, ph = a.PH, pw = a.PW, dh = a.DH, dw = a.DW;
         // The in-plane columns [j0, j1) of every window, once per plane (integer divisions are costly per output).
@@ -68,11 +74,9 @@ public static class Pool2dCpu
                         {
                             int e = row + j * dw;
                             T v = x[e];
-                            if (v > best || T.IsNaN(v))
-                            {
-                                best = v;
-                                at = e;
-                            }
+                            bool take = v > best | T.IsNaN(v);   // no branch: which element wins is data-dependent
+                            best = take ? v : best;
+                            at = take ? e : at;
                         }
                     }
                     y[r * ow + c] = best;
@@ -80,6 +84,50 @@ public static class Pool2dCpu
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The common 2×2, stride-2 pooling without padding, whole windows only: four loads and three selects per output,
+    /// in PyTorch's scan order (row by row, a later element wins only when greater or NaN).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlane2x2<T>(ReadOnlySpan<T> xs, Span<T> ys, Span<long> idxs, int w, int oh, int ow) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The selects run in vector registers (one lane used): the JIT turns a scalar floating-point select into a
+        // branch, which random data mispredicts half the time. The winner's offset in the window travels as a T.
+        var one = Vector128.CreateScalarUnsafe(T.One);
+        var below = Vector128.CreateScalarUnsafe(T.CreateTruncating(w));
+        var belowRight = Vector128.CreateScalarUnsafe(T.CreateTruncating(w + 1));
+        fixed (T* x = xs, y = ys)
+        fixed (long* idx = idxs)
+        {
+            for (int r = 0; r < oh; r++)
+            {
+                T* top = x + 2 * r * w, bottom = top + w;
+                T* yr = y + r * ow;
+                long* ir = idx + r * ow;
+                long rowStart = 2L * r * w;
+                for (int c = 0; c < ow; c++)
+                {
+                    var best = Vector128.CreateScalarUnsafe(top[2 * c]);
+                    var at = Vector128<T>.Zero;
+                    Take(ref best, ref at, Vector128.CreateScalarUnsafe(top[2 * c + 1]), one);
+                    Take(ref best, ref at, Vector128.CreateScalarUnsafe(bottom[2 * c]), below);
+                    Take(ref best, ref at, Vector128.CreateScalarUnsafe(bottom[2 * c + 1]), belowRight);
+                    yr[c] = best.ToScalar();
+                    ir[c] = rowStart + 2 * c + long.CreateTruncating(at.ToScalar());
+                }
+            }
+        }
+    }
+
+    /// <summary>best, at = v, offset where v is greater than best or NaN (a later NaN wins, as PyTorch's scan).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take<T>(ref Vector128<T> best, ref Vector128<T> at, Vector128<T> v, Vector128<T> offset)
+    {
+        var take = Vector128.GreaterThan(v, best) | ~Vector128.Equals(v, v);
+        best = Vector128.ConditionalSelect(take, v, best);
+        at = Vector128.ConditionalSelect(take, offset, at);
     }
 
     /// <summary>gx (Planes × H × W, zeroed by the caller) += g at each window's index.</summary>
@@ -90,10 +138,8 @@ public static class Pool2dCpu
         a.Check("max_pool2d_backward");
         Require(a, gx.Length, g.Length, indices.Length, "max_pool2d_backward");
         int plane = a.H * a.W, outs = a.OH * a.OW;
-        for (int i = 0; i < (long)a.Planes * outs; i++)
-            if ((ulong)indices[i] >= (ulong)plane)
-                throw new ArgumentException($"max_pool2d_backward: index {indices[i]} at {i} is outside its plane of {a.H}×{a.W}.");
         var q = a;
+        long bad = -1;   // the position of an index outside its plane (checked in the same pass as the scatter)
         unsafe
         {
             fixed (T* pg = g, px = gx)
@@ -106,11 +152,22 @@ public static class Pool2dCpu
                     {
                         T* src = (T*)gp + (long)p * outs, dst = (T*)xp + (long)p * plane;
                         long* at = (long*)ip + (long)p * outs;
-                        for (int o = 0; o < outs; o++) dst[at[o]] += src[o];
+                        for (int o = 0; o < outs; o++)
+                        {
+                            long i = at[o];
+                            if ((ulong)i >= (ulong)plane)
+                            {
+                                Interlocked.CompareExchange(ref bad, (long)p * outs + o, -1);
+                                break;
+                            }
+                            dst[i] += src[o];
+                        }
                     }
                 });
             }
         }
+        if (bad >= 0)
+            throw new ArgumentException($"max_pool2d_backward: index {indices[(int)bad]} at {bad} is outside its plane of {a.H}×{a.W}.");
     }
 
     /// <summary>y (Planes × OH × OW) = the mean of each (adaptive) average-pooling window of x.</summary>
