@@ -114,6 +114,60 @@ public class ConvTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => F.Conv2d(x, R(3, 2, 3, 3), null, null, "full")).Message, "'full'");
     }
 
+    /// <summary>x padded by index arithmetic: the source index of each padded position for PyTorch's padding modes.</summary>
+    private static Tensor PadRef(Tensor x, int ph0, int ph1, int pw0, int pw1, string mode)
+    {
+        int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
+        int Src(int i, int size) => mode switch
+        {
+            "reflect" => i < 0 ? -i : i >= size ? 2 * size - 2 - i : i,
+            "replicate" => Math.Clamp(i, 0, size - 1),
+            _ => ((i % size) + size) % size,
+        };
+        var xs = x.ToArray<double>();
+        int oh = h + ph0 + ph1, ow = w + pw0 + pw1;
+        var ys = new double[n * c * oh * ow];
+        for (int q = 0; q < n * c; q++)
+        for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+            ys[(q * oh + i) * ow + j] = xs[(q * h + Src(i - ph0, h)) * w + Src(j - pw0, w)];
+        return Tensor.From(ys).Reshape(n, c, oh, ow);
+    }
+
+    [TestMethod]
+    [DataRow("reflect")]
+    [DataRow("replicate")]
+    [DataRow("circular")]
+    public void PaddingModesPadTheInputBeforeTheConvolution(string mode)
+    {
+        var g = new Generator(12);
+        var x = R(2, 2, 6, 5);
+        var conv = new Conv2d(2, 3, [3, 2], [2, 1], [2, 1], dilation: null, groups: 1, bias: true, paddingMode: mode, dtype: DType.Float64, generator: g);
+        Close(Conv2dRef(PadRef(x, 2, 2, 1, 1, mode), conv.Weight, conv.Bias, (2, 1), (0, 0), (1, 1), 1, out var shape), conv.Forward(x), 1e-12, $"{mode} conv2d");
+        CollectionAssert.AreEqual(shape, conv.Forward(x).Shape.ToArray());
+        StringAssert.Contains(conv.ToString(), $"padding_mode={mode}");
+        Assert.IsTrue(Autograd.GradCheck(t => new Conv2d(2, 2, 3, padding: 1, paddingMode: mode, dtype: DType.Float64, generator: new Generator(1)).Forward(t[0]), Leaves(R(1, 2, 4, 4))), $"{mode} gradcheck");
+
+        // "same" with an even kernel: total d·(k−1) = 3, one before and two after, the same split as zero padding.
+        var same = new Conv2d(2, 3, 4, "same", paddingMode: mode, dtype: DType.Float64, generator: g);
+        Close(Conv2dRef(PadRef(x, 1, 2, 1, 2, mode), same.Weight, same.Bias, (1, 1), (0, 0), (1, 1), 1, out _), same.Forward(x), 1e-12, $"{mode} same");
+
+        var conv1 = new Conv1d(2, 3, 3, padding: 2, paddingMode: mode, dtype: DType.Float64, generator: g);
+        var x1 = R(2, 2, 7);
+        var ref1 = Conv2dRef(PadRef(x1.Unsqueeze(2), 0, 0, 2, 2, mode), conv1.Weight.Unsqueeze(2), conv1.Bias, (1, 1), (0, 0), (1, 1), 1, out _);
+        Close(ref1, conv1.Forward(x1), 1e-12, $"{mode} conv1d");
+    }
+
+    [TestMethod]
+    public void BadPaddingModesAndPadsTooLargeToReflectAreRejected()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new Conv2d(2, 3, 3, paddingMode: "mirror"));
+        StringAssert.Contains(e.Message, "padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but got padding_mode='mirror'");
+        var reflect = new Conv2d(2, 3, 3, padding: 3, paddingMode: "reflect");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => reflect.Forward(Tensor.Randn([1, 2, 3, 3]))).Message, "pad");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => reflect.Forward(Tensor.Randn([2, 3]))).Message, "Conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (2, 3)");
+    }
+
     [TestMethod]
     public void Conv1dIsTheConvolutionOverOneDim()
     {
