@@ -79,6 +79,63 @@ public class ConvTests
     }
 
     [TestMethod]
+    [DataRow(1, 1, 0, 1)]
+    [DataRow(2, 1, 1, 2)]
+    [DataRow(1, 2, 2, 3)]
+    public void TheWeightGradientIsTheSumOverImagesOfGradientTimesInputWindows(int stride, int dilation, int padding, int groups)
+    {
+        // Batch and sizes large enough for the per-core partial sums; float64 reference: dW[o,c,i,j] = Σ g[n,o,p,q]·x[n,c',ph,pw].
+        int n = 5, cin = 6, cout = 6, h = 14, w = 13, kh = 3, kw = 2;
+        var x = R(n, cin, h, w);
+        var wt = R(cout, cin / groups, kh, kw).RequiresGrad_();
+        var y = F.Conv2d(x, wt, null, [stride], [padding], [dilation], groups);
+        var g = R(y.Shape.ToArray());
+        var dw = Autograd.Grad([y.Mul(g).Sum()], [wt])[0]!;
+        var (xs, gs) = (x.ToArray<double>(), g.ToArray<double>());
+        int oh = y.Size(2), ow = y.Size(3), cig = cin / groups, cog = cout / groups;
+        var expected = new double[cout * cig * kh * kw];
+        for (int o = 0; o < cout; o++)
+        for (int c = 0; c < cig; c++)
+        for (int i = 0; i < kh; i++)
+        for (int j = 0; j < kw; j++)
+        {
+            double sum = 0;
+            int ci = o / cog * cig + c;
+            for (int b = 0; b < n; b++)
+            for (int p = 0; p < oh; p++)
+            for (int q = 0; q < ow; q++)
+            {
+                int hh = p * stride - padding + i * dilation, ww = q * stride - padding + j * dilation;
+                if (hh < 0 || hh >= h || ww < 0 || ww >= w) continue;
+                sum += gs[((b * cout + o) * oh + p) * ow + q] * xs[((b * cin + ci) * h + hh) * w + ww];
+            }
+            expected[((o * cig + c) * kh + i) * kw + j] = sum;
+        }
+        Close(expected, dw, 1e-10, "weight gradient");
+        var w32 = wt.Detach().To(DType.Float32).RequiresGrad_();
+        var y32 = F.Conv2d(x.To(DType.Float32), w32, null, [stride], [padding], [dilation], groups);
+        Close(expected, Autograd.Grad([y32.Mul(g.To(DType.Float32)).Sum()], [w32])[0]!.To(DType.Float64), 2e-3, "weight gradient float32");
+    }
+
+    [TestMethod]
+    public void TheWeightGradientIsDifferentiableInTheInputAndTheOutputGradient()
+    {
+        // Second order through trace::conv2d_weight_backward: d/dx and d/dg of <dW(x, g), v>.
+        var (x, w, g0, v) = (R(2, 4, 5, 5), R(4, 2, 3, 2), R(2, 4, 3, 3), R(4, 2, 3, 2));
+        Assert.IsTrue(Autograd.GradCheck(t =>
+        {
+            using var _ = Autograd.EnableGrad();
+            var wi = w.Detach().Clone().RequiresGrad_();
+            var y = F.Conv2d(t[0], wi, null, [1, 2], [0, 1], [1], 2);
+            var dw = Autograd.Grad([y.Mul(t[1]).Sum()], [wi], createGraph: true)[0]!;
+            return dw.Mul(v).Sum();
+        }, Leaves(x, g0)));
+        var bad = Assert.ThrowsExactly<ArgumentException>(() => Ops.OpTable.Get("trace::conv2d_weight_backward").Eval(new Ops.OpArgs("trace::conv2d_weight_backward",
+            [R(2, 4, 3, 4), x, w, new long[] { 1, 2 }, new long[] { 0, 1 }, new long[] { 1 }, 2L])));
+        StringAssert.Contains(bad.Message, "trace::conv2d_weight_backward: grad_output of shape (2, 4, 3, 4) does not match the convolution's output (2, 4, 3, 3)");
+    }
+
+    [TestMethod]
     public void RectangularKernelsStridesAndBatchesLargerThanTheCoresMatch()
     {
         var x = R(9, 3, 11, 8);

@@ -17,6 +17,9 @@ internal interface IConvKernels
     /// <summary>y (N, Cout, OH, OW) = epilogue(conv2d(x, w (Cout, C/groups, KH, KW)) + bias).</summary>
     void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, in Conv2dArgs a, int groups, GemmEpilogue epilogue);
 
+    /// <summary>dw (Cout, C/groups, KH, KW), overwritten = conv2d's weight gradient for the output gradient g (N, Cout, OH, OW) of input x.</summary>
+    void Conv2dWeightGrad(Tensor g, Tensor x, Tensor dw, in Conv2dArgs a, int groups);
+
     /// <summary>y and indices (int64) of shape (planes, OH, OW) = max pooling of x (planes, H, W).</summary>
     void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a);
 

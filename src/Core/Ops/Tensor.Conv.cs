@@ -100,12 +100,55 @@ public sealed partial class Tensor
             }
             Func<Tensor, Tensor>?[] rules =
             [
-                g => weight.Reshape(groups, cog, kg).MT.Matmul(G(g)).Reshape(a.N, a.ColRows, a.L).Col2Im([a.H, a.W], k, dl, pd, st),
-                g => G(g).Matmul(input.Im2Col(k, dl, pd, st).Reshape(a.N, groups, kg, a.L).MT).Sum(0).Reshape(weight.Shape.ToArray()),
-                g => G(g).Sum([0, 3]).Reshape(cout),
+                g => Conv2dInputGrad(weight, G(g), a, groups),
+                g => Conv2dWeightBackward(G(g).Reshape(shape), input, weight, st, pd, dl, groups),
+                g => G(g).Sum(3).Sum(0).Reshape(cout),   // contiguous row sums first: a reduction over dims 0 and 3 at once is strided
             ];
             return new(rules, epilogue == GemmEpilogue.Relu ? [input, weight, y] : [input, weight]);
         });
+    }
+
+    /// <summary>conv2d's input gradient: col2im of Wᵀ·g per group, g given as (N, groups, Cout/groups, L).</summary>
+    private static Tensor Conv2dInputGrad(Tensor weight, Tensor g, in Conv2dArgs a, int groups)
+    {
+        int cog = weight._shape[0] / groups, kg = a.ColRows / groups;
+        return weight.Reshape(groups, cog, kg).MT.Matmul(g).Reshape(a.N, a.ColRows, a.L)
+            .Col2Im([a.H, a.W], ConvChecks.Ints((a.KH, a.KW)), ConvChecks.Ints((a.DH, a.DW)), ConvChecks.Ints((a.PH, a.PW)), ConvChecks.Ints((a.SH, a.SW)));
+    }
+
+    /// <summary>
+    /// <c>trace::conv2d_weight_backward</c>: the gradient of conv2d's weight for the output gradient
+    /// <paramref name="gradOutput"/> (N, Cout, OH, OW) of <paramref name="input"/> — per group Σₙ gₙ · im2col(xₙ)ᵀ — in one
+    /// pass, without the batch's columns or per-image products (on the CPU). <paramref name="weight"/> gives the shape and
+    /// the channel checks only. Bilinear in (grad_output, input): its backward is the convolution of the input by the
+    /// incoming gradient, and conv2d's input gradient with the incoming gradient as the weight.
+    /// </summary>
+    internal static Tensor Conv2dWeightBackward(Tensor gradOutput, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups)
+    {
+        const string op = "trace::conv2d_weight_backward";
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        var (s, p, d) = (ConvChecks.Pair(stride, op, "stride"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(dilation, op, "dilation"));
+        var a = ConvChecks.Check(op, input, weight, null, s, p, d, groups, transposed: false);
+        int cout = weight._shape[0];
+        int[] expected = [a.N, cout, a.OH, a.OW];
+        if (!gradOutput._shape.AsSpan().SequenceEqual(expected))
+            throw new ArgumentException($"{op}: grad_output of shape {Shapes.Format(gradOutput._shape)} does not match the convolution's output {Shapes.Format(expected)} (input {Shapes.Format(input._shape)}, weight {Shapes.Format(weight._shape)}).");
+        if (gradOutput.DType != input.DType)
+            throw new ArgumentException($"{op}: grad_output dtype {gradOutput.DType.TorchName()} does not match the input's {input.DType.TorchName()}.");
+        ElementwiseDispatch.SameDevice(input, gradOutput, op);
+        var (st, pd, dl) = (ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
+        var call = new OpCall(op, st, pd, dl, groups);
+        return Dispatch.Record(call, () =>
+        {
+            var dw = new Tensor(weight.Shape.ToArray(), input.DType, input.Device, op: op);
+            DeviceKernels.For(input.Device, op).Conv.Conv2dWeightGrad(gradOutput.Contiguous(), input.Contiguous(), dw, a, groups);
+            return dw;
+        }, [gradOutput, input, weight],
+        [
+            h => Conv2d(input, h, null, st, pd, dl, groups),
+            h => Conv2dInputGrad(h, gradOutput.Reshape(a.N, groups, cout / groups, a.L), a, groups),
+            null,
+        ], input, gradOutput);
     }
 
     /// <summary>

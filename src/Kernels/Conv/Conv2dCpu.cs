@@ -68,23 +68,88 @@ public static class Conv2dCpu
         }
     }
 
+    /// <summary>
+    /// dw (Cout × C/groups × KH × KW) = conv2d's weight gradient for output gradient g (N × Cout × OH × OW): per group,
+    /// Σₙ gₙ · im2col(xₙ)ᵀ. Each image's columns are built in cache and multiplied into its worker's partial sum (the GEMM
+    /// accumulating), so neither the batch's columns nor per-image products are ever stored; the partial sums are then
+    /// added in worker order (deterministic for a given core count).
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans shorter than the geometry, or channels not divisible by groups.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WeightGrad<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> dw, in Conv2dArgs a, int cout, int groups) where T : unmanaged, INumber<T>
+    {
+        a.Check("conv2d_weight_backward");
+        if (groups <= 0 || a.C % groups != 0 || cout % groups != 0)
+            throw new ArgumentException($"conv2d_weight_backward: {a.C} input and {cout} output channels are not divisible by groups={groups}.");
+        int k = a.ColRows / groups, cog = cout / groups, size = cout * k;
+        if (x.Length < (long)a.N * a.ImageSize || g.Length < (long)a.N * cout * a.L || dw.Length < size)
+            throw new ArgumentException($"conv2d_weight_backward: spans of {g.Length}, {x.Length}, {dw.Length} elements do not fit the geometry (N={a.N}, C={a.C}, Cout={cout}).");
+        dw[..size].Clear();
+        if (a.N == 0 || a.L == 0) return;
+        var q = a;
+        int workers = ParallelRange.Workers(a.N, 1);
+        if ((long)a.N * size * a.L < 1 << 18) workers = 1;
+        var partials = new T[workers - 1][];
+        unsafe
+        {
+            fixed (T* pg = g, px = x, pd = dw)
+            {
+                nint gp = (nint)pg, xp = (nint)px, dp = (nint)pd;
+                void Chunk(int w, int gemmThreads)
+                {
+                    int s = (int)((long)q.N * w / workers), e = (int)((long)q.N * (w + 1) / workers);
+                    var sum = w == 0 ? new Span<T>((T*)dp, size) : (partials[w - 1] = new T[size]);
+                    var cols = ArrayPool<T>.Shared.Rent(q.ColRows * q.L);
+                    try
+                    {
+                        for (int n = s; n < e; n++)
+                        {
+                            var src = new ReadOnlySpan<T>((T*)xp + (long)n * q.ImageSize, q.ImageSize);
+                            for (int c = 0; c < q.C; c++)
+                                Im2Col.Plane(src.Slice(c * q.H * q.W, q.H * q.W), cols.AsSpan(c * q.KH * q.KW * q.L, q.KH * q.KW * q.L), q);
+                            var gn = new ReadOnlySpan<T>((T*)gp + (long)n * cout * q.L, cout * q.L);
+                            // dW_group (cog × k) += g_n,group (cog × L) · cols_groupᵀ (L × k): B read through its transposed strides.
+                            for (int grp = 0; grp < groups; grp++)
+                                Gemm(cog, k, q.L, gn.Slice(grp * cog * q.L, cog * q.L), q.L, 1, cols.AsSpan(grp * k * q.L, k * q.L), 1, q.L, n > s,
+                                    sum.Slice(grp * cog * k, cog * k), gemmThreads, GemmEpilogue.None);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<T>.Shared.Return(cols);
+                    }
+                }
+                if (workers > 1) ParallelRange.Run(workers, 1, (s, e) => { for (int w = s; w < e; w++) Chunk(w, 1); });
+                else Chunk(0, 0);
+                var total = new Span<T>((T*)dp, size);
+                foreach (var part in partials)
+                    for (int i = 0; i < size; i++) total[i] += part[i];
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool accumulate, Span<T> c, int threads, GemmEpilogue epilogue)
-        where T : unmanaged, INumber<T>
+        where T : unmanaged, INumber<T> => Gemm(m, n, k, a, k, 1, b, n, 1, accumulate, c, threads, epilogue);
+
+    /// <summary>C (m × n, row-major) = A·B (+ C when <paramref name="accumulate"/>), A and B given by their row and column strides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm<T>(int m, int n, int k, ReadOnlySpan<T> a, int ars, int acs, ReadOnlySpan<T> b, int brs, int bcs, bool accumulate, Span<T> c,
+        int threads, GemmEpilogue epilogue) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(float))
         {
             ReadOnlySpan<float> fa = Cast<T, float>(a), fb = Cast<T, float>(b);
             Span<float> fc = CastMut<T, float>(c);
-            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<float, GemmKernel512<float>>(m, n, k, 1f, fa, k, 1, fb, n, 1, accumulate ? 1f : 0f, fc, n, threads, epilogue);
-            else Kernels.Gemm.Run<float, GemmKernel256<float>>(m, n, k, 1f, fa, k, 1, fb, n, 1, accumulate ? 1f : 0f, fc, n, threads, epilogue);
+            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<float, GemmKernel512<float>>(m, n, k, 1f, fa, ars, acs, fb, brs, bcs, accumulate ? 1f : 0f, fc, n, threads, epilogue);
+            else Kernels.Gemm.Run<float, GemmKernel256<float>>(m, n, k, 1f, fa, ars, acs, fb, brs, bcs, accumulate ? 1f : 0f, fc, n, threads, epilogue);
         }
         else if (typeof(T) == typeof(double))
         {
             ReadOnlySpan<double> da = Cast<T, double>(a), db = Cast<T, double>(b);
             Span<double> dc = CastMut<T, double>(c);
-            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<double, GemmKernel512<double>>(m, n, k, 1.0, da, k, 1, db, n, 1, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
-            else Kernels.Gemm.Run<double, GemmKernel256<double>>(m, n, k, 1.0, da, k, 1, db, n, 1, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
+            if (Vector512.IsHardwareAccelerated) Kernels.Gemm.Run<double, GemmKernel512<double>>(m, n, k, 1.0, da, ars, acs, db, brs, bcs, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
+            else Kernels.Gemm.Run<double, GemmKernel256<double>>(m, n, k, 1.0, da, ars, acs, db, brs, bcs, accumulate ? 1.0 : 0.0, dc, n, threads, epilogue);
         }
         else throw new NotSupportedException($"conv2d: {typeof(T).Name} is not a floating type.");
     }

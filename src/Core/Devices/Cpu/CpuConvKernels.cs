@@ -34,6 +34,13 @@ internal sealed class CpuConvKernels : IConvKernels
             Conv2dCpu.Forward<double>(Span<double>(x), Span<double>(w), bias is null ? default : Span<double>(bias), Span<double>(y), a, cout, groups, epilogue);
     }
 
+    public void Conv2dWeightGrad(Tensor g, Tensor x, Tensor dw, in Conv2dArgs a, int groups)
+    {
+        int cout = dw._shape[0];
+        if (x.DType == DType.Float32) Conv2dCpu.WeightGrad<float>(Span<float>(g), Span<float>(x), Span<float>(dw), a, cout, groups);
+        else Conv2dCpu.WeightGrad<double>(Span<double>(g), Span<double>(x), Span<double>(dw), a, cout, groups);
+    }
+
     public void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a)
     {
         if (x.DType == DType.Float32) Pool2dCpu.MaxForward<float>(Span<float>(x), Span<float>(y), Span<long>(indices), a);

@@ -44,6 +44,29 @@ internal sealed class CudaConvKernels : IConvKernels
         else if (epilogue != GemmEpilogue.None) throw new NotSupportedException($"{op}: the {epilogue} epilogue is not a convolution epilogue.");
     }
 
+    public void Conv2dWeightGrad(Tensor g, Tensor x, Tensor dw, in Conv2dArgs a, int groups)
+    {
+        // im2col of the batch, one batched GEMM of per-image products (N, groups, Cout/groups, k), then their sum over the images.
+        const string op = "trace::conv2d_weight_backward";
+        int cout = dw._shape[0], cog = cout / groups, k = a.ColRows / groups;
+        var cols = new Tensor([a.N, a.ColRows, a.L], x.DType, x.Device, op: op);
+        var products = new Tensor([a.N, groups, cog, k], x.DType, x.Device, op: op);
+        try
+        {
+            Im2Col(x, cols, a);
+            var gb = g.AsStrided([a.N, groups, cog, a.L], [cout * a.L, cog * a.L, a.L, 1], g.StorageOffset);
+            var ct = cols.AsStrided([a.N, groups, a.L, k], [a.ColRows * a.L, k * a.L, 1, a.L], 0);
+            CudaKernels.Instance.Linalg.BatchedGemm(gb, ct, products, 2, cog, k, a.L, op);
+            CudaKernels.Instance.Reductions.Reduce(ReduceKind.Sum, products.AsStrided([a.N, cout * k], [cout * k, 1], 0), [true, false],
+                dw.AsStrided([cout * k], [1], dw.StorageOffset));
+        }
+        finally
+        {
+            cols.Storage.Dispose();
+            products.Storage.Dispose();
+        }
+    }
+
     public void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a)
     {
         if (x.DType == DType.Float32) GpuConv.MaxPool(CudaViews.Gpu(x), CudaViews.Run<float>(x), CudaViews.Run<float>(y), CudaViews.Run<long>(indices), a);
