@@ -97,20 +97,31 @@ public static class Im2Col
         for (int kw = 0; kw < a.KW; kw++)
         {
             var row = src.Slice((kh * a.KW + kw) * a.L, a.L);
+            // The output columns [lo, hi) that read inside the plane, as in Plane: no per-element bounds test.
             int shift = kw * a.DW - a.PW;
+            int lo = shift >= 0 ? 0 : Math.Min(a.OW, (-shift + a.SW - 1) / a.SW);
+            int hi = Math.Max(lo, Math.Min(a.OW, a.W - shift <= 0 ? 0 : (a.W - shift + a.SW - 1) / a.SW));
             for (int oh = 0; oh < a.OH; oh++)
             {
                 int ih = oh * a.SH - a.PH + kh * a.DH;
                 if ((uint)ih >= (uint)a.H) continue;
                 var line = dst.Slice(ih * a.W, a.W);
                 var o = row.Slice(oh * a.OW, a.OW);
-                for (int ow = 0; ow < a.OW; ow++)
-                {
-                    int iw = ow * a.SW + shift;
-                    if ((uint)iw < (uint)a.W) line[iw] += o[ow];
-                }
+                if (a.SW == 1) AddTo(line.Slice(lo + shift, hi - lo), o[lo..hi]);
+                else for (int ow = lo; ow < hi; ow++) line[ow * a.SW + shift] += o[ow];
             }
         }
+    }
+
+    /// <summary>dst += src, vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<T>(Span<T> dst, ReadOnlySpan<T> src) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            for (; i + Vector<T>.Count <= dst.Length; i += Vector<T>.Count)
+                (new Vector<T>(dst[i..]) + new Vector<T>(src[i..])).CopyTo(dst[i..]);
+        for (; i < dst.Length; i++) dst[i] += src[i];
     }
 
     /// <summary>Planes per worker: enough column elements (about 64K) to pay for a worker.</summary>
