@@ -44,9 +44,7 @@ public static class Conv2dCpu
                     {
                         for (int n = s; n < e; n++)
                         {
-                            var src = new ReadOnlySpan<T>((T*)xp + (long)n * g.ImageSize, g.ImageSize);
-                            for (int c = 0; c < g.C; c++)
-                                Im2Col.Plane(src.Slice(c * g.H * g.W, g.H * g.W), cols.AsSpan(c * g.KH * g.KW * g.L, g.KH * g.KW * g.L), g);
+                            Im2Col.Image(new ReadOnlySpan<T>((T*)xp + (long)n * g.ImageSize, g.ImageSize), cols, g);
                             var dst = new Span<T>((T*)yp + (long)n * cout * g.L, cout * g.L);
                             if (bp != 0)
                                 for (int o = 0; o < cout; o++) dst.Slice(o * g.L, g.L).Fill(((T*)bp)[o]);
@@ -104,9 +102,7 @@ public static class Conv2dCpu
                     {
                         for (int n = s; n < e; n++)
                         {
-                            var src = new ReadOnlySpan<T>((T*)xp + (long)n * q.ImageSize, q.ImageSize);
-                            for (int c = 0; c < q.C; c++)
-                                Im2Col.Plane(src.Slice(c * q.H * q.W, q.H * q.W), cols.AsSpan(c * q.KH * q.KW * q.L, q.KH * q.KW * q.L), q);
+                            Im2Col.Image(new ReadOnlySpan<T>((T*)xp + (long)n * q.ImageSize, q.ImageSize), cols, q);
                             var gn = new ReadOnlySpan<T>((T*)gp + (long)n * cout * q.L, cout * q.L);
                             // dW_group (cog × k) += g_n,group (cog × L) · cols_groupᵀ (L × k): B read through its transposed strides.
                             for (int grp = 0; grp < groups; grp++)

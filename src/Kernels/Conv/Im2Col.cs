@@ -37,6 +37,14 @@ public static class Im2Col
         }
     }
 
+    /// <summary>The column matrix (ColRows × L) of one image (C × H × W), channel plane by plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Image<T>(ReadOnlySpan<T> image, Span<T> cols, in Conv2dArgs a) where T : unmanaged, INumber<T>
+    {
+        int plane = a.H * a.W, rows = a.KH * a.KW * a.L;
+        for (int c = 0; c < a.C; c++) Plane(image.Slice(c * plane, plane), cols.Slice(c * rows, rows), a);
+    }
+
     /// <summary>The column-matrix rows of one channel plane (KH·KW rows of L).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plane<T>(ReadOnlySpan<T> src, Span<T> dst, in Conv2dArgs a) where T : unmanaged, INumber<T>
