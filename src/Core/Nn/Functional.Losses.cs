@@ -69,7 +69,8 @@ public static partial class Functional
     /// log-probabilities). Input and target broadcast. <see cref="Reduction.BatchMean"/> divides the sum by the
     /// batch size (the input's first dim), the KL divergence per sample; <see cref="Reduction.Mean"/> divides by the
     /// number of elements and warns, as PyTorch does, since that is rarely the divergence meant. Negative targets
-    /// without <paramref name="logTarget"/> give NaN.
+    /// without <paramref name="logTarget"/> give NaN. Gradients flow to both arguments; the target's is 0 where the
+    /// target is 0, as in PyTorch.
     /// </summary>
     public static Tensor KlDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool logTarget = false)
     {
@@ -82,10 +83,11 @@ public static partial class Functional
         if (logTarget) loss = target.Exp().Mul(target.Sub(input));
         else
         {
-            // xlogy(t, t): t·log t, 0 at t = 0. The log reads 1 there, so that neither the value nor the gradient is NaN.
+            // xlogy(t, t): t·log t, 0 at t = 0 (the log reads 1 there, so that neither value nor gradient is NaN). As in
+            // PyTorch, the target's gradient is 0 where it is 0: there the t·input term takes t through a detached branch.
             var zero = target.Eq(0.0);
             var safe = Tensor.Where(zero, 1.0, target);
-            loss = safe.Mul(safe.Log()).Sub(target.Mul(input));
+            loss = safe.Mul(safe.Log()).Sub(Tensor.Where(zero, target.Detach(), target).Mul(input));
         }
         switch (reduction)
         {
