@@ -9,11 +9,12 @@ namespace Trace.Nn;
 /// <c>bias_k</c>/<c>bias_v</c> (1, 1, E) with <c>addBiasKv</c>. Initialization as PyTorch: Xavier-uniform projection
 /// weights, zero biases, Xavier-normal <c>bias_k</c>/<c>bias_v</c>, <c>out_proj.weight</c> as a Linear's.
 /// <para>
-/// Inputs are (L, N, E) query and (S, N, kdim)/(S, N, vdim) key/value, or (N, L, E)... with <c>batchFirst</c>;
+/// Inputs are (L, N, E) query and (S, N, kdim)/(S, N, vdim) key/value, or (N, L, E), (N, S, ·) with <c>batchFirst</c>;
 /// unbatched (L, E)/(S, kdim)/(S, vdim) inputs give unbatched outputs. Masks as PyTorch: a bool
 /// <c>keyPaddingMask</c> (N, S) or <c>attnMask</c> (L, S) or (N·num_heads, L, S) marks with true the positions NOT
 /// attended to (the opposite of <see cref="Functional.ScaledDotProductAttention"/>'s bool mask); a floating one is
-/// added to the scores. Attention dropout is applied only in training.
+/// added to the scores. Attention dropout is applied only in training. A query whose keys are all masked gets NaN
+/// outputs and weights, as in PyTorch's math path.
 /// </para>
 /// </summary>
 public sealed class MultiheadAttention : Module
