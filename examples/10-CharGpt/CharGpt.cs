@@ -64,7 +64,7 @@ public static class Example
     /// characters at <paramref name="temperature"/>. <paramref name="traced"/> false runs the step eagerly.
     /// </summary>
     /// <exception cref="FileNotFoundException">The corpus is missing.</exception>
-    public static CharGptResult Run(int steps = 1000, TextWriter? log = null, ulong seed = 0, string corpusPath = DefaultCorpus, bool traced = true,
+    public static CharGptResult Run(int steps = 600, TextWriter? log = null, ulong seed = 0, string corpusPath = DefaultCorpus, bool traced = true,
         int blockSize = 32, int batchSize = 32, int dModel = 64, int heads = 4, int layers = 2, double learningRate = 3e-3,
         int sampleLength = 300, double temperature = 0.8, int logEvery = 100)
     {
