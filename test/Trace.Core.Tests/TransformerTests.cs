@@ -144,6 +144,18 @@ public class TransformerTests
     }
 
     [TestMethod]
+    public void WithoutBiasTheLayerIsItsBiasFreeComposition()
+    {
+        var g = new Generator(508);
+        var layer = new TransformerEncoderLayer(4, 2, 8, 0.0, bias: false, dtype: DType.Float64, generator: g);
+        PerturbNorms(layer, g);
+        Assert.IsNull(layer.Norm1.Bias);
+        var x = Rand(g, 3, 2, 4);
+        var h = Norm(layer.Norm1, x.Add(Attend(layer.SelfAttn, x, x)));
+        AssertClose(Norm(layer.Norm2, h.Add(FeedForward(layer.Linear1, layer.Linear2, h, "relu"))), layer.Forward(x), 1e-12, "bias=false");
+    }
+
+    [TestMethod]
     public void SquareSubsequentMaskIsZeroOnAndBelowTheDiagonal()
     {
         var m = TransformerEncoder.GenerateSquareSubsequentMask(4).ToArray<float>();
