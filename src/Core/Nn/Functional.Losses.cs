@@ -62,6 +62,47 @@ public static partial class Functional
         return Reduce(weight is null ? loss : loss.Mul(weight), reduction);
     }
 
+    /// <summary>
+    /// Kullback–Leibler divergence of <paramref name="target"/> from the model, as <c>torch.nn.functional.kl_div</c>:
+    /// <paramref name="input"/> holds log-probabilities and the pointwise loss is target·(log target − input), taken as
+    /// 0 where target = 0 (xlogy), or exp(target)·(target − input) with <paramref name="logTarget"/> (target given as
+    /// log-probabilities). Input and target broadcast. <see cref="Reduction.BatchMean"/> divides the sum by the
+    /// batch size (the input's first dim), the KL divergence per sample; <see cref="Reduction.Mean"/> divides by the
+    /// number of elements and warns, as PyTorch does, since that is rarely the divergence meant. Negative targets
+    /// without <paramref name="logTarget"/> give NaN. Gradients flow to both arguments; the target's is 0 where the
+    /// target is 0, as in PyTorch.
+    /// </summary>
+    public static Tensor KlDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool logTarget = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!input.IsFloatingPoint || target.DType != input.DType)
+            throw new ArgumentException($"kl_div: input and target must have the same floating dtype, got {input.DType.TorchName()} and {target.DType.TorchName()}.");
+        Shapes.Broadcast(input.Shape, target.Shape, "kl_div");
+        Tensor loss;
+        if (logTarget) loss = target.Exp().Mul(target.Sub(input));
+        else
+        {
+            // xlogy(t, t): t·log t, 0 at t = 0 (the log reads 1 there, so that neither value nor gradient is NaN). As in
+            // PyTorch, the target's gradient is 0 where it is 0: there the t·input term takes t through a detached branch.
+            var zero = target.Eq(0.0);
+            var safe = Tensor.Where(zero, 1.0, target);
+            loss = safe.Mul(safe.Log()).Sub(Tensor.Where(zero, target.Detach(), target).Mul(input));
+        }
+        switch (reduction)
+        {
+            case Reduction.BatchMean:
+                var sum = loss.Sum();
+                return input.Dim == 0 ? sum : sum.Div(input.Size(0));
+            case Reduction.Mean:
+                Warnings.Warn("kl_div: reduction 'mean' divides the total loss by both the batch size and the support size; 'batchmean' divides " +
+                    "only by the batch size, which is the KL divergence's definition. PyTorch plans to make 'mean' behave as 'batchmean' in a future major release.");
+                return loss.Mean();
+            default:
+                return Reduce(loss, reduction);
+        }
+    }
+
     private static void WarnIfBroadcast(string op, Tensor input, Tensor target)
     {
         if (input.Shape.SequenceEqual(target.Shape)) return;

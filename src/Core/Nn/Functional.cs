@@ -9,6 +9,11 @@ public enum Reduction
     Mean,
     /// <summary>The sum.</summary>
     Sum,
+    /// <summary>
+    /// The sum divided by the batch size (the input's first dim), PyTorch's <c>reduction='batchmean'</c>: the KL
+    /// divergence per sample. Only <see cref="Functional.KlDiv"/> accepts it; other losses reject it.
+    /// </summary>
+    BatchMean,
 }
 
 /// <summary>Stateless layers and losses (like <c>torch.nn.functional</c>; alias it with <c>using F = Trace.Nn.Functional;</c>).</summary>
@@ -59,6 +64,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, long ignoreIndex = -100)
     {
+        if (reduction is not (Reduction.None or Reduction.Mean or Reduction.Sum)) throw UnsupportedReduction(reduction);
         var (logp, t) = Flatten("nll_loss", input, target, ignoreIndex);
         var valid = t.Ne(ignoreIndex);
         var safe = Tensor.Where(valid, t, Tensor.Scalar(0L));
@@ -77,6 +83,7 @@ public static partial class Functional
     {
         if (labelSmoothing < 0 || labelSmoothing > 1)
             throw new ArgumentException($"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {labelSmoothing}.");
+        if (reduction is not (Reduction.None or Reduction.Mean or Reduction.Sum)) throw UnsupportedReduction(reduction);
         if (!input.IsFloatingPoint)
             throw new ArgumentException($"cross_entropy: input must be floating point logits, got {input.DType.TorchName()}.");
         var logp = input.LogSoftmax(input.Dim == 1 ? 0 : 1);
@@ -126,6 +133,12 @@ public static partial class Functional
     {
         Reduction.Mean => loss.Mean(),
         Reduction.Sum => loss.Sum(),
-        _ => loss,
+        Reduction.None => loss,
+        _ => throw UnsupportedReduction(reduction),
     };
+
+    /// <summary>The error for a reduction a loss does not support ('batchmean' outside kl_div, or an undefined value).</summary>
+    private static ArgumentException UnsupportedReduction(Reduction reduction) => reduction == Reduction.BatchMean
+        ? new ArgumentException("reduction 'batchmean' is only supported by kl_div; use Reduction.Mean, Reduction.Sum or Reduction.None.", nameof(reduction))
+        : new ArgumentException($"{reduction} is not a valid value for reduction.", nameof(reduction));
 }

@@ -118,15 +118,15 @@ public sealed class Dropout : Module
 /// <summary>Layer normalization over the trailing dims, with learnable weight (ones) and bias (zeros).</summary>
 public sealed class LayerNorm : Module
 {
-    /// <summary>Creates the layer over <paramref name="normalizedShape"/>.</summary>
-    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
+    /// <summary>Creates the layer over <paramref name="normalizedShape"/>; <paramref name="bias"/> false keeps the weight but no shift (PyTorch's <c>bias=False</c>).</summary>
+    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, bool bias = true, DType dtype = DType.Float32)
     {
         NormalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         if (elementwiseAffine)
         {
             Weight = RegisterParameter("weight", Tensor.Ones(normalizedShape, dtype));
-            Bias = RegisterParameter("bias", Tensor.Zeros(normalizedShape, dtype));
+            if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(normalizedShape, dtype));
         }
     }
 
@@ -139,7 +139,7 @@ public sealed class LayerNorm : Module
     public double Eps { get; }
     /// <summary>Scale, or null without affine.</summary>
     public Tensor? Weight { get; }
-    /// <summary>Shift, or null without affine.</summary>
+    /// <summary>Shift, or null without affine or bias.</summary>
     public Tensor? Bias { get; }
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => input.LayerNorm(NormalizedShape, Weight, Bias, Eps);

@@ -83,3 +83,21 @@ public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
 }
+
+/// <summary>
+/// Kullback–Leibler divergence loss of log-probabilities against a target distribution (probabilities, or
+/// log-probabilities with <c>logTarget</c>), as <c>torch.nn.KLDivLoss</c>; see <see cref="Functional.KlDiv"/>. Use
+/// <see cref="Reduction.BatchMean"/> for the divergence per sample; <see cref="Reduction.Mean"/> (the default, as in
+/// PyTorch) averages over all elements and warns.
+/// </summary>
+public sealed class KLDivLoss(Reduction reduction = Reduction.Mean, bool logTarget = false) : Loss(reduction)
+{
+    /// <summary>True when the target holds log-probabilities.</summary>
+    public bool LogTarget { get; } = logTarget;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.KlDiv(input, target, Reduction, LogTarget);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => LogTarget ? (base.ExtraRepr().Length == 0 ? "log_target=True" : base.ExtraRepr() + ", log_target=True") : base.ExtraRepr();
+}
