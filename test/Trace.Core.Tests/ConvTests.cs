@@ -216,6 +216,26 @@ public class ConvTests
     }
 
     [TestMethod]
+    public void ALayersBadInputErrorNamesTheLayerTheShapesAndTheRule()
+    {
+        string Message(Module m, params int[] shape) => Assert.ThrowsExactly<ArgumentException>(() => m.Forward(Tensor.Randn(shape))).Message;
+        var channels = Message(new Conv2d(3, 8, 5), 2, 4, 10, 10);
+        StringAssert.StartsWith(channels, "Conv2d(3, 8, kernel_size=(5, 5), stride=(1, 1)): aten::conv2d:");
+        StringAssert.Contains(channels, "expected input (2, 4, 10, 10) to have 3 channels, but got 4 channels instead");
+        StringAssert.Contains(Message(new Conv2d(3, 8, 5), 2, 3, 4, 4), "Kernel size can't be greater than actual input size");
+        StringAssert.StartsWith(Message(new Conv1d(2, 4, 3), 1, 3, 9), "Conv1d(");
+        StringAssert.StartsWith(Message(new ConvTranspose2d(2, 4, 3), 1, 3, 5, 5), "ConvTranspose2d(");
+        var pool = Message(new MaxPool2d(3), 1, 1, 2, 2);
+        StringAssert.StartsWith(pool, "MaxPool2d(kernel_size=3");
+        StringAssert.Contains(pool, "Output size is too small");
+        StringAssert.StartsWith(Message(new AvgPool2d(5), 1, 1, 2, 2), "AvgPool2d(");
+        var bn = Message(new BatchNorm2d(4), 2, 3, 4, 4);
+        StringAssert.StartsWith(bn, "BatchNorm2d(4, ");
+        StringAssert.Contains(bn, "running_mean should contain 3 elements");
+        StringAssert.StartsWith(Message(new GroupNorm(2, 4), 2, 6, 3), "GroupNorm(");
+    }
+
+    [TestMethod]
     public void BadPaddingModesAndPadsTooLargeToReflectAreRejected()
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => new Conv2d(2, 3, 3, paddingMode: "mirror"));

@@ -110,7 +110,9 @@ public sealed class Conv2d : ConvNd
     public string? PaddingString { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => NamingErrors(() => Compute(input));
+
+    private Tensor Compute(Tensor input)
     {
         if (PaddingMode != "zeros")
         {
@@ -166,7 +168,9 @@ public sealed class Conv1d : ConvNd
     public string? PaddingString { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => NamingErrors(() => Compute(input));
+
+    private Tensor Compute(Tensor input)
     {
         if (PaddingMode != "zeros")
         {
@@ -219,7 +223,7 @@ public sealed class ConvTranspose2d : ConvNd
     public int[] Dilation { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Tensor.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
+    public override Tensor Forward(Tensor input) => NamingErrors(() => Tensor.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation));
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>

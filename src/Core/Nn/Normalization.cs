@@ -57,7 +57,7 @@ public abstract class BatchNormBase : Module
             throw new ArgumentException($"{_layer}: expected {string.Join(" or ", Ranks.Select(r => $"{r}D"))} input, got {input.Dim}D input of shape {Shapes.Format(input.Shape)}.");
         // Batch statistics in training, or always when the running ones are not tracked (PyTorch's bn_training).
         bool batchStats = IsTraining || RunningMean is null;
-        return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStats, Momentum, Eps, NumBatchesTracked);
+        return NamingErrors(() => Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStats, Momentum, Eps, NumBatchesTracked));
     }
 
     /// <summary>Resets the running statistics to zeros and ones and the batch count to 0.</summary>
@@ -116,7 +116,7 @@ public sealed class GroupNorm : Module
     public Tensor? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.GroupNorm(input, NumGroups, Weight, Bias, Eps);
+    public override Tensor Forward(Tensor input) => NamingErrors(() => Functional.GroupNorm(input, NumGroups, Weight, Bias, Eps));
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"{NumGroups}, {NumChannels}, eps={Eps}, affine={(Weight is null ? "False" : "True")}";

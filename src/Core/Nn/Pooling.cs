@@ -25,7 +25,7 @@ public sealed class MaxPool2d : Module
     public bool CeilMode { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.MaxPool2d(KernelSize, Stride, Padding, Dilation, CeilMode);
+    public override Tensor Forward(Tensor input) => NamingErrors(() => input.MaxPool2d(KernelSize, Stride, Padding, Dilation, CeilMode));
 
     /// <summary>The pooled values and the flat index of each maximum within its plane.</summary>
     public ValuesIndices ForwardWithIndices(Tensor input) => input.MaxPool2dWithIndices(KernelSize, Stride, Padding, Dilation, CeilMode);
@@ -64,7 +64,7 @@ public sealed class AvgPool2d : Module
     public int? DivisorOverride { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.AvgPool2d(KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride);
+    public override Tensor Forward(Tensor input) => NamingErrors(() => input.AvgPool2d(KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride));
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"kernel_size={MaxPool2d.Format(KernelSize)}, stride={MaxPool2d.Format(Stride)}, padding={MaxPool2d.Format(Padding)}";
@@ -80,7 +80,7 @@ public sealed class AdaptiveAvgPool2d(int[] outputSize) : Module
     public int[] OutputSize { get; } = outputSize;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.AdaptiveAvgPool2d(OutputSize);
+    public override Tensor Forward(Tensor input) => NamingErrors(() => input.AdaptiveAvgPool2d(OutputSize));
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"output_size={MaxPool2d.Format(OutputSize)}";
