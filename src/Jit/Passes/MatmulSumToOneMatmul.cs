@@ -35,6 +35,8 @@ public sealed class MatmulSumToOneMatmul : IGraphPass
         {
             if (n.Kind != "aten::add" || n.Inputs.Count != 2 || n.Output.Uses.Count == 0 && !g.Outputs.Contains(n.Output)) continue;
             if (n.Output.TensorType is not { Shape: [int m, int nCols] } t || m < 0 || nCols < 0) continue;
+            // Only a tree's root: an inner add rewritten first would leave a matmul over a cat for every level above it.
+            if (n.Output.Uses is [{ Kind: "aten::add", Inputs.Count: 2 } user] && user.Output.Type.Equals(n.Output.Type) && !g.Outputs.Contains(n.Output)) continue;
             var leaves = new List<Node>();
             if (!Collect(n, n, leaves, g) || leaves.Count < 2 || !leaves.All(l => Fits(l, t))) continue;
             int at = g.Nodes.IndexOf(n);
