@@ -57,13 +57,13 @@ public class ElementwiseBenchmarks
     public Tensor Sum() => _a.Sum();
 }
 
-/// <summary>W1–W6 (docs/BENCHMARKS.md), eager and traced, each a BenchmarkDotNet case.</summary>
+/// <summary>W1–W7 (docs/BENCHMARKS.md), eager and traced, each a BenchmarkDotNet case.</summary>
 [Config(typeof(InProcessConfig))]
 public class WorkloadBenchmarks
 {
     private Workloads.Workload _w = null!;
 
-    [Params("W1", "W2", "W3", "W4", "W5", "W6")]
+    [Params("W1", "W2", "W3", "W4", "W5", "W6", "W7")]
     public string Id = "W1";
 
     [GlobalSetup]

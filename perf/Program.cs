@@ -1,5 +1,5 @@
 // Trace perf suite.
-//   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W6 eager vs traced
+//   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W7 eager vs traced
 //                                                            (--only: just those workloads, no kernel numbers; --profile: per-node times of each traced run)
 //   dotnet run -c Release --project perf -- [BenchmarkDotNet args, e.g. --filter *Gemm*]
 using BenchmarkDotNet.Running;

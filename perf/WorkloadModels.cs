@@ -48,6 +48,15 @@ public sealed class GptBlock : Module
     }
 }
 
+/// <summary>W7's model: an LSTM over a batch-first sequence, then a linear classifier of the last step's output.</summary>
+public sealed class LstmClassifier(int input, int hidden, int classes, Generator g) : Module
+{
+    private readonly LSTM lstm = new(input, hidden, batchFirst: true, generator: g);
+    private readonly Linear head = new(hidden, classes, generator: g);
+
+    public override Tensor Forward(Tensor x) => head.Forward(lstm.Forward(x).Select(1, -1));
+}
+
 /// <summary>
 /// The sizes of the workloads W1–W5 (docs/BENCHMARKS.md). <see cref="Standard"/> is the definition; the GPU benchmark's
 /// CPU-accelerator mode uses <see cref="Tiny"/>, the same models scaled down.
@@ -127,7 +136,14 @@ public static class WorkloadModels
     /// <summary>The learning rate of W6's and W7's Adam.</summary>
     public const double ClassifierLearningRate = 1e-3;
 
-    /// <summary>One eager classifier train step (W6): zero the grads, cross-entropy, backward, optimizer step.</summary>
+    /// <summary>W7's model: LSTM(128, 256, batch-first, 1 layer) → last step → Linear(256, 10).</summary>
+    public static Module W7Model(Generator g) => new LstmClassifier(128, 256, 10, g);
+
+    /// <summary>W7's batch: 32 sequences of 32 steps of 128 features and their int64 labels in [0, 10).</summary>
+    public static (Tensor X, Tensor Y) W7Data(Generator g) =>
+        (Tensor.Randn([32, 32, 128], generator: g), Tensor.Randint(0, 10, [32], generator: g));
+
+    /// <summary>One eager classifier train step (W6, W7): zero the grads, cross-entropy, backward, optimizer step.</summary>
     public static void ClassifierStep(Module model, Optimizer opt, Tensor x, Tensor y)
     {
         opt.ZeroGrad();

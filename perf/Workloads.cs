@@ -6,7 +6,7 @@ using static Trace.Perf.WorkloadModels;
 namespace Trace.Perf;
 
 /// <summary>
-/// The benchmark workloads W1–W6 of docs/BENCHMARKS.md, each runnable eagerly and with its model traced. The models, data
+/// The benchmark workloads W1–W7 of docs/BENCHMARKS.md, each runnable eagerly and with its model traced. The models, data
 /// and step bodies are <see cref="WorkloadModels"/>' (shared with the GPU benchmark app in perf/gpu).
 /// </summary>
 public static class Workloads
@@ -95,6 +95,20 @@ public static class Workloads
         return new("W6", "CNN 2×(conv3×3+relu+maxpool) + MLP, batch 64 of 1×28×28, cross-entropy, Adam, train step", Eager, () => traced.Step(x, y), ms);
     }
 
+    /// <summary>W7: the LSTM train step (batch 32, seq 32, input 128, hidden 256, 1 layer, batch-first, Linear(256,10) on the last step), cross-entropy, Adam(1e-3).</summary>
+    public static Workload W7()
+    {
+        var g = new Generator(7);
+        var model = W7Model(g);
+        var (x, y) = W7Data(g);
+        var opt = new Adam(model.Parameters(), lr: ClassifierLearningRate);
+        TracedStep traced = null!;
+        void Eager() => ClassifierStep(model, opt, x, y);
+        Eager();   // trace+compile time excludes .NET's first-call JIT of the eager kernels
+        double ms = Timed(() => traced = Jit.Jit.TraceStep(model, (p, t) => Functional.CrossEntropy(p, t), opt, x, y));
+        return new("W7", "LSTM 128→256 over 32 steps, batch 32, batch-first, Linear(256,10) on the last step, cross-entropy, Adam, train step", Eager, () => traced.Step(x, y), ms);
+    }
+
     /// <summary>All workloads in order (each call builds fresh models and data).</summary>
-    public static IEnumerable<Func<Workload>> All => [W1, W2, W3, W4, W5, W6];
+    public static IEnumerable<Func<Workload>> All => [W1, W2, W3, W4, W5, W6, W7];
 }

@@ -15,13 +15,18 @@ public static partial class Jit
     /// </summary>
     public static bool SelfCheck { get; set; } = Environment.GetEnvironmentVariable("TRACE_JIT_SELFCHECK") == "1";
 
-    /// <summary>Traces a module's <c>Forward</c>; its parameters and buffers become named graph inputs (<c>%0.weight</c>).</summary>
+    /// <summary>
+    /// Traces a module's forward; its parameters and buffers become named graph inputs (<c>%0.weight</c>). With one
+    /// example input it traces <see cref="Module.Forward(Tensor)"/> (graph input <c>%input</c>); with several, it traces
+    /// <see cref="Module.ForwardMany"/> (inputs <c>%input0</c>, <c>%input1</c>, …) and the traced module's
+    /// <see cref="TracedModule.Call(Tensor[])"/> returns every output (the lecture's <c>torch.jit.trace(my_cell, (x, h))</c>).
+    /// </summary>
     public static TracedModule Trace(Module module, Tensor[] exampleInputs, TraceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(exampleInputs);
-        if (exampleInputs.Length != 1)
-            throw new ArgumentException($"Jit.Trace: Module.Forward takes one tensor; got {exampleInputs.Length} example inputs. Trace a function of several tensors with Jit.Trace(Func<Tensor[], Tensor>, ...).");
+        if (exampleInputs.Length == 0)
+            throw new ArgumentException("Jit.Trace: no example inputs; a module's forward takes at least one tensor.", nameof(exampleInputs));
         // Collected again only when some module's registrations change (names cost more than the call's kernels on small models).
         int version = -1;
         IReadOnlyList<(string, Tensor)> cached = [];
@@ -35,7 +40,10 @@ public static partial class Jit
             }
             return cached;
         }
-        var traced = new TracedModule(module.GetType().Name, x => [module.Forward(x[0])], Parameters, ["input"], options ?? new TraceOptions(), module);
+        // One input: Forward(Tensor), one output. Several: ForwardMany, with all its outputs.
+        Func<Tensor[], Tensor[]> forward = exampleInputs.Length == 1 ? x => [module.Forward(x[0])] : module.ForwardMany;
+        string[] names = exampleInputs.Length == 1 ? ["input"] : [.. Enumerable.Range(0, exampleInputs.Length).Select(i => $"input{i}")];
+        var traced = new TracedModule(module.GetType().Name, forward, Parameters, names, options ?? new TraceOptions(), module);
         CheckExamples("Jit.Trace", exampleInputs);
         traced.TraceNew(exampleInputs, Parameters(), traced.SignatureOf([.. exampleInputs, .. Parameters().Select(p => p.Item2)]));
         return traced;

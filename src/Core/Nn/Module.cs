@@ -26,6 +26,34 @@ public abstract partial class Module
         throw new NotSupportedException($"{GetType().Name} does not define Forward(Tensor); call its own methods instead.");
 
     /// <summary>
+    /// The forward of a module that takes or returns several tensors, as one array each way (PyTorch's
+    /// <c>forward(*args)</c> returning a tuple): a cell's (x, h) → (h', c'). <c>Jit.Trace(module, exampleInputs)</c>
+    /// traces this method when given more than one example input, and the traced module returns all its outputs. It
+    /// has its own name so that calls of <see cref="Forward(Tensor)"/> never become ambiguous. The default runs
+    /// <see cref="Forward(Tensor)"/> on exactly one input; override it to accept more.
+    /// </summary>
+    /// <example><code>
+    /// sealed class MyCell : Module
+    /// {
+    ///     private readonly Linear linear = new(4, 4);
+    ///     public override Tensor[] ForwardMany(Tensor[] inputs)
+    ///     {
+    ///         var newH = (linear.Forward(inputs[0]) + inputs[1]).Tanh();
+    ///         return [newH, newH];
+    ///     }
+    /// }
+    /// var traced = Jit.Trace(new MyCell(), [x, h]);   // traced.Call(x, h) returns both outputs
+    /// </code></example>
+    /// <exception cref="NotSupportedException">The module does not override this method and got other than one input.</exception>
+    public virtual Tensor[] ForwardMany(Tensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length != 1)
+            throw new NotSupportedException($"{GetType().Name}: Forward takes one tensor, got {inputs.Length}; override ForwardMany(Tensor[]) for a forward of several tensors.");
+        return [Forward(inputs[0])];
+    }
+
+    /// <summary>
     /// Registers (or replaces) a parameter; it is made to require grad and marked <see cref="Tensor.IsParameter"/>.
     /// A null value registers an absent optional parameter.
     /// </summary>

@@ -10,7 +10,8 @@ namespace Trace.Jit;
 // With TraceOptions.Optimize off, no phase changes the graph. Jit.SelfCheck lints after every pass.
 //
 // Each round runs peephole (exposes identities and shortens chains),
-// slicecat (sums of slice gradients that tile a dim become one cat), constprop (folds what became constant),
+// slicecat (sums of slice gradients that tile a dim become one cat), mmsum (sums of Xᵢᵀ·Bᵢ, a reused weight's
+// gradients, become one matmul over the concatenated pieces), constprop (folds what became constant),
 // cse (merges duplicates, including equal folded constants), then dce (removes what the others left dead);
 // rounds repeat until a whole round changes nothing.
 //
@@ -29,7 +30,7 @@ public static class PassPipeline
 
     /// <summary>The passes, in the order each round runs them.</summary>
     public static IReadOnlyList<IGraphPass> Passes { get; } =
-        [new Peephole(), new SliceGradientsToCat(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
+        [new Peephole(), new SliceGradientsToCat(), new MatmulSumToOneMatmul(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
 
     /// <summary>
     /// Optimizes <paramref name="g"/> in place and returns it. With <paramref name="verify"/>,
