@@ -123,7 +123,8 @@ public sealed partial class Tensor
     /// the channel checks only. Bilinear in (grad_output, input): its backward is the convolution of the input by the
     /// incoming gradient, and conv2d's input gradient with the incoming gradient as the weight.
     /// </summary>
-    internal static Tensor Conv2dWeightBackward(Tensor gradOutput, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups)
+    internal static Tensor Conv2dWeightBackward(Tensor gradOutput, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups,
+        Tensor? @out = null)
     {
         const string op = "trace::conv2d_weight_backward";
         ArgumentNullException.ThrowIfNull(gradOutput);
@@ -138,12 +139,18 @@ public sealed partial class Tensor
         ElementwiseDispatch.SameDevice(input, gradOutput, op);
         var (st, pd, dl) = (ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
         var call = new OpCall(op, st, pd, dl, groups);
-        return Dispatch.Record(call, () =>
+        Tensor Compute()
         {
-            var dw = new Tensor(weight.Shape.ToArray(), input.DType, input.Device, op: op);
+            var dw = OutBuffer.Or(@out, weight.Shape.ToArray(), input.DType, input.Device, op);
             DeviceKernels.For(input.Device, op).Conv.Conv2dWeightGrad(gradOutput.Contiguous(), input.Contiguous(), dw, a, groups);
             return dw;
-        }, [gradOutput, input, weight],
+        }
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, weight._shape, input.DType, input.Device, op);
+            return Dispatch.Out(call, @out, [gradOutput, input, weight], Compute);
+        }
+        return Dispatch.Record(call, Compute, [gradOutput, input, weight],
         [
             h => Conv2d(input, h, null, st, pd, dl, groups),
             h => Conv2dInputGrad(h, gradOutput.Reshape(a.N, groups, cout / groups, a.L), a, groups),
