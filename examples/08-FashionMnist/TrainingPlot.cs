@@ -24,6 +24,7 @@ public static class TrainingPlot
         var o = result.Options;
         plot.Title($"Fashion-MNIST {o.Model.ToString().ToUpperInvariant()} ({o.Mode.ToString().ToLowerInvariant()}), final test accuracy {result.TestAccuracy:P2}");
         plot.Axes.Bottom.Label.Text = "epoch";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.Left.Label.Text = "training loss";
         plot.Axes.Right.Label.Text = "test accuracy";
         plot.ShowLegend(Alignment.MiddleRight);
