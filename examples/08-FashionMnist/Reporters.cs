@@ -31,13 +31,13 @@ public sealed class LineReporter(TextWriter output, int every = 200) : ITraining
 public sealed class ProgressReporter(ProgressContext context) : ITrainingReporter
 {
     private ProgressTask? _task;
-    private int _epochs;
+    private int _epochs, _batches;
 
     /// <inheritdoc/>
     public void EpochStarted(int epoch, int epochs, int batches)
     {
-        _epochs = epochs;
-        _task = context.AddTask(Describe(epoch, double.NaN, 0), maxValue: batches);
+        (_epochs, _batches) = (epochs, batches);
+        _task = context.AddTask(Describe(epoch, 0, double.NaN, 0), maxValue: batches);
     }
 
     /// <inheritdoc/>
@@ -45,7 +45,7 @@ public sealed class ProgressReporter(ProgressContext context) : ITrainingReporte
     {
         if (_task is null) return;
         _task.Value = batch + 1;
-        _task.Description = Describe(epoch, loss, samplesPerSecond);
+        _task.Description = Describe(epoch, batch + 1, loss, samplesPerSecond);
     }
 
     /// <inheritdoc/>
@@ -53,12 +53,12 @@ public sealed class ProgressReporter(ProgressContext context) : ITrainingReporte
     {
         if (_task is null) return;
         _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {r.Epoch}/{_epochs}  loss {r.TrainLoss:F4}  acc {r.TestAccuracy:P2}  {r.SamplesPerSecond:F0}/s"));
+            $"epoch {r.Epoch}/{_epochs}  train loss {r.TrainLoss:F4}  test accuracy {r.TestAccuracy:P2}  {r.SamplesPerSecond:F0}/s"));
         _task.StopTask();
     }
 
-    private string Describe(int epoch, double loss, double samplesPerSecond) => Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {epoch + 1}/{_epochs}  loss {(double.IsNaN(loss) ? "  -   " : loss.ToString("F4", CultureInfo.InvariantCulture))}  {samplesPerSecond,6:F0}/s"));
+    private string Describe(int epoch, int batches, double loss, double samplesPerSecond) => Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+        $"epoch {epoch + 1}/{_epochs}  batch {batches.ToString(CultureInfo.InvariantCulture).PadLeft(_batches.ToString(CultureInfo.InvariantCulture).Length)}/{_batches}  loss {(double.IsNaN(loss) ? "  -   " : loss.ToString("F4", CultureInfo.InvariantCulture))}  {samplesPerSecond,6:F0}/s"));
 
     /// <summary>Runs <paramref name="train"/> under a progress display with bar, percentage, elapsed and remaining time.</summary>
     public static T Show<T>(Func<ITrainingReporter, T> train) =>
