@@ -35,6 +35,14 @@ public sealed record TrainOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
+    /// <summary>
+    /// The CNN's dropout probability before its last layer (the MLP has none). A traced step draws its masks from the same
+    /// generator as eager steps, but the tracing run draws one too, so eager and traced runs with dropout see different
+    /// masks; with 0 they compute the same numbers.
+    /// </summary>
+    public double Dropout { get; init; } = 0.5;
+    /// <summary>Anneals Adam's lr along a half cosine from <see cref="LearningRate"/> to 0 over the epochs (false: constant lr).</summary>
+    public bool CosineSchedule { get; init; } = true;
     /// <summary>Seeds the weight initialization and the per-epoch shuffle.</summary>
     public ulong Seed { get; init; }
     /// <summary>Where to write the PNG of loss and accuracy per epoch (null: no plot).</summary>
@@ -44,7 +52,7 @@ public sealed record TrainOptions
 
     /// <summary>The command-line help.</summary>
     public const string Usage =
-        "usage: 08-FashionMnist [--model mlp|cnn] [--mode eager|traced] [--epochs N] [--limit N] [--batch-size N] [--lr X] [--seed N] [--plot path.png] [--data DIR]";
+        "usage: 08-FashionMnist [--model mlp|cnn] [--mode eager|traced] [--epochs N] [--limit N] [--batch-size N] [--lr X] [--dropout P] [--schedule cosine|constant] [--seed N] [--plot path.png] [--data DIR]";
 
     /// <summary>Parses <c>--name value</c> pairs; unknown names or bad values throw an <see cref="ArgumentException"/> naming them.</summary>
     public static TrainOptions Parse(IReadOnlyList<string> args)
@@ -64,6 +72,14 @@ public sealed record TrainOptions
                 "--batch-size" => o with { BatchSize = ParsePositive(name, value) },
                 "--lr" => o with { LearningRate = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var lr) && lr > 0
                     ? lr : throw new ArgumentException($"08-FashionMnist: --lr must be a positive number, got '{value}'.") },
+                "--dropout" => o with { Dropout = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0 and < 1
+                    ? p : throw new ArgumentException($"08-FashionMnist: --dropout must be in [0, 1), got '{value}'.") },
+                "--schedule" => o with { CosineSchedule = value.ToLowerInvariant() switch
+                    {
+                        "cosine" => true,
+                        "constant" => false,
+                        _ => throw new ArgumentException($"08-FashionMnist: --schedule must be cosine or constant, got '{value}'."),
+                    } },
                 "--seed" => o with { Seed = ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var s)
                     ? s : throw new ArgumentException($"08-FashionMnist: --seed must be a non-negative integer, got '{value}'.") },
                 "--plot" => o with { PlotPath = value },

@@ -66,8 +66,10 @@ public static class Example
     public static TrainResult Run(TrainOptions options, Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, ITrainingReporter? reporter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var model = Models.Create(options.Model, new Generator(options.Seed));
+        var model = Models.Create(options.Model, new Generator(options.Seed), options.Dropout);
         var optimizer = new Adam(model.Parameters(), lr: options.LearningRate);
+        // Cosine annealing of the lr over the run, stepped once per epoch (the compiled step reads the optimizer's lr live).
+        var schedule = options.CosineSchedule ? new CosineAnnealingLR(optimizer, options.Epochs) : null;
         var criterion = new CrossEntropyLoss();
         var loader = new DataLoader(new TensorDataset(trainX, trainY), batchSize: options.BatchSize, shuffle: true, seed: options.Seed);
         TracedStep? traced = null;
@@ -108,6 +110,7 @@ public static class Example
             var done = new EpochResult(epoch + 1, lossSum / seen, Evaluate(model, testX, testY), seconds, seen / seconds);
             epochs.Add(done);
             reporter?.EpochDone(done);
+            schedule?.Step();
         }
         return new TrainResult(options, epochs, stepLosses);
     }
