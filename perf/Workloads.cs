@@ -85,28 +85,27 @@ public static class Workloads
     public static Workload W6()
     {
         var g = new Generator(6);
-        var model = W6Model(g);
         var (x, y) = W6Data(g);
-        var opt = new Adam(model.Parameters(), lr: ClassifierLearningRate);
-        TracedStep traced = null!;
-        void Eager() => ClassifierStep(model, opt, x, y);
-        Eager();   // trace+compile time excludes .NET's first-call JIT of the eager kernels
-        double ms = Timed(() => traced = Jit.Jit.TraceStep(model, (p, t) => Functional.CrossEntropy(p, t), opt, x, y));
-        return new("W6", "CNN 2×(conv3×3+relu+maxpool) + MLP, batch 64 of 1×28×28, cross-entropy, Adam, train step", Eager, () => traced.Step(x, y), ms);
+        return ClassifierWorkload("W6", "CNN 2×(conv3×3+relu+maxpool) + MLP, batch 64 of 1×28×28, cross-entropy, Adam, train step", W6Model(g), x, y);
     }
 
     /// <summary>W7: the LSTM train step (batch 32, seq 32, input 128, hidden 256, 1 layer, batch-first, Linear(256,10) on the last step), cross-entropy, Adam(1e-3).</summary>
     public static Workload W7()
     {
         var g = new Generator(7);
-        var model = W7Model(g);
         var (x, y) = W7Data(g);
+        return ClassifierWorkload("W7", "LSTM 128→256 over 32 steps, batch 32, batch-first, Linear(256,10) on the last step, cross-entropy, Adam, train step", W7Model(g), x, y);
+    }
+
+    /// <summary>A classifier's train step (cross-entropy, Adam), eager and as one <c>Jit.TraceStep</c>.</summary>
+    private static Workload ClassifierWorkload(string id, string description, Module model, Tensor x, Tensor y)
+    {
         var opt = new Adam(model.Parameters(), lr: ClassifierLearningRate);
         TracedStep traced = null!;
         void Eager() => ClassifierStep(model, opt, x, y);
         Eager();   // trace+compile time excludes .NET's first-call JIT of the eager kernels
         double ms = Timed(() => traced = Jit.Jit.TraceStep(model, (p, t) => Functional.CrossEntropy(p, t), opt, x, y));
-        return new("W7", "LSTM 128→256 over 32 steps, batch 32, batch-first, Linear(256,10) on the last step, cross-entropy, Adam, train step", Eager, () => traced.Step(x, y), ms);
+        return new(id, description, Eager, () => traced.Step(x, y), ms);
     }
 
     /// <summary>All workloads in order (each call builds fresh models and data).</summary>
