@@ -22,14 +22,14 @@ public sealed partial class TracedModule
     private bool _warned;
 
     internal TracedModule(string name, Func<Tensor[], Tensor[]> eager, Func<IReadOnlyList<(string, Tensor)>> parameters, string[] inputNames,
-        TraceOptions options, Nn.Module? root = null)
+        TraceOptions options, Nn.Module? root = null, ModuleModes? modes = null)
     {
         Name = name;
         _eager = eager;
         _parameters = parameters;
         _inputNames = inputNames;
         Options = options;
-        _modes = new ModuleModes(root);
+        _modes = modes ?? new ModuleModes(root);
         _dynamic = new DynamicShapes(this, _specializations);
     }
 
@@ -87,7 +87,9 @@ public sealed partial class TracedModule
     public List<string> Warnings { get; } = [];
 
     private Specialization? _last;
-    private Specialization Last => _last ?? throw new InvalidOperationException("JIT: this module has not been traced yet.");
+    private Specialization Last => _last ?? throw new InvalidOperationException(IsLoaded
+        ? $"JIT: {Name} was loaded and has not run yet: it traces its saved graph on its first call."
+        : "JIT: this module has not been traced yet.");
     private string? _lastRetrace;
     private string? _lastSummary;   // the last retrace's reason without the values a guard read (for warnings)
 
@@ -158,7 +160,10 @@ public sealed partial class TracedModule
         }
         _lastRetrace = Reason();
         _lastSummary = summary ?? _lastRetrace;
-        return TraceNew(inputs, parameters, signature);
+        if (!IsLoaded) return TraceNew(inputs, parameters, signature);
+        // A loaded module's trace runs the reference interpreter; its first call returns what every later call computes.
+        TraceNew(inputs, parameters, signature, asCall: false);
+        return RunSpecialization(_last!, [.. all, .. _last!.Lifted], outputBuffers);
     }
 
     /// <summary>The call's specialization key: its tensors' types, grad mode and the training mode of the traced modules.</summary>
