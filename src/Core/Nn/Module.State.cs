@@ -75,9 +75,19 @@ public abstract partial class Module
     /// <summary>
     /// Copies values from <paramref name="state"/> into the parameters and buffers (converting the dtype, as
     /// PyTorch does). With <paramref name="strict"/>, missing and unexpected keys are errors; shapes must always
-    /// match and values must not be null. Every key is checked before anything is copied.
+    /// match and values must not be null. Every key is checked before anything is copied. Returns the keys that
+    /// were missing and unexpected (PyTorch's <c>_IncompatibleKeys</c>; both empty after a strict load).
     /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    /// <exception cref="ArgumentException">A strict load found missing or unexpected keys, or a value is null or of another shape.</exception>
+    public IncompatibleKeys LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        var load = PrepareLoad(state, strict, out var keys);
+        load();
+        return keys;
+    }
+
+    /// <summary>Checks <paramref name="state"/> as <see cref="LoadStateDict"/> does and returns what copies it in (so that a checkpoint loads everything or nothing).</summary>
+    internal Action PrepareLoad(IReadOnlyDictionary<string, Tensor> state, bool strict, out IncompatibleKeys keys)
     {
         ArgumentNullException.ThrowIfNull(state);
         var own = new Dictionary<string, Tensor>();
@@ -95,8 +105,12 @@ public abstract partial class Module
                 errors.Add($"size mismatch for {k}: copying a param with shape {Shapes.Format(v.Shape)} from checkpoint, the shape in current model is {Shapes.Format(t.Shape)}.");
         if (errors.Count > 0)
             throw new ArgumentException($"Error(s) in loading state_dict for {GetType().Name}:\n\t" + string.Join("\n\t", errors));
-        using var _ = Autograd.NoGrad();
-        foreach (var (k, t) in own)
-            if (state.TryGetValue(k, out var v)) t.Copy_(v);
+        keys = new IncompatibleKeys(missing, unexpected);
+        return () =>
+        {
+            using var _ = Autograd.NoGrad();
+            foreach (var (k, t) in own)
+                if (state.TryGetValue(k, out var v)) t.Copy_(v);
+        };
     }
 }

@@ -58,6 +58,11 @@ public sealed class Adagrad : Optimizer
             throw Invalid("initial_accumulator_value value", g.InitialAccumulatorValue, where, "must be finite and >= 0", "initialAccumulatorValue");
     }
 
+    private static readonly string[] s_stateNames = ["sum"];
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyCollection<string> StateNames => s_stateNames;
+
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {

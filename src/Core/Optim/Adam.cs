@@ -72,6 +72,11 @@ public class Adam : Optimizer
     protected static ParamGroup Defaults(double lr, (double Beta1, double Beta2)? betas, double eps, double weightDecay, bool amsgrad, bool maximize) =>
         new([]) { Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
 
+    private static readonly string[] s_stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyCollection<string> StateNames => s_stateNames;
+
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
         UpdateKernels(target).RunStep([PrepareUpdate(group, target, grad, state)]);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Trace.Optim;
 
 /// <summary>
@@ -22,6 +24,10 @@ public sealed class CosineAnnealingLR : LRScheduler
         _tMax = tMax;
         _etaMin = etaMin;
     }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, JsonNode Value)> Hyperparameters() =>
+        [("T_max", _tMax), ("eta_min", StateJson.Number(_etaMin))];
 
     /// <inheritdoc/>
     protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);

@@ -15,7 +15,7 @@ namespace Trace.Optim;
 /// rounding while nothing else changes the lr; a change made to a group's lr between steps is overwritten by the next
 /// step here, where PyTorch's chainable form would carry it on.
 /// </remarks>
-public abstract class LRScheduler
+public abstract partial class LRScheduler : IStateful
 {
     private double[] _lastLr;
 
@@ -41,7 +41,7 @@ public abstract class LRScheduler
     public Optimizer Optimizer { get; }
 
     /// <summary>Each group's base lr: its <see cref="ParamGroup.InitialLr"/> when the scheduler was created (PyTorch's <c>base_lrs</c>).</summary>
-    public IReadOnlyList<double> BaseLrs { get; }
+    public IReadOnlyList<double> BaseLrs { get; private set; }
 
     /// <summary>The number of <see cref="Step"/> calls so far (PyTorch's <c>last_epoch</c>).</summary>
     public int LastEpoch { get; private set; }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Trace.Optim;
 
 /// <summary>
@@ -27,6 +29,10 @@ public sealed class LinearLR : LRScheduler
         (_start, _end, _totalIters) = (startFactor, endFactor, totalIters);
         InitialStep();
     }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, JsonNode Value)> Hyperparameters() =>
+        [("start_factor", StateJson.Number(_start)), ("end_factor", StateJson.Number(_end)), ("total_iters", _totalIters)];
 
     /// <inheritdoc/>
     protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Trace.Optim;
 
 /// <summary>
@@ -74,6 +76,21 @@ public sealed class OneCycleLR : LRScheduler
 
     /// <summary>The number of steps in the cycle.</summary>
     public int TotalSteps { get; }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, JsonNode Value)> Hyperparameters()
+    {
+        yield return ("total_steps", TotalSteps);
+        yield return ("anneal_strategy", _cos ? "cos" : "linear");
+        yield return ("_schedule_phases", StateJson.Numbers(_phases.Select(p => p.EndStep)));
+        yield return ("initial_lrs", StateJson.Numbers(_initialLrs));
+        yield return ("max_lrs", StateJson.Numbers(_maxLrs));
+        yield return ("min_lrs", StateJson.Numbers(_minLrs));
+        yield return ("cycle_momentum", _maxMomentums is not null);
+        yield return ("use_beta1", _useBeta1);
+        if (_maxMomentums is not null) yield return ("max_momentums", StateJson.Numbers(_maxMomentums));
+        if (_baseMomentums is not null) yield return ("base_momentums", StateJson.Numbers(_baseMomentums));
+    }
 
     /// <inheritdoc/>
     protected override double GroupLrAt(int group, int epoch)

@@ -5,7 +5,7 @@ namespace Trace.Optim;
 /// options, per-parameter state, and <see cref="ZeroGrad"/>. A subclass passes its defaults to the base
 /// constructor and implements <see cref="Step"/>, which updates the parameters in place and skips those whose gradient is null.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly List<ParamGroup> _groups = [];
     private readonly Dictionary<Tensor, int> _groupOf = new(ReferenceEqualityComparer.Instance);

@@ -13,7 +13,7 @@ namespace Trace.Optim;
 ///                   lr: 1e-3, momentum: 0.9);
 /// </code>
 /// </example>
-public sealed class ParamGroup
+public sealed partial class ParamGroup
 {
     private readonly List<Tensor> _params;
     private double? _lr, _momentum, _dampening, _weightDecay, _eps, _alpha, _lrDecay, _initialAccumulatorValue;

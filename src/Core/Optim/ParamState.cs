@@ -5,7 +5,7 @@ namespace Trace.Optim;
 /// Buffers are contiguous tensors of the parameter's shape and dtype, created on the parameter's first
 /// step; the optimizer updates them in place.
 /// </summary>
-public sealed class ParamState
+public sealed partial class ParamState
 {
     /// <summary>Number of steps taken for this parameter (steps where its gradient was null do not count).</summary>
     public long Step { get; set; }

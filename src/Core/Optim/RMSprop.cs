@@ -59,6 +59,11 @@ public sealed class RMSprop : Optimizer
         if (g.HasAlpha && !(g.Alpha >= 0 && double.IsFinite(g.Alpha))) throw Invalid("alpha value", g.Alpha, where, "must be finite and >= 0", "alpha");
     }
 
+    private static readonly string[] s_stateNames = ["square_avg", "grad_avg", "momentum_buffer"];
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyCollection<string> StateNames => s_stateNames;
+
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state)
     {

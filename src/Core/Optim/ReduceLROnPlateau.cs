@@ -21,7 +21,7 @@ namespace Trace.Optim;
 /// the count resets. A NaN metric is never better.
 /// </para>
 /// </remarks>
-public sealed class ReduceLROnPlateau
+public sealed partial class ReduceLROnPlateau : IStateful
 {
     private readonly bool _max, _rel;
     private double[] _minLrs;

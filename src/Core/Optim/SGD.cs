@@ -54,6 +54,11 @@ public sealed class SGD : Optimizer
                 $"{Name}: Nesterov momentum requires a momentum and zero dampening{where} (got momentum={g.Momentum}, dampening={g.Dampening}).", "nesterov");
     }
 
+    private static readonly string[] s_stateNames = ["momentum_buffer"];
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyCollection<string> StateNames => s_stateNames;
+
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor target, Tensor grad, ParamState state) =>
         UpdateKernels(target).RunStep([PrepareUpdate(group, target, grad, state)]);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Trace.Optim;
 
 /// <summary>
@@ -58,6 +60,38 @@ public sealed class SequentialLR : LRScheduler
 
     /// <summary>The epochs at which the next scheduler takes over.</summary>
     public IReadOnlyList<int> Milestones => _milestones;
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, JsonNode Value)> Hyperparameters() => [("_milestones", StateJson.Ints(_milestones))];
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<string> ExtraKeys => ["_schedulers"];
+
+    /// <inheritdoc/>
+    private protected override void WriteExtra(JsonObject state) => state["_schedulers"] = new JsonArray([.. _schedulers.Select(s => s.StateDict())]);
+
+    /// <inheritdoc/>
+    private protected override Action PrepareExtra(JsonObject state)
+    {
+        if (state["_schedulers"] is not JsonArray saved)
+            throw new ArgumentException($"'_schedulers' should be an array of the schedulers' state dicts, got {StateJson.Text(state["_schedulers"])}.");
+        if (saved.Count != _schedulers.Length)
+            throw new ArgumentException($"the state dict has {saved.Count} schedulers, this SequentialLR has {_schedulers.Length}.");
+        var loads = new Action[saved.Count];
+        for (int i = 0; i < loads.Length; i++)
+        {
+            if (saved[i] is not JsonObject s) throw new ArgumentException($"scheduler {i} of the state dict should be a state dict (a JSON object), got {StateJson.Text(saved[i])}.");
+            try
+            {
+                loads[i] = _schedulers[i].Prepare(s);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"scheduler {i}: {e.Message}", e);
+            }
+        }
+        return () => { foreach (var load in loads) load(); };
+    }
 
     /// <summary>The scheduler in use at <paramref name="epoch"/> and its own epoch there (PyTorch's <c>bisect_right</c>).</summary>
     private (LRScheduler Scheduler, int Epoch) At(int epoch)

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Trace.Optim;
 
 /// <summary>
@@ -21,6 +23,10 @@ public sealed class StepLR : LRScheduler
         _stepSize = stepSize;
         _gamma = gamma;
     }
+
+    /// <inheritdoc/>
+    private protected override IEnumerable<(string Name, JsonNode Value)> Hyperparameters() =>
+        [("step_size", _stepSize), ("gamma", StateJson.Number(_gamma))];
 
     /// <inheritdoc/>
     protected override double GroupLrAt(int group, int epoch) => Lr(BaseLrs[group], epoch);
