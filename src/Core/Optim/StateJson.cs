@@ -26,7 +26,7 @@ internal static class StateJson
     {
         if (node is JsonValue v)
         {
-            if (v.GetValueKind() == JsonValueKind.Number) return v.GetValue<double>();
+            if (v.GetValueKind() == JsonValueKind.Number) return Element(v).GetDouble();
             if (v.GetValueKind() == JsonValueKind.String)
                 switch (v.GetValue<string>())
                 {
@@ -49,7 +49,10 @@ internal static class StateJson
     /// <summary>Reads a JSON integer.</summary>
     /// <exception cref="ArgumentException">The node is missing or not an integer.</exception>
     public static long ReadLong(JsonNode? node, string what) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out long l) ? l : throw Bad(what, "an integer", node);
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && Element(v).TryGetInt64(out long l) ? l : throw Bad(what, "an integer", node);
+
+    /// <summary>A number node as a JsonElement, whatever .NET value it was created from (int, long, double) or parsed.</summary>
+    private static JsonElement Element(JsonValue v) => v.TryGetValue<JsonElement>(out var e) ? e : JsonDocument.Parse(v.ToJsonString()).RootElement.Clone();
 
     /// <summary>Reads a JSON boolean.</summary>
     /// <exception cref="ArgumentException">The node is missing or not true/false.</exception>
