@@ -134,7 +134,7 @@ public sealed class IrFuzzTests
     }
 
     /// <summary>An error Trace raised on purpose: of an expected type, thrown by Trace code (not the runtime's helpers).</summary>
-    private static bool IsClear(Exception e)
+    internal static bool IsClear(Exception e)
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } or TargetInvocationException && e.InnerException is not null) e = e.InnerException!;
         bool expectedType = e is ArgumentException or InvalidOperationException or NotSupportedException or GuardFailedException;
@@ -160,7 +160,7 @@ public sealed class IrFuzzTests
     }
 
     /// <summary>Every declared tensor at most 16K elements and every int constant (list) small, so that runs stay fast.</summary>
-    private static bool SmallEnough(Graph g)
+    internal static bool SmallEnough(Graph g)
     {
         foreach (var graph in g.Nodes.Where(n => n.Subgraph is not null).Select(n => n.Subgraph!).Append(g))
         {

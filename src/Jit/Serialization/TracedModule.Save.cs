@@ -65,4 +65,12 @@ public sealed partial class TracedModule
         var eager = SavedForward.Eager(name, forwards, () => parameters, modes, inputNames);
         return new TracedModule(name, eager, () => parameters, inputNames, options, modes: modes) { SavedForwards = forwards };
     }
+
+    /// <summary>
+    /// A module that runs one forward graph (inputs named <paramref name="inputNames"/>, then <paramref name="parameters"/> by
+    /// name, as a recorded trace), e.g. an imported ONNX model: traced, differentiated and compiled on its first call.
+    /// </summary>
+    internal static TracedModule FromGraph(string name, Graph forward, string[] inputNames, IReadOnlyList<(string Name, Tensor Tensor)> parameters,
+        TraceOptions? options = null) =>
+        FromSaved(name, inputNames, parameters, [], [], [new SavedForward(forward, [], [])], options ?? new TraceOptions());
 }

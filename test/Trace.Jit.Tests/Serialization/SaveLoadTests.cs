@@ -1,3 +1,4 @@
+using Trace.Testing;
 using Trace.Nn;
 using Trace.Optim;
 
@@ -220,6 +221,60 @@ public sealed class SaveLoadTests
                 Same(Mlp(15).Forward(x), Jit.Load(path).Forward(x), "the second model");
             }
             Assert.AreEqual(1, Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.tmp-*").Length + 1, "no temporary file left");
+        }
+        finally { File.Delete(path); }
+    }
+
+    private sealed class MyCell(Generator g) : Module
+    {
+        private readonly Linear linear = new(4, 4, generator: g);
+
+        public override Tensor[] ForwardMany(Tensor[] inputs)
+        {
+            var newH = (linear.Forward(inputs[0]) + inputs[1]).Tanh();
+            return [newH, newH];
+        }
+    }
+
+    [TestMethod]
+    public void TheLecturesCellWithTwoInputsAndOutputsRoundTrips()
+    {
+        var cell = new MyCell(new Generator(16));
+        var (x, h) = (Tensor.Randn([3, 4], generator: new Generator(17)), Tensor.Randn([3, 4], generator: new Generator(18)));
+        var path = TempFile();
+        try
+        {
+            var traced = Jit.Trace(cell, [x, h]);
+            var expected = traced.Call(x, h);
+            traced.Save(path);
+            var loaded = Jit.Load(path);
+            CollectionAssert.AreEqual(new[] { "input0", "input1" }, loaded.InputNames.ToArray());
+            var actual = loaded.Call(x, h);
+            Assert.AreEqual(2, actual.Length);
+            for (int i = 0; i < 2; i++) Same(expected[i], actual[i], $"output {i}");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void ASymbolicGraphServesEverySizeItWasTracedFor()
+    {
+        var g = new Generator(19);
+        var model = new CausalSelfAttention(16, 2, 32, g);
+        var path = TempFile();
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            var traced = Jit.Trace(model, Tensor.Randn([2, 3, 16], generator: g), new TraceOptions { DynamicDims = [[1]], TrustDynamicSizes = true });
+            for (int t = 4; t <= 6; t++) traced.Forward(Tensor.Randn([2, t, 16], generator: g));
+            StringAssert.Contains(traced.Graph.ToString(), "s0", "a symbolic specialization");
+            traced.Save(path);
+            var loaded = Jit.Load(path);
+            foreach (int t in new[] { 2, 9, 17 })
+            {
+                var x = Tensor.Randn([2, t, 16], generator: g);
+                TraceAssert.AllClose(model.Forward(x), loaded.Forward(x), 1e-5, 1e-6, $"T = {t}");
+            }
         }
         finally { File.Delete(path); }
     }
