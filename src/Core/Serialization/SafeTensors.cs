@@ -24,14 +24,16 @@ public static partial class SafeTensors
     /// <summary>The largest header accepted on load (the reference implementation's limit).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Writes <paramref name="tensors"/> (any device; written contiguous, in name order) and <paramref name="metadata"/> to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (any device; written contiguous, in name order) and <paramref name="metadata"/> to
+    /// <paramref name="path"/>, atomically (a temporary file renamed over it).
+    /// </summary>
     /// <exception cref="ArgumentException">A name is empty or <c>__metadata__</c>, or a tensor is null or disposed.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var plan = Plan(tensors, metadata);   // checks everything before the file is touched
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        Write(file, plan);
+        AtomicFile.Write(path, file => Write(file, plan), "SafeTensors.Save");
     }
 
     /// <summary>Writes the safetensors form of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/>.</summary>

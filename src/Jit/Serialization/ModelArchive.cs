@@ -22,37 +22,21 @@ internal static partial class ModelArchive
     public sealed record Contents(string Name, string[] InputNames, IReadOnlyList<(string Name, Tensor Tensor)> Parameters, string[] Modules,
         bool[] Training, TraceOptions Options, IReadOnlyList<SavedForward> Forwards);
 
-    public static void Write(string path, Contents c)
+    public static void Write(string path, Contents c) => AtomicFile.Write(path, file =>
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
-        try
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+        Add(zip, ManifestEntry, Manifest(c));
+        Add(zip, WeightsEntry, SafeTensors.Serialize(c.Parameters.ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal)));
+        for (int i = 0; i < c.Forwards.Count; i++)
         {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    Add(zip, ManifestEntry, Manifest(c));
-                    Add(zip, WeightsEntry, SafeTensors.Serialize(c.Parameters.ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal)));
-                    for (int i = 0; i < c.Forwards.Count; i++)
-                    {
-                        var f = c.Forwards[i];
-                        Add(zip, $"graphs/{i}.ir", System.Text.Encoding.UTF8.GetBytes(f.Graph.ToString()));
-                        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-                        for (int k = 0; k < f.Graph.TensorConstants.Count; k++) tensors[$"constant.{k}"] = f.Graph.TensorConstants[k];
-                        for (int k = 0; k < f.Lifted.Length; k++) tensors[$"lifted.{k}"] = f.Lifted[k];
-                        Add(zip, $"graphs/{i}.safetensors", SafeTensors.Serialize(tensors));
-                    }
-                }
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
+            var f = c.Forwards[i];
+            Add(zip, $"graphs/{i}.ir", System.Text.Encoding.UTF8.GetBytes(f.Graph.ToString()));
+            var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            for (int k = 0; k < f.Graph.TensorConstants.Count; k++) tensors[$"constant.{k}"] = f.Graph.TensorConstants[k];
+            for (int k = 0; k < f.Lifted.Length; k++) tensors[$"lifted.{k}"] = f.Lifted[k];
+            Add(zip, $"graphs/{i}.safetensors", SafeTensors.Serialize(tensors));
         }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    }, "TracedModule.Save");
 
     private static void Add(ZipArchive zip, string name, byte[] bytes)
     {

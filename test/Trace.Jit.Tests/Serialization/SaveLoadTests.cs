@@ -220,7 +220,7 @@ public sealed class SaveLoadTests
                 Jit.Trace(Mlp(15), x).Save(path);
                 Same(Mlp(15).Forward(x), Jit.Load(path).Forward(x), "the second model");
             }
-            Assert.AreEqual(1, Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.tmp-*").Length + 1, "no temporary file left");
+            Assert.AreEqual(1, Directory.GetFiles(Path.GetDirectoryName(path)!, $"{Path.GetFileName(path)}.tmp-*").Length + 1, "no temporary file left");
         }
         finally { File.Delete(path); }
     }
