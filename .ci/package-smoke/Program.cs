@@ -1,6 +1,7 @@
 // A user's program on the Trace packages: the lecture's two-layer net (64 x 1000 -> 100 -> ReLU -> 10, MSE, Adam)
 // trained a few steps eagerly, through Jit.Trace (compiled forward and backward) and as one Jit.TraceStep, from the
-// same initial weights. Exits non-zero unless all three losses agree at every step and the loss went down.
+// same initial weights, and its traced graph drawn as DOT. Exits non-zero unless all three losses agree at every step,
+// the loss went down and the DOT text holds the graph's ops.
 using System.Reflection;
 using Trace;
 using Trace.Jit;
@@ -45,6 +46,9 @@ for (int t = 0; t < Steps; t++)
     if (t == 0) first = e;
     last = e;
 }
+string dot = traced.Graph.ToDot("two-layer-net");
+if (!dot.StartsWith("digraph", StringComparison.Ordinal) || !traced.Graph.Nodes.All(n => dot.Contains(n.Kind, StringComparison.Ordinal)))
+    failures.Add("Graph.ToDot does not draw the traced graph's nodes");
 if (!(last < first)) failures.Add($"the loss did not decrease: {first:R} at step 0, {last:R} at step {Steps - 1}");
 
 string version = typeof(Jit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
