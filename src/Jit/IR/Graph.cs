@@ -120,6 +120,9 @@ public sealed class Graph
     /// <summary>The canonical text (see <see cref="Printer"/>).</summary>
     public override string ToString() => Printer.Print(this);
 
+    /// <summary>The graph in Graphviz's DOT language, fusion groups as clusters (see <see cref="DotPrinter"/>); render with <c>dot -Tsvg</c>.</summary>
+    public string ToDot(string name = "graph") => DotPrinter.Print(this, name);
+
     /// <summary>A deep copy (nodes, values, names; tensor constants are shared).</summary>
     public Graph Clone() => Parser.Parse(ToString(), TensorConstants, this);
 
