@@ -88,15 +88,21 @@ public static class FirstScreen
         o.AppendLine("eager and traced calls alternate, so machine noise hits both alike (Jit.Compare). ± is half the interquartile");
         o.AppendLine("range. trace+compile is the one-time cost of Jit.Trace / Jit.TraceStep (record, optimize, compile, check).");
         o.AppendLine();
-        o.AppendLine(c, $"{"workload".PadRight(nameWidth)}  {"eager ms",15}  {"traced ms",15}  {"speedup",7}  {"timed",5}  {"warm-up",7}  {"trace+compile",13}");
-        foreach (var (name, r) in rows)
+        // Columns as wide as their widest cell: a slow machine's four-digit times stay aligned.
+        string[] headers = ["eager ms", "traced ms", "speedup", "timed", "warm-up", "trace+compile"];
+        var cells = rows.Select(row => new[]
         {
-            string eager = string.Format(c, "{0:F3} ±{1:F3}", r.EagerMs, r.EagerSpreadMs / 2);
-            string traced = string.Format(c, "{0:F3} ±{1:F3}", r.TracedMs, r.TracedSpreadMs / 2);
-            string speedup = string.Format(c, "{0:F2}x", r.Speedup);
-            string trace = string.Format(c, "{0:F0} ms", r.TraceMs);
-            o.AppendLine(c, $"{name.PadRight(nameWidth)}  {eager,15}  {traced,15}  {speedup,7}  {r.Samples,5}  {r.Warmups,7}  {trace,13}");
-        }
+            string.Format(c, "{0:F3} ±{1:F3}", row.Result.EagerMs, row.Result.EagerSpreadMs / 2),
+            string.Format(c, "{0:F3} ±{1:F3}", row.Result.TracedMs, row.Result.TracedSpreadMs / 2),
+            string.Format(c, "{0:F2}x", row.Result.Speedup),
+            row.Result.Samples.ToString(c),
+            row.Result.Warmups.ToString(c),
+            string.Format(c, "{0:F0} ms", row.Result.TraceMs),
+        }).ToList();
+        int[] widths = [.. headers.Select((h, k) => Math.Max(h.Length, cells.Select(r => r[k].Length).DefaultIfEmpty(0).Max()))];
+        o.AppendLine("workload".PadRight(nameWidth) + string.Concat(headers.Select((h, k) => "  " + h.PadLeft(widths[k]))));
+        for (int i = 0; i < rows.Count; i++)
+            o.AppendLine(rows[i].Workload.PadRight(nameWidth) + string.Concat(cells[i].Select((x, k) => "  " + x.PadLeft(widths[k]))));
         return o.ToString();
     }
 }
