@@ -113,19 +113,19 @@ internal sealed class OnnxExporter
     /// <summary>A new helper value name.</summary>
     public string Fresh(string hint) => $"onnx::{hint}_{_fresh++}";
 
-    /// <summary>A helper int64 initializer (1-D, or 0-dim with <paramref name="scalar"/>).</summary>
+    /// <summary>A helper int64 Constant node (1-D, or 0-dim with <paramref name="scalar"/>): sizes and axes, not initializers an importer would take for weights.</summary>
     public string Longs(long[] values, bool scalar = false)
     {
         string name = Fresh("Constant");
-        Proto.Initializer.Add(OnnxTensors.Longs(name, values, scalar));
+        Add("Constant", [], [name], name, Attr.Tensor("value", OnnxTensors.Longs("", values, scalar)));
         return name;
     }
 
-    /// <summary>A helper 0-dim initializer of <paramref name="dtype"/>.</summary>
+    /// <summary>A helper 0-dim Constant node of <paramref name="dtype"/>.</summary>
     public string Scalar(double value, DType dtype)
     {
         string name = Fresh("Constant");
-        Proto.Initializer.Add(OnnxTensors.Scalar(name, value, dtype));
+        Add("Constant", [], [name], name, Attr.Tensor("value", OnnxTensors.Scalar("", value, dtype)));
         return name;
     }
 
@@ -194,6 +194,9 @@ internal static class Attr
 
     /// <summary>A FLOAT attribute.</summary>
     public static OnnxPb.AttributeProto Float(string name, double v) => new() { Name = name, Type = OnnxPb.AttributeProto.Types.AttributeType.Float, F = (float)v };
+
+    /// <summary>A TENSOR attribute.</summary>
+    public static OnnxPb.AttributeProto Tensor(string name, OnnxPb.TensorProto v) => new() { Name = name, Type = OnnxPb.AttributeProto.Types.AttributeType.Tensor, T = v };
 
     /// <summary>An INTS attribute.</summary>
     public static OnnxPb.AttributeProto Ints(string name, IEnumerable<long> v)

@@ -28,7 +28,7 @@ internal sealed class OnnxImportCall(OnnxPb.NodeProto node, Tensor?[] inputs, IR
     {
         if (Opt(i) is null) return null;
         if (!known.TryGetValue(Node.Input[i], out var t))
-            throw new NotSupportedException($"Onnx.Import: node '{Node.Name}' ({Node.OpType}): input {i} ('{Node.Input[i]}') must be a constant (an initializer or computed from shapes only), not a value computed from the graph's inputs.");
+            throw new NotSupportedException($"Onnx.Import: node '{Node.Name}' ({Node.OpType}): input {i} ('{Node.Input[i]}') must be a constant (an initializer, a Constant, or computed from those and shapes only), not a value computed from the graph's inputs.");
         return t.DType switch
         {
             DType.Int64 => t.Contiguous().ToArray<long>(),

@@ -18,6 +18,7 @@ internal sealed class OnnxImporter
     private readonly OnnxPb.GraphProto _g;
     private readonly Dictionary<string, Tensor> _static = new(StringComparer.Ordinal);
     private readonly HashSet<int> _staticNodes = [];
+    private readonly Dictionary<string, Tensor> _known = new(StringComparer.Ordinal);   // _static plus the float initializers' import-time values
 
     /// <summary>The opset of the default domain the model imports.</summary>
     public long Opset { get; }
@@ -56,6 +57,7 @@ internal sealed class OnnxImporter
         foreach (var (k, v) in initializers)
             if (v.DType is not (DType.Float32 or DType.Float64)) _static[k] = v;
 
+        foreach (var (k, v) in initializers) _known[k] = v;
         // First run, untraced: which values are known before the inputs (their tensors become constants of the graph).
         using (Autograd.NoGrad()) Evaluate([.. examples, .. parameters.Select(p => p.Tensor)], inputs, parameters, first: true);
 
@@ -82,7 +84,7 @@ internal sealed class OnnxImporter
             var args = node.Input.Select(n => n.Length == 0 ? null : env.TryGetValue(n, out var t) ? t
                 : throw new InvalidDataException($"Onnx.Import: node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node, input or initializer defines.")).ToArray();
             Tensor?[] outs;
-            try { outs = run(new OnnxImportCall(node, args, _static, Opset)); }
+            try { outs = run(new OnnxImportCall(node, args, _known, Opset)); }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not NotSupportedException)
             {
                 throw new InvalidDataException($"Onnx.Import: node '{node.Name}' ({node.OpType}, inputs {string.Join(", ", args.Select(a => a is null ? "none" : $"({string.Join(", ", a.Shape.ToArray())})"))}): {ex.Message}", ex);
@@ -93,7 +95,7 @@ internal sealed class OnnxImporter
             {
                 if (node.Output[o].Length == 0 || outs[o] is not { } t) continue;
                 env[node.Output[o]] = t;
-                if (isStatic) _static[node.Output[o]] = t;
+                if (isStatic) _static[node.Output[o]] = _known[node.Output[o]] = t;
             }
         }
         return [.. _g.Output.Select(o => env.TryGetValue(o.Name, out var t) ? t
