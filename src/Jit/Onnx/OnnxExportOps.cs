@@ -107,25 +107,19 @@ internal static class OnnxExportOps
     {
         var dt = OnnxExporter.DTypeOf(n);
         string x = e.T(n, 0), inner;
-        string Op(string op, string a, string b)
+        string Op(string op, params string[] inputs)
         {
             string r = e.Fresh(op);
-            e.Add(op, [a, b], [r], op.ToLowerInvariant() + "_" + r[(r.LastIndexOf('_') + 1)..]);
-            return r;
-        }
-        string Unary(string op, string a)
-        {
-            string r = e.Fresh(op);
-            e.Add(op, [a], [r], op.ToLowerInvariant());
+            e.Add(op, inputs, [r], r);
             return r;
         }
         switch (e.Scalar(n.Inputs[1]))
         {
-            case "none": inner = Unary("Erf", Op("Div", x, e.Scalar(Math.Sqrt(2.0), dt))); break;
+            case "none": inner = Op("Erf", Op("Div", x, e.Scalar(Math.Sqrt(2.0), dt))); break;
             case "tanh":
                 var cube = Op("Mul", Op("Mul", x, x), x);
                 var sum = Op("Add", x, Op("Mul", cube, e.Scalar(0.044715, dt)));
-                inner = Unary("Tanh", Op("Mul", sum, e.Scalar(Math.Sqrt(2.0 / Math.PI), dt)));
+                inner = Op("Tanh", Op("Mul", sum, e.Scalar(Math.Sqrt(2.0 / Math.PI), dt)));
                 break;
             case var other: throw e.Unsupported($"approximate='{other}'");
         }

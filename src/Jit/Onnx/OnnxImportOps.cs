@@ -112,10 +112,9 @@ internal static class OnnxImportOps
         var (a, b, bias) = (c.In(0), c.In(1), c.Opt(2));
         double alpha = c.Float("alpha", 1), beta = c.Float("beta", 1);
         if (c.Int("transA", 0) != 0) a = a.Transpose(0, 1);
-        Tensor y;
         // x·Wᵀ + b with a 1-D bias is aten::linear, as PyTorch writes nn.Linear.
         if (c.Int("transB", 0) != 0 && alpha == 1 && beta == 1 && bias is { Dim: 1 } && bias.Shape[0] == b.Shape[0]) return Tensor.Linear(a, b, bias);
-        y = a.Matmul(c.Int("transB", 0) != 0 ? b.Transpose(0, 1) : b);
+        var y = a.Matmul(c.Int("transB", 0) != 0 ? b.Transpose(0, 1) : b);
         if (alpha != 1) y = y.Mul(alpha);
         if (bias is null) return y;
         return y.Add(beta == 1 ? bias : bias.Mul(beta));
