@@ -11,6 +11,11 @@ namespace Trace.Onnx;
 /// into a <see cref="TracedModule"/> that runs, differentiates and compiles in Trace. Both cover the op set of the MLPs,
 /// CNNs (Conv2d, MaxPool2d), LSTMs (unrolled per sequence length) and GPT blocks (LayerNorm, attention, GELU) Trace builds.
 /// </summary>
+/// <remarks>
+/// With <c>using Trace.Onnx;</c> outside Trace's own namespaces, call it as <c>Onnx.Export(...)</c>; inside a namespace under
+/// <c>Trace</c> the simple name <c>Onnx</c> is this namespace, so write <c>Trace.Onnx.Onnx.Export(...)</c> or a using alias there.
+/// The ONNX protobuf classes come from the OnnxSharp package, kept out of referencing projects' compile.
+/// </remarks>
 public static class Onnx
 {
     /// <summary>The opset Export writes unless told otherwise.</summary>

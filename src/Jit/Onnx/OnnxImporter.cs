@@ -85,7 +85,7 @@ internal sealed class OnnxImporter
                 : throw new InvalidDataException($"Onnx.Import: node '{node.Name}' ({node.OpType}) reads '{n}', which no earlier node, input or initializer defines.")).ToArray();
             Tensor?[] outs;
             try { outs = run(new OnnxImportCall(node, args, _known, Opset)); }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not NotSupportedException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
             {
                 throw new InvalidDataException($"Onnx.Import: node '{node.Name}' ({node.OpType}, inputs {string.Join(", ", args.Select(a => a is null ? "none" : $"({string.Join(", ", a.Shape.ToArray())})"))}): {ex.Message}", ex);
             }

@@ -127,6 +127,10 @@ public sealed class OnnxImportTests
         var stepped = new B("m").Input("x", 4).Ints("s", 0).Ints("e", 4).Ints("a", 0).Ints("st", 2)
             .Node("Slice", ["x", "s", "e", "a", "st"], ["y"]).Output("y", 2).Build();
         StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => Onnx.Import(stepped)).Message, "step 2");
+        var mismatch = new B("m").Input("x", 2, 3).Initializer("w", Tensor.Ones(4, 5)).Node("MatMul", ["x", "w"], ["y"]).Output("y", 2, 5).Build();
+        var bad = Assert.ThrowsExactly<InvalidDataException>(() => Onnx.Import(mismatch));
+        StringAssert.Contains(bad.Message, "/MatMul_0");
+        StringAssert.Contains(bad.Message, "(2, 3), (4, 5)");
         var dangling = new B("m").Input("x", 2).Node("Add", ["x", "nowhere"], ["y"]).Output("y", 2).Build();
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => Onnx.Import(dangling)).Message, "'nowhere'");
     }
