@@ -37,6 +37,7 @@ internal static class OnnxExportOps
         t["aten::log_softmax"] = (e, n) => e.Add("LogSoftmax", [e.T(n, 0)], [Out(n)], null, Attr.Int("axis", e.L(n, 1)));
         t["aten::native_layer_norm"] = LayerNorm;
         t["aten::conv2d"] = Conv;
+        t["aten::batch_norm"] = BatchNorm;
         t["aten::max_pool2d_with_indices"] = MaxPool;
         t["aten::view"] = Reshape;
         t["aten::reshape"] = Reshape;
@@ -143,6 +144,22 @@ internal static class OnnxExportOps
         var outs = n.Outputs.Select(o => e.IsUsed(o) ? o.Name : "").ToList();
         while (outs.Count > 1 && outs[^1] == "") outs.RemoveAt(outs.Count - 1);
         e.Add("LayerNormalization", inputs, outs, null, Attr.Int("axis", axis), Attr.Float("epsilon", e.D(n, 4)));
+    }
+
+    /// <summary>Inference batch norm (running statistics) as BatchNormalization; training mode has no ONNX inference form.</summary>
+    private static void BatchNorm(OnnxExporter e, Node n)
+    {
+        if (Convert.ToBoolean(e.Scalar(n.Inputs[5])) || e.IsNone(n, 3))
+            throw e.Unsupported("batch statistics (training mode or no running stats); trace the model in eval mode (model.Eval())");
+        int channels = n.Inputs[0].TensorType!.Shape[1];
+        string Fill(double v)
+        {
+            string name = e.Fresh("Constant");
+            e.Add("Constant", [], [name], name, Attr.Tensor("value", OnnxTensors.ToProto("", Tensor.Full([channels], v, OnnxExporter.DTypeOf(n)))));
+            return name;
+        }
+        e.Add("BatchNormalization", [e.T(n, 0), e.IsNone(n, 1) ? Fill(1) : e.T(n, 1), e.IsNone(n, 2) ? Fill(0) : e.T(n, 2), e.T(n, 3), e.T(n, 4)], [Out(n)], null,
+            Attr.Float("epsilon", e.D(n, 7)), Attr.Float("momentum", 1 - e.D(n, 6)));
     }
 
     private static void Conv(OnnxExporter e, Node n)

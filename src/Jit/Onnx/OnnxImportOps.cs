@@ -43,6 +43,9 @@ internal static class OnnxImportOps
         One("LogSoftmax", c => c.In(0).LogSoftmax((int)c.Int("axis", -1)));
         t["LayerNormalization"] = LayerNorm;
         One("Conv", Conv);
+        One("BatchNormalization", c => c.Int("training_mode", 0) != 0 || c.Node.Output.Count > 1 && c.Node.Output.Skip(1).Any(o => o.Length > 0)
+            ? throw c.Unsupported("training_mode=1 (running statistics outputs)")
+            : Trace.Nn.Functional.BatchNorm(c.In(0), c.In(3), c.In(4), c.In(1), c.In(2), training: false, eps: c.Float("epsilon", 1e-5)));
         One("MaxPool", MaxPool);
         One("GlobalAveragePool", c => c.In(0).AdaptiveAvgPool2d([1, 1]));
         One("Flatten", c =>

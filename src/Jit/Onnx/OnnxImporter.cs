@@ -52,8 +52,10 @@ internal sealed class OnnxImporter
             initializers[p.Name] = OnnxTensors.FromProto(p, $"initializer '{p.Name}'");
         var inputs = _g.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
         var examples = inputs.Select(i => Example(i, inputShapes)).ToArray();
+        // Batch norm's running statistics are buffers: parameters (graph inputs) that do not require grad.
+        var statistics = _g.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).ToHashSet(StringComparer.Ordinal);
         var parameters = initializers.Where(kv => kv.Value.DType is DType.Float32 or DType.Float64)
-            .Select(kv => (kv.Key, Tensor: kv.Value.RequiresGrad_())).ToList();
+            .Select(kv => (kv.Key, Tensor: kv.Value.RequiresGrad_(!statistics.Contains(kv.Key)))).ToList();
         foreach (var (k, v) in initializers)
             if (v.DType is not (DType.Float32 or DType.Float64)) _static[k] = v;
 

@@ -55,6 +55,20 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void ConvBatchNorm_ExportedRunsInOnnxRuntimeAndImportsWithStatisticsAsBuffers()
+    {
+        var g = new Generator(8);
+        var model = new Sequential(new Conv2d(2, 4, 3, padding: 1, generator: g), new BatchNorm2d(4), new ReLU(), new Flatten(), new Linear(4 * 5 * 5, 3, generator: g));
+        using (Autograd.NoGrad()) for (int i = 0; i < 3; i++) model.Forward(Randn(g, 4, 2, 5, 5));   // running statistics away from 0 and 1
+        ExportRunsAsEager(model, Randn(g, 2, 2, 5, 5), Randn(g, 2, 2, 5, 5), "Conv2d + BatchNorm2d (eval)");
+        byte[] bytes;
+        using (Autograd.NoGrad()) bytes = Onnx.ExportBytes(Jit.Trace(model, Randn(g, 2, 2, 5, 5)));
+        var imported = Onnx.Import(bytes).NamedTensors().ToDictionary(p => p.Name, p => p.Tensor.RequiresGrad);
+        Assert.IsFalse(imported["1.running_mean"] || imported["1.running_var"], "running statistics are buffers");
+        Assert.IsTrue(imported["1.weight"] && imported["0.weight"], "weights are parameters");
+    }
+
+    [TestMethod]
     [DataRow(GeluApproximation.None)]
     [DataRow(GeluApproximation.Tanh)]
     public void GptBlock_ExportedRunsInOnnxRuntimeAndImportsBack(GeluApproximation gelu)
