@@ -38,6 +38,7 @@ internal static class OnnxExportOps
         t["aten::native_layer_norm"] = LayerNorm;
         t["aten::conv2d"] = Conv;
         t["aten::batch_norm"] = BatchNorm;
+        t["aten::adaptive_avg_pool2d"] = (e, n) => e.Add("GlobalAveragePool", [e.Ints(n, 1) is [1, 1] or [1] ? e.T(n, 0) : throw e.Unsupported($"output_size [{string.Join(", ", e.Ints(n, 1))}] (only [1, 1])")], [Out(n)]);
         t["aten::max_pool2d_with_indices"] = MaxPool;
         t["aten::view"] = Reshape;
         t["aten::reshape"] = Reshape;
