@@ -31,6 +31,12 @@ internal static class OnnxImportOps
         One("Sqrt", c => c.In(0).Sqrt());
         One("Abs", c => c.In(0).Abs());
         One("Erf", c => c.In(0).Erf());
+        One("Gelu", c => c.In(0).Gelu(c.Str("approximate", "none") switch   // opset 20
+        {
+            "none" => GeluApproximation.None,
+            "tanh" => GeluApproximation.Tanh,
+            var other => throw c.Unsupported($"approximate='{other}'"),
+        }));
         One("Reciprocal", c => c.In(0).Pow(-1.0));
         One("Identity", c => c.In(0));
         t["Dropout"] = c => c.Node.Output.Count > 1 && c.Node.Output[1].Length > 0 ? throw c.Unsupported("Dropout's mask output") : [c.In(0)];

@@ -7,7 +7,8 @@ namespace Trace.Onnx;
 /// Reads an ONNX model into a <see cref="TracedModule"/>: each ONNX node runs as Trace ops (<see cref="OnnxImportOps"/>)
 /// once on example inputs of the graph inputs' shapes, which finds the values known before any input arrives (constants,
 /// integer initializers, shapes and what is computed from them only); a trace of a second run then records the graph
-/// as aten ops. Floating-point initializers become the module's parameters (requiring grad, by their ONNX names), so the
+/// as aten ops. Floating-point initializers become the module's parameters (by their ONNX names; requiring grad, except
+/// batch norm's running statistics), so the
 /// imported module runs, differentiates and fine-tunes without the exporting framework's code.
 /// </summary>
 internal sealed class OnnxImporter

@@ -72,6 +72,17 @@ public sealed class OnnxImportTests
     }
 
     [TestMethod]
+    [DataRow("none")]
+    [DataRow("tanh")]
+    public void Opset20Gelu_ImportsAndMatchesOnnxRuntime(string approximate)
+    {
+        var attr = new global::Onnx.AttributeProto { Name = "approximate", Type = global::Onnx.AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(approximate) };
+        var bytes = new B("gelu20", opset: 20).Input("x", 3, 5).Node("Gelu", ["x"], ["y"], attr).Output("y", 3, 5).Build();
+        var x = Randn(new Generator(16), 3, 5);
+        using (Autograd.NoGrad()) OnnxRuntimeRunner.Close(OnnxRuntimeRunner.Run(bytes, ("x", x))[0], Onnx.Import(bytes).Forward(x), $"Gelu({approximate}) vs ONNX Runtime");
+    }
+
+    [TestMethod]
     public void AnImportedModel_IsDifferentiableAsTheOriginal()
     {
         var g = new Generator(13);
