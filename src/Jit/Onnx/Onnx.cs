@@ -1,8 +1,7 @@
 using Google.Protobuf;
-using Trace.Jit;
 using OnnxPb = global::Onnx;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>
 /// ONNX export and import (<c>torch.onnx.export</c>'s counterpart). <see cref="Export(TracedModule, string, int)"/> writes a traced
@@ -12,9 +11,9 @@ namespace Trace.Onnx;
 /// CNNs (Conv2d, MaxPool2d), LSTMs (unrolled per sequence length) and GPT blocks (LayerNorm, attention, GELU) Trace builds.
 /// </summary>
 /// <remarks>
-/// With <c>using Trace.Onnx;</c> outside Trace's own namespaces, call it as <c>Onnx.Export(...)</c>; inside a namespace under
-/// <c>Trace</c> the simple name <c>Onnx</c> is this namespace, so write <c>Trace.Onnx.Onnx.Export(...)</c> or a using alias there.
-/// The ONNX protobuf classes come from the OnnxSharp package, kept out of referencing projects' compile.
+/// It sits beside <see cref="Jit"/> in <c>Trace.Jit</c>: <c>using Trace.Jit;</c> then <c>Onnx.Export(...)</c>. The ONNX protobuf
+/// classes come from the OnnxSharp package (namespace <c>Onnx</c>), kept out of referencing projects' compile so that the name
+/// <c>Onnx</c> means this class there.
 /// </remarks>
 public static class Onnx
 {

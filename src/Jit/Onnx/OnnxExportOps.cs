@@ -1,6 +1,5 @@
-using Trace.Jit;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>
 /// How each aten op becomes ONNX (opset 17) nodes: one entry per op, reading the node's inputs in its schema's order.

@@ -1,7 +1,6 @@
-using Trace.Jit;
 using OnnxPb = global::Onnx;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>
 /// Writes one recorded forward graph as an ONNX <c>GraphProto</c>: call inputs become graph inputs (with their shapes),

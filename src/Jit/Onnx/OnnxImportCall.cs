@@ -1,6 +1,6 @@
 using OnnxPb = global::Onnx;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>One ONNX node being imported: its input tensors, its attributes, and the values known before the inputs.</summary>
 internal sealed class OnnxImportCall(OnnxPb.NodeProto node, Tensor?[] inputs, IReadOnlyDictionary<string, Tensor> known, long opset)

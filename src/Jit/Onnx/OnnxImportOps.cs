@@ -1,4 +1,4 @@
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>
 /// How each ONNX op (opsets 13–21) runs as Trace ops during import: one entry per op type, returning the node's outputs

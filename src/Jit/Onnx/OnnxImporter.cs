@@ -1,7 +1,6 @@
-using Trace.Jit;
 using OnnxPb = global::Onnx;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>
 /// Reads an ONNX model into a <see cref="TracedModule"/>: each ONNX node runs as Trace ops (<see cref="OnnxImportOps"/>)

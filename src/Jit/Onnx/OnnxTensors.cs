@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using OnnxPb = global::Onnx;
 
-namespace Trace.Onnx;
+namespace Trace.Jit;
 
 /// <summary>Tensor ↔ <c>TensorProto</c> conversion and the ONNX element-type codes (TensorProto.DataType).</summary>
 internal static class OnnxTensors

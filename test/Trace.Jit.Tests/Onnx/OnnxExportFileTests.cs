@@ -2,7 +2,6 @@ using Trace.Nn;
 
 namespace Trace.Jit.Tests.OnnxFormat;
 
-using Onnx = global::Trace.Onnx.Onnx;
 using OnnxPb = global::Onnx;
 
 /// <summary>What an exported file holds (the IR's names, opset, initializers, shapes) and what Export refuses.</summary>

@@ -2,7 +2,6 @@ using Trace.Nn;
 
 namespace Trace.Jit.Tests.OnnxFormat;
 
-using Onnx = global::Trace.Onnx.Onnx;
 
 /// <summary>
 /// Onnx.Export of the lecture nets, the GPT block, the CNN and the LSTM: the file runs in ONNX Runtime and gives Trace's

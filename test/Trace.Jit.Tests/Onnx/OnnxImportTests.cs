@@ -1,6 +1,5 @@
 namespace Trace.Jit.Tests.OnnxFormat;
 
-using Onnx = global::Trace.Onnx.Onnx;
 using B = OnnxModelBuilder;
 
 /// <summary>

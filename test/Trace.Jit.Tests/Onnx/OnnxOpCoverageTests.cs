@@ -1,6 +1,5 @@
 namespace Trace.Jit.Tests.OnnxFormat;
 
-using Onnx = global::Trace.Onnx.Onnx;
 
 /// <summary>
 /// Walks the export table: functions that together use every op it writes are exported, run in ONNX Runtime against
