@@ -13,18 +13,6 @@ namespace Trace.Jit.Tests;
 [TestClass]
 public class RecurrentTracingTests
 {
-    /// <summary>The lecture's TorchScript slide: new_h = tanh(linear(x) + h), returned twice.</summary>
-    private sealed class MyCell(Generator g) : Module
-    {
-        private readonly Linear linear = new(4, 4, generator: g);
-
-        public override Tensor[] ForwardMany(Tensor[] inputs)
-        {
-            var newH = (linear.Forward(inputs[0]) + inputs[1]).Tanh();
-            return [newH, newH];
-        }
-    }
-
     [TestMethod]
     public void MyCell_TracedWithTwoExampleInputs_ReturnsBothOutputsAsEager()
     {

@@ -44,3 +44,15 @@ internal sealed class CausalSelfAttention : Module
         return x + proj.Forward(y);
     }
 }
+
+/// <summary>The lecture's TorchScript slide: new_h = tanh(linear(x) + h), returned twice.</summary>
+internal sealed class MyCell(Generator g) : Module
+{
+    private readonly Linear linear = new(4, 4, generator: g);
+
+    public override Tensor[] ForwardMany(Tensor[] inputs)
+    {
+        var newH = (linear.Forward(inputs[0]) + inputs[1]).Tanh();
+        return [newH, newH];
+    }
+}

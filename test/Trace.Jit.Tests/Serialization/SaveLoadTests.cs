@@ -21,6 +21,16 @@ public sealed class SaveLoadTests
     private static void Same(Tensor expected, Tensor actual, string what) =>
         CollectionAssert.AreEqual(expected.ToArray<float>(), actual.ToArray<float>(), what);
 
+    /// <summary>Traces <paramref name="model"/> without gradients, saves it, and returns the traced module's output on <paramref name="x"/>.</summary>
+    private static Tensor TraceSaveNoGrad(Module model, Tensor x, string path)
+    {
+        using var _ = Autograd.NoGrad();
+        var traced = Jit.Trace(model, x);
+        var y = traced.Forward(x);
+        traced.Save(path);
+        return y;
+    }
+
     [TestMethod]
     public void ALoadedModelGivesTheTracedOutputsBitForBit()
     {
@@ -29,13 +39,7 @@ public sealed class SaveLoadTests
         var path = TempFile();
         try
         {
-            Tensor expected;
-            using (Autograd.NoGrad())
-            {
-                var traced = Jit.Trace(model, x);
-                expected = traced.Forward(x);
-                traced.Save(path);
-            }
+            var expected = TraceSaveNoGrad(model, x, path);
             var loaded = Jit.Load(path);
             Assert.IsTrue(loaded.IsLoaded);
             CollectionAssert.AreEqual(new[] { "input" }, loaded.InputNames.ToArray());
@@ -151,13 +155,7 @@ public sealed class SaveLoadTests
         var path = TempFile();
         try
         {
-            Tensor expected;
-            using (Autograd.NoGrad())
-            {
-                var traced = Jit.Trace(model, x);
-                expected = traced.Forward(x);
-                traced.Save(path);
-            }
+            var expected = TraceSaveNoGrad(model, x, path);
             var loaded = Jit.Load(path, Device.Cuda());
             Assert.IsTrue(loaded.NamedTensors().All(p => p.Tensor.Device == Device.Cuda()));
             using (Autograd.NoGrad())
@@ -223,17 +221,6 @@ public sealed class SaveLoadTests
             Assert.AreEqual(1, Directory.GetFiles(Path.GetDirectoryName(path)!, $"{Path.GetFileName(path)}.tmp-*").Length + 1, "no temporary file left");
         }
         finally { File.Delete(path); }
-    }
-
-    private sealed class MyCell(Generator g) : Module
-    {
-        private readonly Linear linear = new(4, 4, generator: g);
-
-        public override Tensor[] ForwardMany(Tensor[] inputs)
-        {
-            var newH = (linear.Forward(inputs[0]) + inputs[1]).Tanh();
-            return [newH, newH];
-        }
     }
 
     [TestMethod]
