@@ -55,16 +55,7 @@ public abstract partial class LRScheduler
         string api = $"{GetType().Name}.LoadStateDict";
         try
         {
-            string type = StateJson.ReadString(state["type"], "'type'");
-            if (type != GetType().Name) throw new ArgumentException($"the state dict is a {type}'s, not a {GetType().Name}'s.");
-            var hyper = Hyperparameters().ToList();
-            var known = new HashSet<string>(["type", "last_epoch", "base_lrs", "_last_lr", .. hyper.Select(h => h.Name), .. ExtraKeys]);
-            foreach (var (k, _) in state)
-                if (!known.Contains(k)) throw new ArgumentException($"the state dict has an unknown entry '{k}' (known: {string.Join(", ", known)}).");
-            foreach (var (name, ours) in hyper)
-                if (StateJson.Text(state[name]) != StateJson.Text(ours))
-                    throw new ArgumentException(
-                        $"the state dict has {name} = {StateJson.Text(state[name])}, this scheduler has {name} = {StateJson.Text(ours)}; create the scheduler with the hyperparameters it was saved with.");
+            StateJson.CheckSchedulerHeader(state, GetType().Name, ["last_epoch", "base_lrs", "_last_lr", .. ExtraKeys], [.. Hyperparameters()]);
             int groups = Optimizer.ParamGroups.Count;
             int epoch = StateJson.ReadInt(state["last_epoch"], "'last_epoch'");
             if (epoch < 0) throw new ArgumentException($"'last_epoch' is {epoch}; it counts steps from 0.");

@@ -46,16 +46,7 @@ public sealed partial class ReduceLROnPlateau
         const string api = "ReduceLROnPlateau.LoadStateDict";
         try
         {
-            string type = StateJson.ReadString(state["type"], "'type'");
-            if (type != nameof(ReduceLROnPlateau)) throw new ArgumentException($"the state dict is a {type}'s, not a ReduceLROnPlateau's.");
-            var hyper = Hyperparameters().ToList();
-            var known = new HashSet<string>(["type", "best", "num_bad_epochs", "cooldown_counter", "last_epoch", "_last_lr", "min_lrs", .. hyper.Select(h => h.Name)]);
-            foreach (var (k, _) in state)
-                if (!known.Contains(k)) throw new ArgumentException($"the state dict has an unknown entry '{k}' (known: {string.Join(", ", known)}).");
-            foreach (var (name, ours) in hyper)
-                if (StateJson.Text(state[name]) != StateJson.Text(ours))
-                    throw new ArgumentException(
-                        $"the state dict has {name} = {StateJson.Text(state[name])}, this scheduler has {name} = {StateJson.Text(ours)}; create the scheduler with the hyperparameters it was saved with.");
+            StateJson.CheckSchedulerHeader(state, nameof(ReduceLROnPlateau), ["best", "num_bad_epochs", "cooldown_counter", "last_epoch", "_last_lr", "min_lrs"], [.. Hyperparameters()]);
             int groups = Optimizer.ParamGroups.Count;
             double best = StateJson.ReadDouble(state["best"], "'best'");
             int bad = StateJson.ReadInt(state["num_bad_epochs"], "'num_bad_epochs'");

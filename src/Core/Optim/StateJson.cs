@@ -101,4 +101,22 @@ internal static class StateJson
 
     /// <summary>Invariant text of an int, for keys such as <c>state.3.exp_avg</c>.</summary>
     public static string Key(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Checks a scheduler state dict's header: its <c>type</c> is <paramref name="type"/>, it has no keys but
+    /// <paramref name="stateKeys"/> and the hyperparameters, and each hyperparameter equals this scheduler's.
+    /// </summary>
+    /// <exception cref="ArgumentException">One of those does not hold (the message says which).</exception>
+    public static void CheckSchedulerHeader(JsonObject state, string type, IEnumerable<string> stateKeys, IReadOnlyList<(string Name, JsonNode Value)> hyper)
+    {
+        string saved = ReadString(state["type"], "'type'");
+        if (saved != type) throw new ArgumentException($"the state dict is a {saved}'s, not a {type}'s.");
+        var known = new HashSet<string>(["type", .. stateKeys, .. hyper.Select(h => h.Name)]);
+        foreach (var (k, _) in state)
+            if (!known.Contains(k)) throw new ArgumentException($"the state dict has an unknown entry '{k}' (known: {string.Join(", ", known)}).");
+        foreach (var (name, ours) in hyper)
+            if (Text(state[name]) != Text(ours))
+                throw new ArgumentException(
+                    $"the state dict has {name} = {Text(state[name])}, this scheduler has {name} = {Text(ours)}; create the scheduler with the hyperparameters it was saved with.");
+    }
 }
