@@ -17,13 +17,15 @@ public sealed class GptBlock : Module
 {
     private readonly LayerNorm ln1, ln2;
     private readonly Linear qkv, proj, fc, fcProj;
-    private readonly GELU gelu = new();
+    private readonly GELU gelu;
     private readonly int _heads;
     private readonly Tensor _causal;
 
-    public GptBlock(int channels, int heads, int maxT, Generator g)
+    /// <summary>The block for <paramref name="channels"/> channels and <paramref name="heads"/> heads; <paramref name="approximate"/> picks the GELU form (W5: exact).</summary>
+    public GptBlock(int channels, int heads, int maxT, Generator g, GeluApproximation approximate = GeluApproximation.None)
     {
         _heads = heads;
+        gelu = new GELU(approximate);
         ln1 = new LayerNorm(channels);
         ln2 = new LayerNorm(channels);
         qkv = new Linear(channels, 3 * channels, generator: g);

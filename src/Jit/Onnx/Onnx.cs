@@ -29,15 +29,16 @@ public static class Onnx
     /// <summary>
     /// Writes the forward graph of <paramref name="traced"/>'s last call as an ONNX model to <paramref name="path"/>: its call
     /// inputs are the graph inputs (with their traced shapes), its parameters, buffers, lifted tensors and tensor constants
-    /// initializers, and values keep their IR names (<c>input</c>, <c>0.weight</c>, <c>3</c>).
+    /// initializers, and values keep their IR names (<c>input</c>, <c>0.weight</c>, <c>3</c>). The file is written to a temporary
+    /// name and renamed, so a failed export leaves an existing file whole.
     /// </summary>
     /// <exception cref="NotSupportedException">An op has no ONNX form here (the message names the op and the node), or the opset is not 17–21.</exception>
     /// <exception cref="InvalidOperationException">The graph draws random numbers (trace in eval mode), or nothing was traced yet.</exception>
     public static void Export(TracedModule traced, string path, int opset = DefaultOpset)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = ExportBytes(traced, opset);
-        File.WriteAllBytes(path, bytes);
+        var bytes = ExportBytes(traced, opset);   // every check before the file is touched
+        Trace.Serialization.AtomicFile.Write(path, file => file.Write(bytes), "Onnx.Export");
     }
 
     /// <summary>As <see cref="Export(TracedModule, string, int)"/>, returning the serialized model.</summary>

@@ -1,4 +1,5 @@
 using Trace.Nn;
+using Trace.Perf;
 
 namespace Trace.Jit.Tests.OnnxFormat;
 
