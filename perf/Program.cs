@@ -1,10 +1,23 @@
 // Trace perf suite.
 //   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W7 eager vs traced
 //                                                            (--only: just those workloads, no kernel numbers; --profile: per-node times of each traced run)
+//   dotnet run -c Release --project perf -- --gemm                  just the FMA peak and the GEMM rows of --quick
+//   dotnet run -c Release --project perf -- --scaling [FILE.csv]    W5 over C×T and square GEMM n=64..4096: ms, GFLOP/s (CSV: perf/scaling/trace.csv)
 //   dotnet run -c Release --project perf -- [BenchmarkDotNet args, e.g. --filter *Gemm*]
 using BenchmarkDotNet.Running;
 using Trace.Perf;
 
+if (args.Contains("--gemm"))
+{
+    QuickRunner.Gemms(Console.Out);
+    return;
+}
+if (args.Contains("--scaling"))
+{
+    int s = Array.IndexOf(args, "--scaling");
+    Scaling.Run(Console.Out, s + 1 < args.Length && !args[s + 1].StartsWith("--", StringComparison.Ordinal) ? args[s + 1] : "perf/scaling/trace.csv");
+    return;
+}
 if (args.Contains("--quick"))
 {
     int o = Array.IndexOf(args, "--out"), only = Array.IndexOf(args, "--only");

@@ -2,7 +2,7 @@ using Trace.Kernels;
 
 namespace Trace.Perf;
 
-/// <summary>Prints the quick perf numbers: GEMM GFLOP/s by size and elementwise bandwidth.</summary>
+/// <summary>Prints the quick perf numbers: FMA peak, GEMM GFLOP/s by size and workload shape, elementwise bandwidth, W1–W7.</summary>
 public static class QuickRunner
 {
     /// <summary>
@@ -17,10 +17,24 @@ public static class QuickRunner
         RunWorkloads(o, jsonPath, only, profile);
     }
 
+    /// <summary>The FMA peak, then one row per GEMM (square n=256..2048, then the shapes W1–W7 issue): µs, GFLOP/s, % of peak.</summary>
+    public static void Gemms(TextWriter o)
+    {
+        double peak = Peak.MeasureGflops();
+        o.WriteLine($"FMA peak {peak:F1} GFLOP/s ({Environment.ProcessorCount} threads, Vector{Peak.Lanes * 32} FMAs, register-only)");
+        o.WriteLine($"GEMM {"shape",-24} {"m×n×k",-16} {"layout",-18} {"µs",9} {"GFLOP/s",8} {"% peak",6}");
+        IEnumerable<(GemmShape S, double Budget)> rows =
+            [.. new[] { 256, 512, 1024, 2048 }.Select(n => (GemmShape.Square(n), 0.45)), .. GemmQuick.WorkloadShapes.Select(s => (s, 0.2))];
+        foreach (var (s, budget) in rows)
+        {
+            double sec = GemmQuick.MedianSeconds(s, budget), gflops = s.Flops / sec / 1e9;
+            o.WriteLine($"GEMM {s.Label,-24} {$"{s.M}×{s.N}×{s.K}",-16} {s.Layout,-18} {sec * 1e6,9:F1} {gflops,8:F1} {100 * gflops / peak,5:F0}%");
+        }
+    }
+
     private static void Kernels(TextWriter o)
     {
-        foreach (var (n, gflops) in GemmQuick.Run([256, 512, 1024, 2048]))
-            o.WriteLine($"GEMM  n={n,-5} {gflops,7:F1} GFLOP/s");
+        Gemms(o);
 
         // The W1 shapes through the tensor API (matmul with a transposed weight view; linear with bias).
         Tensor.ManualSeed(1);
