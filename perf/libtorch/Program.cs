@@ -1,6 +1,8 @@
 // libtorch reference timings: TorchSharp-cpu 0.107 (libtorch 2.10) eager on the benchmark workloads W1-W7 and SGEMM,
 // same shapes as Trace's perf suite (definitions: docs/BENCHMARKS.md). Each row: 20 (or 3-5) warm-up calls, then the
 // best of 3 timed loops, in ms per call. Not part of Trace.sln; build and run it with perf/libtorch/run.sh [threads].
+// perf/libtorch/run.sh THREADS scaling [FILE.csv] instead runs the scaling grid of Trace's `perf -- --scaling` (W5 over
+// C x T, square mm over n) and writes its CSV (default perf/scaling/libtorch.csv).
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,6 +20,11 @@ double Bench(Action f, int iters, int warm = 20) {
     return best;
 }
 void Row(string name, double ms) => Console.WriteLine($"{name,-36} {ms,10:F3} ms/iter");
+
+if (args.Length > 1 && args[1] == "scaling") {
+    Scaling(args.Length > 2 ? args[2] : "perf/scaling/libtorch.csv");
+    return;
+}
 
 foreach (var n in new[] { 256, 1024, 2048 }) {
     var a = randn(n, n); var b = randn(n, n);
@@ -69,6 +76,43 @@ int N = 64, D = 1000, H = 100, Dout = 10;
     Row("W7 lstm train step", Bench(() => {
         var (o, h, c) = lstm.call(x);
         var l = nn.functional.cross_entropy(head.forward(o.select(1, -1)), y); opt.zero_grad(); l.backward(); opt.step(); }, 50, 5));
+}
+
+// The scaling grid, as Trace's perf/Scaling.cs: W5 (B=8, 4 heads) for C in {128..1024} x T in {64..512}, FLOPs counted
+// the same way (linears 2*B*T*12C^2 and attention 4*B*T^2*C forward, backward twice that), then square mm n=64..4096.
+// Each point: 2 warm-up calls, then the best of 3 loops of as many calls as fill ~1/3 s each (at least one).
+void Scaling(string csv) {
+    double Adaptive(Action f) {
+        { using var d0 = NewDisposeScope(); f(); }
+        var sw = Stopwatch.StartNew();
+        { using var d = NewDisposeScope(); f(); }
+        int iters = (int)Math.Clamp(0.33 / sw.Elapsed.TotalSeconds, 1, 1000);
+        return Bench(f, iters, 0);
+    }
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var rows = new List<string> { "kind,B,T,C,n,gflop,libtorch_ms,libtorch_gflops" };
+    Console.WriteLine($"W5 B=8 heads=4 fwd+bwd  {"C",5} {"T",4} {"GFLOP",7} {"libtorch ms",11} {"GFLOP/s",8}");
+    const int B = 8;
+    foreach (int C in new[] { 128, 256, 512, 1024 })
+        foreach (int T in new[] { 64, 128, 256, 512 }) {
+            var x = randn(B, T, C);
+            using var blk = new Block(C, 4);
+            double ms = Adaptive(() => { var o = blk.forward(x); o.sum().backward(); blk.zero_grad(); });
+            double flops = 3 * (2.0 * B * T * 12.0 * C * C + 4.0 * B * (double)T * T * C), g = flops / ms / 1e6;
+            Console.WriteLine($"W5                      {C,5} {T,4} {flops / 1e9,7:F2} {ms,11:F2} {g,8:F1}");
+            rows.Add(string.Create(inv, $"w5,{B},{T},{C},,{flops / 1e9:F4},{ms:F3},{g:F1}"));
+            x.Dispose();
+        }
+    Console.WriteLine($"mm square               {"n",5} {"ms",11} {"GFLOP/s",8}");
+    foreach (int n in new[] { 64, 128, 256, 512, 1024, 2048, 4096 }) {
+        using var a = randn(n, n); using var b = randn(n, n);
+        double ms = Adaptive(() => a.mm(b)), flops = 2.0 * n * n * (double)n, g = flops / ms / 1e6;
+        Console.WriteLine($"mm                      {n,5} {ms,11:F3} {g,8:F1}");
+        rows.Add(string.Create(inv, $"gemm,,,,{n},{flops / 1e9:F4},{ms:F4},{g:F1}"));
+    }
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(csv))!);
+    File.WriteAllLines(csv, rows);
+    Console.WriteLine($"wrote {csv}");
 }
 
 class ParallelBlock : nn.Module<Tensor, Tensor> {

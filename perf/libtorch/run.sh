@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libtorch (TorchSharp-cpu 0.107 = libtorch 2.10, CPU) timings of the benchmark workloads W1-W7 and SGEMM, with the
-# shapes of docs/BENCHMARKS.md. Usage: perf/libtorch/run.sh [threads]   (default 2, as in the README's table).
+# shapes of docs/BENCHMARKS.md. Usage: perf/libtorch/run.sh [threads]   (default 2, as in the README's table);
+# perf/libtorch/run.sh THREADS scaling [FILE.csv] runs the scaling grid of `perf -- --scaling` instead (see README.md).
 # Builds in a temp folder ($TMPDIR, default /tmp), never inside the repository: the TorchSharp-cpu package brings
 # ~480 MB of native libraries, which is why this app is not in Trace.sln and CI never builds it.
 # libLibTorchSharp.so 0.107 wants GLIBCXX_3.4.32 for one symbol (std::ios_base_library_init, GCC 13); Debian 12 ships
