@@ -22,10 +22,11 @@ set logscale x 2
 set grid
 set key below box font ",9" maxrows 4
 set ylabel "GFLOP/s"
+set bmargin 9
 set yrange [0:${peak}*1.08]
 
 set title "W5 GPT block fwd+bwd, B=8, 4 heads (GFLOP/s vs C)"
-set xlabel "channels C" offset 0,0.6
+set xlabel "channels C"
 set xrange [100:1300]
 set xtics (128, 256, 512, 1024)
 # One T's rows, in C order (a filter, so that each line's points are consecutive).
@@ -37,10 +38,10 @@ plot $peak with lines lc "black" lw 2 dt 1 title "FMA peak", \
   for [i=1:4] w5("$torch", 32*2**i) using 4:8 with linespoints lw 1.5 pt 4 dt 3 lc rgb word(c1." ".c2." ".c3." ".c4, i) title sprintf("libtorch T=%d", 32*2**i)
 
 set title "Square SGEMM n×n·n×n (GFLOP/s vs n)"
-set xlabel "n" offset 0,0.6
+set xlabel "n"
 set xrange [48:5500]
 set xtics (64, 128, 256, 512, 1024, 2048, 4096)
-set key top right box opaque font ",10"
+set key below box font ",10" maxrows 4
 gemm(f) = sprintf("< awk -F, '\$1 == \"gemm\"' %s", f)
 plot $peak with lines lc "black" lw 2 title "FMA peak", \
   gemm("$trace") using 5:8 with linespoints lw 2 pt 7 lc rgb c1 title "Trace Gemm.Sgemm", \
