@@ -79,13 +79,6 @@ public static class GemmQuick
         return times[reps / 2];
     }
 
-    /// <summary>GFLOP/s of square n×n·n×n products at each size (2·n³ flops per call, median of repeats).</summary>
-    public static IReadOnlyList<(int N, double Gflops)> Run(int[] sizes, double budgetS = 0.5)
-    {
-        ArgumentNullException.ThrowIfNull(sizes);
-        return [.. sizes.Select(n => (n, GemmShape.Square(n).Flops / MedianSeconds(GemmShape.Square(n), budgetS) / 1e9))];
-    }
-
     /// <summary>
     /// The GEMMs W1–W7 issue, with the operand layouts the ops pass (docs/BENCHMARKS.md sizes): a linear's forward reads
     /// its weight transposed (A·Bᵀ), its input gradient is g·W (A·B), its weight gradient gᵀ·x (Aᵀ·B).

@@ -1,5 +1,5 @@
 // Trace perf suite.
-//   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: GEMM GFLOP/s, elementwise GB/s, W1–W7 eager vs traced
+//   dotnet run -c Release --project perf -- --quick [--out FILE.json] [--only W6,W7]   quick numbers: FMA peak, GEMM GFLOP/s (square and W1–W7 shapes), elementwise GB/s, W1–W7 eager vs traced
 //                                                            (--only: just those workloads, no kernel numbers; --profile: per-node times of each traced run)
 //   dotnet run -c Release --project perf -- --gemm                  just the FMA peak and the GEMM rows of --quick
 //   dotnet run -c Release --project perf -- --scaling [FILE.csv]    W5 over C×T and square GEMM n=64..4096: ms, GFLOP/s (CSV: perf/scaling/trace.csv)
