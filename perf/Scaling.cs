@@ -37,7 +37,7 @@ public static class Scaling
                     $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "yes" : "no")}, .NET {Environment.Version}");
         double peak = Peak.MeasureGflops();
         o.WriteLine($"FMA peak {peak:F1} GFLOP/s");
-        var rows = new List<string> { Header, string.Create(inv, $"peak,,,,,,,{peak:F1},,,") };
+        var rows = new List<string> { Header, "" };   // the peak row is filled in at the end
 
         o.WriteLine($"W5 B=8 heads=4 fwd+bwd  {"C",5} {"T",4} {"GFLOP",7} {"eager ms",9} {"GFLOP/s",8} {"traced ms",9} {"GFLOP/s",8} {"% peak",6} {"trace ms",8}");
         const int B = 8;
@@ -60,6 +60,10 @@ public static class Scaling
             rows.Add(string.Create(inv, $"gemm,,,,{n},{s.Flops / 1e9:F4},{sec * 1e3:F4},{g:F1},,,"));
         }
 
+        // On a shared machine a neighbour can take a core during the first probe: the CSV keeps the better of two.
+        double endPeak = Peak.MeasureGflops();
+        o.WriteLine($"FMA peak at the end {endPeak:F1} GFLOP/s (the CSV keeps the larger)");
+        rows[1] = string.Create(inv, $"peak,,,,,,,{Math.Max(peak, endPeak):F1},,,");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(csvPath))!);
         File.WriteAllLines(csvPath, rows);
         o.WriteLine($"wrote {csvPath}; {(DateTime.UtcNow - started).TotalSeconds:F0} s, load {Load()}");
