@@ -1,7 +1,8 @@
 namespace Trace;
 
 /// <summary>
-/// Runs the backward graph from one or more outputs: topological order, gradient summation per node.
+/// Runs the backward graph from one or more outputs: topological order, gradient summation per node (per output of a
+/// <see cref="MultiOutputNode"/>, whose <see cref="OutputSlot"/>s hand it their gradients separately).
 /// <see cref="Backward"/> accumulates into the leaves' <see cref="Tensor.Grad"/>; <see cref="Grad"/> returns
 /// the gradients of chosen tensors instead and touches no <c>.Grad</c>.
 /// </summary>
