@@ -93,6 +93,25 @@ public class LstmCellTests
     }
 
     [TestMethod]
+    public void LargeBatch_SplitAcrossWorkers_EqualsTheComposedOps()
+    {
+        // 130 rows of 4·256 gates: more than one worker's 2^16 elements.
+        var g = new Generator(16);
+        var (xg, hg, cx) = (Tensor.Randn([130, 1024], generator: g), Tensor.Randn([130, 1024], generator: g), Tensor.Randn([130, 256], generator: g));
+        var (hy, cy, w) = Tensor.LstmCell(xg, hg, cx);
+        var (ch, cc, cw) = (hy.ZerosLike(), cy.ZerosLike(), w.ZerosLike());
+        LstmCellMath.Forward(xg, hg, cx, ch, cc, cw);
+        CollectionAssert.AreEqual(Values(ch), Values(hy), "h'");
+        CollectionAssert.AreEqual(Values(cc), Values(cy), "c'");
+        var (dh, dc) = (Tensor.Randn([130, 256], generator: g), Tensor.Randn([130, 256], generator: g));
+        var (dGates, dCx) = Tensor.LstmCellBackward(dh, dc, cx, cy, w);
+        var (eGates, eCx) = (dGates.ZerosLike(), dCx.ZerosLike());
+        LstmCellMath.Backward(dh, dc, cx, cy, w, eGates, eCx);
+        AssertClose(Values(eGates), dGates, 1e-5, 1e-6, "d(gates)");
+        AssertClose(Values(eCx), dCx, 1e-5, 1e-6, "d(cx)");
+    }
+
+    [TestMethod]
     public void SecondOrderGradients_MatchFiniteDifferencesOfTheFirst()
     {
         var g = new Generator(14);
