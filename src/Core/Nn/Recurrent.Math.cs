@@ -2,9 +2,10 @@ namespace Trace.Nn;
 
 /// <summary>
 /// The per-step math of the recurrent cells and layers, composed from tensor ops (so autograd and tracing need no
-/// recurrent op of their own) except the LSTM cell's pointwise part, one fused op with its own backward. <c>xg</c> is the input's projection for this step, x·W_ihᵀ + b_ih (the layers compute it
-/// for all steps with one matmul and also fold b_hh into it where the formula allows); <c>h</c> and <c>c</c> are null
-/// for an implicit zero state, which skips the h·W_hhᵀ product.
+/// recurrent op of their own) except the LSTM cell's pointwise part, one fused op with its own backward. <c>xg</c> is
+/// the input's projection for this step, x·W_ihᵀ + b_ih (the layers compute it for all steps with one matmul and also
+/// fold b_hh into it where the formula allows); <c>h</c> and <c>c</c> are null for an implicit zero state, which skips
+/// the h·W_hhᵀ product.
 /// </summary>
 internal static class RecurrentMath
 {
