@@ -74,6 +74,13 @@ public class OutFormTests
             new object?[] { R(2, 4).To(dt), new long[] { 5, 4 }, 0L, 1L, 2L },
         },
         ["aten::gelu_backward"] = dt => new[] { "tanh", "none" }.Select(a => new object?[] { R(3, 4).To(dt), Tensor.Randn([3, 4], generator: new Generator(4)).To(dt), a }),
+        ["trace::lstm_cell_backward"] = dt =>
+        {
+            var (gates, cx) = (R(3, 8).To(dt), R(3, 2).To(dt).Mul(0.5));
+            var (_, cy, workspace) = Tensor.LstmCell(gates, gates.Neg(), cx);
+            var (_, cy0, workspace0) = Tensor.LstmCell(gates, null, null);
+            return [[R(3, 2).To(dt), R(3, 2).To(dt).Neg(), cx, cy, workspace], [null, R(3, 2).To(dt), null, cy0, workspace0]];
+        },
     };
 
     /// <summary>Every node of <paramref name="graph"/> with the values of its inputs, evaluated through the op table's functional forms.</summary>
