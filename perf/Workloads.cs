@@ -23,15 +23,24 @@ public static class Workloads
         return sw.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>W1: Linear(1000,100) → ReLU → Linear(100,1000), MSE vs target, N=64, forward only.</summary>
+    /// <summary>
+    /// W1: Linear(1000,100) → ReLU → Linear(100,1000), MSE vs target, N=64, forward only: eager and traced both run
+    /// under <see cref="Autograd.NoGrad"/> (no tape, no saved intermediates), as the libtorch reference does.
+    /// </summary>
     public static Workload W1()
     {
         var (model, x, y) = WorkloadModels.W1(S, new Generator(1));
         Tensor Loss(Tensor[] v) => W1Loss(model, v[0], v[1]);
         TracedModule traced = null!;
-        Loss([x, y]);   // trace+compile time excludes .NET's first-call JIT of the eager kernels
-        double ms = Timed(() => traced = Jit.Jit.Trace(Loss, [x, y]));
-        return new("W1", "static-graph slide: 1000→100→1000 MLP + MSE, N=64, forward", () => Loss([x, y]), () => traced.Call(x, y), ms);
+        double ms;
+        using (Autograd.NoGrad())
+        {
+            Loss([x, y]);   // trace+compile time excludes .NET's first-call JIT of the eager kernels
+            ms = Timed(() => traced = Jit.Jit.Trace(Loss, [x, y]));
+        }
+        void Eager() { using (Autograd.NoGrad()) Loss([x, y]); }
+        void Traced() { using (Autograd.NoGrad()) traced.Call(x, y); }
+        return new("W1", "static-graph slide: 1000→100→1000 MLP + MSE, N=64, forward under no_grad", Eager, Traced, ms);
     }
 
     /// <summary>W2 and W3: a train step (forward, MSE, backward, Adam lr 1e-4) of the given model on N=64 random data.</summary>

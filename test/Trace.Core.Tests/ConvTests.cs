@@ -136,6 +136,60 @@ public class ConvTests
     }
 
     [TestMethod]
+    [DataRow(1, 1, 0, 1)]
+    [DataRow(2, 1, 1, 2)]
+    [DataRow(1, 2, 2, 3)]
+    [DataRow(3, 1, 1, 1)]
+    public void TheInputGradientIsEachOutputGradientSpreadBackOverItsWindow(int stride, int dilation, int padding, int groups)
+    {
+        // Batch larger than the cores (per-image workers); float64 reference: dx[n,c,h,w] = Σ g[n,o,p,q]·W[o,c',i,j] over the windows covering (h, w).
+        int n = 5, cin = 6, cout = 6, h = 14, w = 13, kh = 3, kw = 2;
+        var x = R(n, cin, h, w).RequiresGrad_();
+        var wt = R(cout, cin / groups, kh, kw);
+        var y = F.Conv2d(x, wt, null, [stride], [padding], [dilation], groups);
+        var g = R(y.Shape.ToArray());
+        var dx = Autograd.Grad([y.Mul(g).Sum()], [x])[0]!;
+        var (ws, gs) = (wt.ToArray<double>(), g.ToArray<double>());
+        int oh = y.Size(2), ow = y.Size(3), cig = cin / groups, cog = cout / groups;
+        var expected = new double[n * cin * h * w];
+        for (int b = 0; b < n; b++)
+        for (int o = 0; o < cout; o++)
+        for (int c = 0; c < cig; c++)
+        for (int i = 0; i < kh; i++)
+        for (int j = 0; j < kw; j++)
+        for (int p = 0; p < oh; p++)
+        for (int q = 0; q < ow; q++)
+        {
+            int hh = p * stride - padding + i * dilation, ww = q * stride - padding + j * dilation;
+            if (hh < 0 || hh >= h || ww < 0 || ww >= w) continue;
+            int ci = o / cog * cig + c;
+            expected[((b * cin + ci) * h + hh) * w + ww] += gs[((b * cout + o) * oh + p) * ow + q] * ws[((o * cig + c) * kh + i) * kw + j];
+        }
+        Close(expected, dx, 1e-10, "input gradient");
+        var x32 = x.Detach().To(DType.Float32).RequiresGrad_();
+        var y32 = F.Conv2d(x32, wt.To(DType.Float32), null, [stride], [padding], [dilation], groups);
+        Close(expected, Autograd.Grad([y32.Mul(g.To(DType.Float32)).Sum()], [x32])[0]!.To(DType.Float64), 2e-3, "input gradient float32");
+    }
+
+    [TestMethod]
+    public void TheInputGradientIsDifferentiableInTheWeightAndTheOutputGradient()
+    {
+        // Second order through trace::conv2d_input_backward: d/dW and d/dg of <dx(W, g), v>.
+        var (x, w0, g0, v) = (R(2, 4, 5, 5), R(4, 2, 3, 2), R(2, 4, 3, 3), R(2, 4, 5, 5));
+        Assert.IsTrue(Autograd.GradCheck(t =>
+        {
+            using var _ = Autograd.EnableGrad();
+            var xi = x.Detach().Clone().RequiresGrad_();
+            var y = F.Conv2d(xi, t[0], null, [1, 2], [0, 1], [1], 2);
+            var dx = Autograd.Grad([y.Mul(t[1]).Sum()], [xi], createGraph: true)[0]!;
+            return dx.Mul(v).Sum();
+        }, Leaves(w0, g0)));
+        var bad = Assert.ThrowsExactly<ArgumentException>(() => Ops.OpTable.Get("trace::conv2d_input_backward").Eval(new Ops.OpArgs("trace::conv2d_input_backward",
+            [R(2, 4, 3, 4), x, w0, new long[] { 1, 2 }, new long[] { 0, 1 }, new long[] { 1 }, 2L])));
+        StringAssert.Contains(bad.Message, "trace::conv2d_input_backward: grad_output of shape (2, 4, 3, 4) does not match the convolution's output (2, 4, 3, 3)");
+    }
+
+    [TestMethod]
     public void RectangularKernelsStridesAndBatchesLargerThanTheCoresMatch()
     {
         var x = R(9, 3, 11, 8);

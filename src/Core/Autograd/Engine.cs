@@ -1,7 +1,8 @@
 namespace Trace;
 
 /// <summary>
-/// Runs the backward graph from one or more outputs: topological order, gradient summation per node.
+/// Runs the backward graph from one or more outputs: topological order, gradient summation per node (per output of a
+/// <see cref="MultiOutputNode"/>, whose <see cref="OutputSlot"/>s hand it their gradients separately).
 /// <see cref="Backward"/> accumulates into the leaves' <see cref="Tensor.Grad"/>; <see cref="Grad"/> returns
 /// the gradients of chosen tensors instead and touches no <c>.Grad</c>.
 /// </summary>
@@ -94,6 +95,9 @@ internal static class Engine
         }
 
         var grads = new Dictionary<GradNode, Tensor>();
+        // The per-output gradients of multi-output nodes, filled by their OutputSlot nodes.
+        var outputGrads = new Dictionary<GradNode, Tensor?[]>();
+        bool Reached(GradNode n) => grads.ContainsKey(n) || outputGrads.ContainsKey(n);
         foreach (var (root, g) in roots)
             if (pending.ContainsKey(root)) grads[root] = grads.TryGetValue(root, out var acc) ? acc.Add(g) : g;
         var ready = new Stack<GradNode>();
@@ -102,24 +106,38 @@ internal static class Engine
         while (ready.Count > 0)
         {
             var node = ready.Pop();
-            var g = grads[node];
-            grads.Remove(node);
-            if (capture is not null && capture.TryGetValue(node, out var slots))
-                foreach (int s in slots) results![s] = g;
-            if (capture is null && node is FunctionNode f) f.AccumulateRetained(g);
-            if (capture is not null && node is AccumulateGrad) continue;
-            var inputGrads = node.Apply(g);
+            Tensor?[] inputGrads;
+            if (node is MultiOutputNode multi)
+            {
+                inputGrads = multi.ApplyAll(outputGrads[multi]);
+                outputGrads.Remove(multi);
+            }
+            else
+            {
+                var g = grads[node];
+                grads.Remove(node);
+                if (capture is not null && capture.TryGetValue(node, out var slots))
+                    foreach (int s in slots) results![s] = g;
+                if (capture is null && node is RetainingNode f) f.AccumulateRetained(g);
+                if (capture is not null && node is AccumulateGrad) continue;
+                inputGrads = node.Apply(g);
+            }
             var next = node.Next;
             for (int i = 0; i < next.Count; i++)
             {
                 var n = next[i];
                 if (n is null || !pending.ContainsKey(n)) continue;
                 var gi = i < inputGrads.Length ? inputGrads[i] : null;
-                if (gi is not null) grads[n] = grads.TryGetValue(n, out var acc) ? acc.Add(gi) : gi;
+                if (gi is not null && node is OutputSlot slot)
+                {
+                    if (!outputGrads.TryGetValue(n, out var perOutput)) outputGrads[n] = perOutput = new Tensor?[slot.Owner.Outputs];
+                    perOutput[slot.Index] = gi;
+                }
+                else if (gi is not null) grads[n] = grads.TryGetValue(n, out var acc) ? acc.Add(gi) : gi;
                 if (--pending[n] == 0)
                 {
-                    if (grads.ContainsKey(n)) ready.Push(n);
-                    else Skip(n, pending, ready, grads);
+                    if (Reached(n)) ready.Push(n);
+                    else Skip(n, pending, ready, Reached);
                 }
             }
             if (!retainGraph) node.Release();
@@ -156,15 +174,15 @@ internal static class Engine
     }
 
     /// <summary>A node that received no gradient at all still releases its dependents' counts.</summary>
-    private static void Skip(GradNode node, Dictionary<GradNode, int> pending, Stack<GradNode> ready, Dictionary<GradNode, Tensor> grads)
+    private static void Skip(GradNode node, Dictionary<GradNode, int> pending, Stack<GradNode> ready, Func<GradNode, bool> reached)
     {
         foreach (var n in node.Next)
         {
             if (n is null || !pending.ContainsKey(n)) continue;
             if (--pending[n] == 0)
             {
-                if (grads.ContainsKey(n)) ready.Push(n);
-                else Skip(n, pending, ready, grads);
+                if (reached(n)) ready.Push(n);
+                else Skip(n, pending, ready, reached);
             }
         }
     }

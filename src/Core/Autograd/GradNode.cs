@@ -53,13 +53,35 @@ internal sealed class AccumulateGrad(Tensor leaf) : GradNode
     }
 }
 
+/// <summary>The grad_fn of an op's output: a node whose output's gradient <see cref="Tensor.RetainGrad"/> can keep.</summary>
+internal abstract class RetainingNode : GradNode
+{
+    private Tensor? _retained;
+    private Lock? _retainedGate;
+
+    /// <summary>Keeps <paramref name="t"/>'s gradient in its <see cref="Tensor.Grad"/> during backward (<see cref="Tensor.RetainGrad"/>).</summary>
+    internal void Retain(Tensor t)
+    {
+        Interlocked.CompareExchange(ref _retainedGate, new Lock(), null);
+        _retained = t;
+    }
+
+    /// <summary>Adds one backward pass's gradient to the retained tensor's <see cref="Tensor.Grad"/> (under a lock, as for leaves).</summary>
+    internal void AccumulateRetained(Tensor g)
+    {
+        if (_retained is not { } keep) return;
+        lock (_retainedGate!)
+            keep.Grad = keep.Grad is null ? g : keep.Grad.Add(g);
+    }
+}
+
 /// <summary>
 /// A node whose backward rules are closures written with Tensor ops next to the op's forward: one rule
 /// per input, run only for inputs that need a gradient. Every tensor the rules read is version-checked
 /// before they run: the op's saved tensors, and every input without a rule of its own (an index, a mask, a
 /// condition: such an input is passed to the node only because the other rules read it).
 /// </summary>
-internal sealed class FunctionNode : GradNode
+internal sealed class FunctionNode : RetainingNode
 {
     private readonly string _name;
     private readonly GradNode?[] _next;
@@ -86,24 +108,6 @@ internal sealed class FunctionNode : GradNode
 
     public override string Name => _name;
     public override IReadOnlyList<GradNode?> Next => _next;
-
-    private Tensor? _retained;
-    private Lock? _retainedGate;
-
-    /// <summary>Keeps <paramref name="t"/>'s gradient in its <see cref="Tensor.Grad"/> during backward (<see cref="Tensor.RetainGrad"/>).</summary>
-    internal void Retain(Tensor t)
-    {
-        Interlocked.CompareExchange(ref _retainedGate, new Lock(), null);
-        _retained = t;
-    }
-
-    /// <summary>Adds one backward pass's gradient to the retained tensor's <see cref="Tensor.Grad"/> (under a lock, as for leaves).</summary>
-    internal void AccumulateRetained(Tensor g)
-    {
-        if (_retained is not { } keep) return;
-        lock (_retainedGate!)
-            keep.Grad = keep.Grad is null ? g : keep.Grad.Add(g);
-    }
 
     internal override Tensor?[] Apply(Tensor g)
     {

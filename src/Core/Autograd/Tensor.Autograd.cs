@@ -59,7 +59,7 @@ public sealed partial class Tensor
     /// <summary>Keeps this non-leaf tensor's gradient in <see cref="Grad"/> during backward.</summary>
     public void RetainGrad()
     {
-        if (GradFn is FunctionNode f) f.Retain(this);
+        if (GradFn is RetainingNode f) f.Retain(this);
         else if (!RequiresGrad) throw new InvalidOperationException("autograd: can't retain_grad on a tensor that doesn't require gradients.");
     }
 

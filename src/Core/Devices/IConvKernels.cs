@@ -20,6 +20,9 @@ internal interface IConvKernels
     /// <summary>dw (Cout, C/groups, KH, KW), overwritten = conv2d's weight gradient for the output gradient g (N, Cout, OH, OW) of input x.</summary>
     void Conv2dWeightGrad(Tensor g, Tensor x, Tensor dw, in Conv2dArgs a, int groups);
 
+    /// <summary>dx (N, C, H, W), overwritten = conv2d's input gradient for the output gradient g (N, Cout, OH, OW) and weight w.</summary>
+    void Conv2dInputGrad(Tensor g, Tensor w, Tensor dx, in Conv2dArgs a, int groups);
+
     /// <summary>y and indices (int64) of shape (planes, OH, OW) = max pooling of x (planes, H, W).</summary>
     void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a);
 

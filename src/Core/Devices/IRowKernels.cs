@@ -17,4 +17,17 @@ internal interface IRowKernels
 
     /// <summary>Variance (or standard deviation) with <paramref name="correction"/> of each row into <paramref name="r"/>.</summary>
     void Variance(Tensor rows, Tensor r, int n, int len, int correction, bool std);
+
+    /// <summary>
+    /// The LSTM cell (<c>trace::lstm_cell</c>) of B rows of H units: gates (B, 4H) = <paramref name="inputGates"/> +
+    /// <paramref name="hiddenGates"/> (absent: zero) and <paramref name="cx"/> (B, H, absent: zero) into the contiguous
+    /// <paramref name="hy"/>, <paramref name="cy"/> and activated-gates <paramref name="workspace"/>. Operands have unit stride along dim 1.
+    /// </summary>
+    void LstmCell(Tensor inputGates, Tensor? hiddenGates, Tensor? cx, Tensor hy, Tensor cy, Tensor workspace);
+
+    /// <summary>
+    /// The LSTM cell's backward (<c>trace::lstm_cell_backward</c>) from the gradients of h' and c' (each absent: zero) into the
+    /// contiguous <paramref name="gradGates"/> (B, 4H) and <paramref name="gradCx"/> (B, H). Operands have unit stride along dim 1.
+    /// </summary>
+    void LstmCellBackward(Tensor? gradHy, Tensor? gradCy, Tensor? cx, Tensor cy, Tensor workspace, Tensor gradGates, Tensor gradCx);
 }

@@ -2,9 +2,10 @@ namespace Trace.Nn;
 
 /// <summary>
 /// The per-step math of the recurrent cells and layers, composed from tensor ops (so autograd and tracing need no
-/// recurrent op of their own). <c>xg</c> is the input's projection for this step, x·W_ihᵀ + b_ih (the layers compute it
-/// for all steps with one matmul and also fold b_hh into it where the formula allows); <c>h</c> and <c>c</c> are null
-/// for an implicit zero state, which skips the h·W_hhᵀ product.
+/// recurrent op of their own) except the LSTM cell's pointwise part, one fused op with its own backward. <c>xg</c> is
+/// the input's projection for this step, x·W_ihᵀ + b_ih (the layers compute it for all steps with one matmul and also
+/// fold b_hh into it where the formula allows); <c>h</c> and <c>c</c> are null for an implicit zero state, which skips
+/// the h·W_hhᵀ product.
 /// </summary>
 internal static class RecurrentMath
 {
@@ -16,16 +17,14 @@ internal static class RecurrentMath
     }
 
     /// <summary>
-    /// One LSTM step with PyTorch's gate order (i, f, g, o): c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
+    /// One LSTM step with PyTorch's gate order (i, f, g, o): c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c'), the pointwise
+    /// math one <c>trace::lstm_cell</c> (one pass per batch row forward and backward, where the composed ops take a dozen).
     /// </summary>
     public static (Tensor H, Tensor C) LstmStep(Tensor xg, Tensor? h, Tensor? c, Tensor whh, Tensor? bhh)
     {
-        var gates = Recurrent(xg, h, whh, bhh).Chunk(4, -1);
-        var i = gates[0].Sigmoid();
-        var g = gates[2].Tanh();
-        var f = gates[1].Sigmoid();
-        var cNext = c is null ? i * g : f * c + i * g;
-        var hNext = gates[3].Sigmoid() * cNext.Tanh();
+        var (hNext, cNext, _) = h is null
+            ? Tensor.LstmCell(bhh is null ? xg : xg + bhh, null, c)
+            : Tensor.LstmCell(xg, Tensor.Linear(h, whh, bhh), c);
         return (hNext, cNext);
     }
 

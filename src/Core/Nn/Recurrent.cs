@@ -10,8 +10,9 @@ namespace Trace.Nn;
 /// the forward one's). States are (directions·num_layers, N, hidden) — (directions·num_layers, hidden) for unbatched
 /// input — indexed layer·directions + direction, and default to zeros.</para>
 /// <para>Each layer projects the whole sequence's input with one matmul (x·W_ihᵀ over all L·N rows, b_hh folded in
-/// where the formula allows) and then runs, per step, only h·W_hhᵀ and the gate math; everything is composed from
-/// tensor ops, so autograd and <c>Jit.Trace</c> (which unrolls the loop for the traced sequence length) work on it.</para>
+/// where the formula allows) and then runs, per step, only h·W_hhᵀ and the gate math (the LSTM's one fused op with its own
+/// backward); each step reads its slice through one <see cref="Tensor.Unbind"/>, so the slices' gradients are stacked once.
+/// Autograd and <c>Jit.Trace</c> (which unrolls the loop for the traced sequence length) work on it.</para>
 /// </summary>
 public abstract class RNNBase : Module
 {
@@ -134,10 +135,12 @@ public abstract class RNNBase : Module
                 var stepBias = FoldsHiddenBias ? null : bhh;
                 Tensor? h = h0b?.Select(0, idx), c = c0b?.Select(0, idx);
                 var hs = new Tensor[len];
+                // One node for all steps' slices: their gradients are stacked once, not each zero-filled to the whole sequence.
+                var steps = xp.Unbind(td);
                 for (int s = 0; s < len; s++)
                 {
                     int t = d == 0 ? s : len - 1 - s;
-                    (h, var cNext) = Step(xp.Select(td, t), h, c, whh, stepBias);
+                    (h, var cNext) = Step(steps[t], h, c, whh, stepBias);
                     c = cNext;
                     hs[t] = h;
                 }

@@ -203,6 +203,29 @@ public static class Dispatch
         return outputs;
     }
 
+    /// <summary>
+    /// Runs and reports an op whose first <paramref name="differentiable"/> outputs all carry gradients (the LSTM cell's h'
+    /// and c'; later outputs, such as its workspace, never require grad): each gets a grad_fn of one
+    /// <see cref="MultiOutputNode"/>, whose backward maps all their gradients (null where none reached) to the inputs' at once.
+    /// </summary>
+    internal static Tensor[] Record(OpCall op, Func<Tensor[]> compute, Tensor?[] inputs, int differentiable, Func<Tensor[], MultiBackward> backward)
+    {
+        CheckAlive(op, inputs);
+        var outputs = RunHidden(compute);
+        AttachMultiBackward(op.Name, inputs, outputs, differentiable, backward);
+        Observer?.OnOp(op, inputs, outputs);
+        return outputs;
+    }
+
+    /// <summary>Gives outputs 0 to <paramref name="differentiable"/> − 1 the slots of one multi-output node when autograd records the op.</summary>
+    internal static void AttachMultiBackward(string op, Tensor?[] inputs, Tensor[] outputs, int differentiable, Func<Tensor[], MultiBackward> backward)
+    {
+        if (differentiable == 0 || !outputs[0].IsFloatingPoint || !Autograd.ShouldRecord(inputs)) return;
+        var b = backward(outputs);
+        var node = new MultiOutputNode(op, inputs, differentiable, b.Grads, b.Saved);
+        for (int k = 0; k < differentiable; k++) outputs[k].GradFn = new OutputSlot(node, k);
+    }
+
     /// <summary>One-input form.</summary>
     internal static Tensor Record(OpCall op, Func<Tensor> compute, Tensor input, Func<Tensor, Tensor>? rule, params Tensor[] saved) =>
         Record(op, compute, [input], _ => new Backward([rule], saved));

@@ -100,7 +100,7 @@ public sealed partial class Tensor
             }
             Func<Tensor, Tensor>?[] rules =
             [
-                g => Conv2dInputGrad(weight, G(g), a, groups),
+                g => Conv2dInputBackward(G(g).Reshape(shape), input, weight, st, pd, dl, groups),
                 g => Conv2dWeightBackward(G(g).Reshape(shape), input, weight, st, pd, dl, groups),
                 g => G(g).Sum(3).Sum(0).Reshape(cout),   // contiguous row sums first: a reduction over dims 0 and 3 at once is strided
             ];
@@ -108,12 +108,35 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>conv2d's input gradient: col2im of Wᵀ·g per group, g given as (N, groups, Cout/groups, L).</summary>
-    private static Tensor Conv2dInputGrad(Tensor weight, Tensor g, in Conv2dArgs a, int groups)
+    /// <summary>
+    /// <c>trace::conv2d_input_backward</c>: the gradient of conv2d's input for the output gradient <paramref name="gradOutput"/>
+    /// (N, Cout, OH, OW) — per group col2im(W_groupᵀ · g) — in one pass on the CPU (each image's column gradient built in
+    /// cache and folded back at once, never the batch's). <paramref name="input"/> gives the shape and the channel checks
+    /// only. Bilinear in (grad_output, weight): its backward is the convolution of the incoming gradient by the weight, and
+    /// conv2d's weight gradient with grad_output and the incoming gradient as the input.
+    /// </summary>
+    internal static Tensor Conv2dInputBackward(Tensor gradOutput, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups,
+        Tensor? @out = null)
     {
-        int cog = weight._shape[0] / groups, kg = a.ColRows / groups;
-        return weight.Reshape(groups, cog, kg).MT.Matmul(g).Reshape(a.N, a.ColRows, a.L)
-            .Col2Im([a.H, a.W], ConvChecks.Ints((a.KH, a.KW)), ConvChecks.Ints((a.DH, a.DW)), ConvChecks.Ints((a.PH, a.PW)), ConvChecks.Ints((a.SH, a.SW)));
+        const string op = "trace::conv2d_input_backward";
+        var (a, call, st, pd, dl) = BackwardGeometry(op, gradOutput, input, weight, stride, padding, dilation, groups);
+        Tensor Compute()
+        {
+            var dx = OutBuffer.Or(@out, input.Shape.ToArray(), input.DType, input.Device, op);
+            DeviceKernels.For(input.Device, op).Conv.Conv2dInputGrad(gradOutput.Contiguous(), weight.Contiguous(), dx, a, groups);
+            return dx;
+        }
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, input._shape, input.DType, input.Device, op);
+            return Dispatch.Out(call, @out, [gradOutput, input, weight], Compute);
+        }
+        return Dispatch.Record(call, Compute, [gradOutput, input, weight],
+        [
+            h => Conv2d(h, weight, null, st, pd, dl, groups),
+            null,
+            h => Conv2dWeightBackward(gradOutput, h, weight, st, pd, dl, groups),
+        ], weight, gradOutput);
     }
 
     /// <summary>
@@ -127,18 +150,7 @@ public sealed partial class Tensor
         Tensor? @out = null)
     {
         const string op = "trace::conv2d_weight_backward";
-        ArgumentNullException.ThrowIfNull(gradOutput);
-        var (s, p, d) = (ConvChecks.Pair(stride, op, "stride"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(dilation, op, "dilation"));
-        var a = ConvChecks.Check(op, input, weight, null, s, p, d, groups, transposed: false);
-        int cout = weight._shape[0];
-        int[] expected = [a.N, cout, a.OH, a.OW];
-        if (!gradOutput._shape.AsSpan().SequenceEqual(expected))
-            throw new ArgumentException($"{op}: grad_output of shape {Shapes.Format(gradOutput._shape)} does not match the convolution's output {Shapes.Format(expected)} (input {Shapes.Format(input._shape)}, weight {Shapes.Format(weight._shape)}).");
-        if (gradOutput.DType != input.DType)
-            throw new ArgumentException($"{op}: grad_output dtype {gradOutput.DType.TorchName()} does not match the input's {input.DType.TorchName()}.");
-        ElementwiseDispatch.SameDevice(input, gradOutput, op);
-        var (st, pd, dl) = (ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
-        var call = new OpCall(op, st, pd, dl, groups);
+        var (a, call, st, pd, dl) = BackwardGeometry(op, gradOutput, input, weight, stride, padding, dilation, groups);
         Tensor Compute()
         {
             var dw = OutBuffer.Or(@out, weight.Shape.ToArray(), input.DType, input.Device, op);
@@ -153,9 +165,26 @@ public sealed partial class Tensor
         return Dispatch.Record(call, Compute, [gradOutput, input, weight],
         [
             h => Conv2d(input, h, null, st, pd, dl, groups),
-            h => Conv2dInputGrad(h, gradOutput.Reshape(a.N, groups, cout / groups, a.L), a, groups),
+            h => Conv2dInputBackward(gradOutput, input, h, st, pd, dl, groups),
             null,
         ], input, gradOutput);
+    }
+
+    /// <summary>The checked geometry of a conv2d backward op and its call record: grad_output must match the convolution's output.</summary>
+    private static (Conv2dArgs A, OpCall Call, int[] St, int[] Pd, int[] Dl) BackwardGeometry(string op, Tensor gradOutput, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation,
+        int groups)
+    {
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        var (s, p, d) = (ConvChecks.Pair(stride, op, "stride"), ConvChecks.Pair(padding, op, "padding", 0), ConvChecks.Pair(dilation, op, "dilation"));
+        var a = ConvChecks.Check(op, input, weight, null, s, p, d, groups, transposed: false);
+        int[] expected = [a.N, weight._shape[0], a.OH, a.OW];
+        if (!gradOutput._shape.AsSpan().SequenceEqual(expected))
+            throw new ArgumentException($"{op}: grad_output of shape {Shapes.Format(gradOutput._shape)} does not match the convolution's output {Shapes.Format(expected)} (input {Shapes.Format(input._shape)}, weight {Shapes.Format(weight._shape)}).");
+        if (gradOutput.DType != input.DType)
+            throw new ArgumentException($"{op}: grad_output dtype {gradOutput.DType.TorchName()} does not match the input's {input.DType.TorchName()}.");
+        ElementwiseDispatch.SameDevice(input, gradOutput, op);
+        var (st, pd, dl) = (ConvChecks.Ints(s), ConvChecks.Ints(p), ConvChecks.Ints(d));
+        return (a, new OpCall(op, st, pd, dl, groups), st, pd, dl);
     }
 
     /// <summary>

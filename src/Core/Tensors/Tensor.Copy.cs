@@ -112,12 +112,20 @@ public sealed partial class Tensor
     internal void BumpVersion() => Storage.Version++;
 
     /// <summary>Concatenates tensors along an existing dim; all other dims must match.</summary>
-    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0) => Cat(tensors, dim, null);
+
+    /// <summary><see cref="Cat(IReadOnlyList{Tensor}, int)"/>, written into <paramref name="out"/> when given (its out= form).</summary>
+    internal static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim, Tensor? @out)
     {
         if (tensors.Count == 0) throw new ArgumentException("aten::cat: expected a non-empty list of tensors.");
         // Legacy rule kept by PyTorch: 1-D empty tensors are skipped.
         var parts = tensors.Where(t => !(t.Dim == 1 && t.Numel == 0)).ToList();
-        if (parts.Count == 0) return tensors[0].Clone();
+        if (parts.Count == 0)
+        {
+            if (@out is null) return tensors[0].Clone();
+            OutBuffer.Check(@out, tensors[0]._shape, tensors[0].DType, tensors[0].Device, "aten::cat");
+            return Dispatch.Out(new OpCall("aten::cat", dim), @out, [.. tensors], () => @out);
+        }
         var first = parts[0];
         if (first.Dim == 0) throw new ArgumentException("aten::cat: zero-dimensional tensor cannot be concatenated.");
         int d = Shapes.NormDim(dim, first.Dim, "aten::cat");
@@ -149,14 +157,19 @@ public sealed partial class Tensor
         }
         Tensor Compute()
         {
-            var r = new Tensor(shape, dtype, first.Device, op: "aten::cat");
+            var r = OutBuffer.Or(@out, shape, dtype, first.Device, "aten::cat");
             int offset = 0;
             foreach (var t in parts)
             {
-                CopyStrided(r.AsStrided(t._shape, r._strides, offset * r._strides[d]), t, "aten::cat");
+                CopyStrided(r.AsStrided(t._shape, r._strides, r.StorageOffset + offset * r._strides[d]), t, "aten::cat");
                 offset += t._shape[d];
             }
             return r;
+        }
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, shape, dtype, first.Device, "aten::cat");
+            return Dispatch.Out(new OpCall("aten::cat", d), @out, parts.ToArray(), Compute);
         }
         return Dispatch.Record(new OpCall("aten::cat", d), Compute, parts.ToArray(), rules);
     }

@@ -287,18 +287,31 @@ public sealed partial class Tensor
     /// Gradient of a strided slice: zeros of <paramref name="inputShape"/> with this tensor written at
     /// [start::step] along <paramref name="dim"/>. Its own gradient is that slice of the incoming gradient.
     /// </summary>
-    internal Tensor SliceBackward(int[] inputShape, int dim, int start, int step)
+    internal Tensor SliceBackward(int[] inputShape, int dim, int start, int step, Tensor? @out = null)
     {
+        const string op = "aten::slice_backward";
         Tensor Compute()
         {
-            var r = Zeros(inputShape, DType, Device);
+            Tensor r;
+            if (@out is null) r = Zeros(inputShape, DType, Device);
+            else
+            {
+                r = @out;
+                DeviceKernels.For(Device, op).Factory.Fill(r, 0);
+            }
             var region = r.AsStrided(
                 inputShape.Select((s, i) => i == dim ? _shape[dim] : s).ToArray(),
                 r._strides.Select((s, i) => i == dim ? s * step : s).ToArray(),
-                start * r._strides[dim]);
-            CopyStrided(region, this, "aten::slice_backward");
+                r.StorageOffset + start * r._strides[dim]);
+            CopyStrided(region, this, op);
             return r;
         }
-        return Dispatch.Record(new OpCall("aten::slice_backward", inputShape, dim, start, step), Compute, this, gg => gg.Slice(dim, start, start + (_shape[dim] - 1) * step + 1, step));
+        var call = new OpCall(op, inputShape, dim, start, step);
+        if (@out is not null)
+        {
+            OutBuffer.Check(@out, inputShape, DType, Device, op);
+            return Dispatch.Out(call, @out, [this], Compute);
+        }
+        return Dispatch.Record(call, Compute, this, gg => gg.Slice(dim, start, start + (_shape[dim] - 1) * step + 1, step));
     }
 }

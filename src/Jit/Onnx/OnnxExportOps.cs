@@ -35,6 +35,7 @@ internal static class OnnxExportOps
         t["aten::softmax"] = (e, n) => e.Add("Softmax", [e.T(n, 0)], [Out(n)], null, Attr.Int("axis", e.L(n, 1)));
         t["aten::log_softmax"] = (e, n) => e.Add("LogSoftmax", [e.T(n, 0)], [Out(n)], null, Attr.Int("axis", e.L(n, 1)));
         t["aten::native_layer_norm"] = LayerNorm;
+        t["trace::lstm_cell"] = LstmCell;
         t["aten::conv2d"] = Conv;
         t["aten::batch_norm"] = BatchNorm;
         t["aten::adaptive_avg_pool2d"] = (e, n) => e.Add("GlobalAveragePool", [e.Ints(n, 1) is [1, 1] or [1] ? e.T(n, 0) : throw e.Unsupported($"output_size [{string.Join(", ", e.Ints(n, 1))}] (only [1, 1])")], [Out(n)]);
@@ -126,6 +127,29 @@ internal static class OnnxExportOps
         }
         var half = Op("Mul", x, e.Scalar(0.5, dt));
         e.Add("Mul", [half, Op("Add", inner, e.Scalar(1.0, dt))], [Out(n)]);
+    }
+
+    /// <summary>
+    /// The fused LSTM cell back as ONNX's elementwise ops: gates = input + hidden, sliced into (i, f, g, o), c' = σ(f)·c +
+    /// σ(i)·tanh(g), h' = σ(o)·tanh(c'); the workspace (the activated gates) only when something reads it.
+    /// </summary>
+    private static void LstmCell(OnnxExporter e, Node n)
+    {
+        string Op(string op, params string[] inputs)
+        {
+            string r = e.Fresh(op);
+            e.Add(op, inputs, [r], r);
+            return r;
+        }
+        string gates = e.IsNone(n, 1) ? e.T(n, 0) : Op("Add", e.T(n, 1), e.T(n, 0));
+        long h = n.Inputs[0].TensorType!.Shape[1] / 4;
+        string Gate(int k) => Op("Slice", gates, e.Longs([k * h]), e.Longs([(k + 1) * h]), e.Longs([1]));
+        var (i, f, g, o) = (Op("Sigmoid", Gate(0)), Op("Sigmoid", Gate(1)), Op("Tanh", Gate(2)), Op("Sigmoid", Gate(3)));
+        string ig = Op("Mul", i, g), cy = n.Outputs[1].Name;
+        if (e.IsNone(n, 2)) e.Add("Identity", [ig], [cy]);
+        else e.Add("Add", [Op("Mul", f, e.T(n, 2)), ig], [cy]);
+        e.Add("Mul", [o, Op("Tanh", cy)], [Out(n)]);
+        if (e.IsUsed(n.Outputs[2])) e.Add("Concat", [i, f, g, o], [n.Outputs[2].Name], null, Attr.Int("axis", 1));
     }
 
     private static void LayerNorm(OnnxExporter e, Node n)

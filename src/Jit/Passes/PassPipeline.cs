@@ -30,7 +30,7 @@ public static class PassPipeline
 
     /// <summary>The passes, in the order each round runs them.</summary>
     public static IReadOnlyList<IGraphPass> Passes { get; } =
-        [new Peephole(), new SliceGradientsToCat(), new MatmulSumToOneMatmul(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
+        [new Peephole(), new SliceGradientsToCat(), new MatmulSumToOneMatmul(), new MaskBeforeMaxPoolBackward(), new ConstantPropagation(), new CommonSubexpressionElimination(), new DeadCodeElimination()];
 
     /// <summary>
     /// Optimizes <paramref name="g"/> in place and returns it. With <paramref name="verify"/>,

@@ -124,6 +124,56 @@ public static class Conv2dCpu
         }
     }
 
+    /// <summary>
+    /// dx (N × C × H × W), overwritten = conv2d's input gradient for output gradient g (N × Cout × OH × OW) and weight w
+    /// (Cout × C/groups × KH × KW): per image, its column-matrix gradient W_groupᵀ · g_n,group is built in cache and folded
+    /// back (col2im) into the image at once, so the batch's column gradients are never stored. Images split across cores.
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans shorter than the geometry, or channels not divisible by groups.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputGrad<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> w, Span<T> dx, in Conv2dArgs a, int cout, int groups) where T : unmanaged, INumber<T>
+    {
+        a.Check("conv2d_input_backward");
+        if (groups <= 0 || a.C % groups != 0 || cout % groups != 0)
+            throw new ArgumentException($"conv2d_input_backward: {a.C} input and {cout} output channels are not divisible by groups={groups}.");
+        int k = a.ColRows / groups, cog = cout / groups;
+        if (g.Length < (long)a.N * cout * a.L || w.Length < (long)cout * k || dx.Length < (long)a.N * a.ImageSize)
+            throw new ArgumentException($"conv2d_input_backward: spans of {g.Length}, {w.Length}, {dx.Length} elements do not fit the geometry (N={a.N}, C={a.C}, Cout={cout}).");
+        if (a.N == 0) return;
+        var q = a;
+        int workers = ParallelRange.Workers(a.N, 1);
+        bool perImage = workers > 1 && (long)a.N * cout * k * a.L >= 1 << 18;
+        unsafe
+        {
+            fixed (T* pg = g, pw = w, pd = dx)
+            {
+                nint gp = (nint)pg, wp = (nint)pw, dp = (nint)pd;
+                void Images(int s, int e, int gemmThreads)
+                {
+                    var cols = ArrayPool<T>.Shared.Rent(q.ColRows * q.L);
+                    try
+                    {
+                        for (int n = s; n < e; n++)
+                        {
+                            var gn = new ReadOnlySpan<T>((T*)gp + (long)n * cout * q.L, cout * q.L);
+                            // cols_group (k × L) = W_groupᵀ (k × cog, A read through the transposed strides) · g_n,group (cog × L).
+                            for (int grp = 0; grp < groups; grp++)
+                                Gemm(k, q.L, cog, new ReadOnlySpan<T>((T*)wp + (long)grp * cog * k, cog * k), 1, k, gn.Slice(grp * cog * q.L, cog * q.L), q.L, 1,
+                                    false, cols.AsSpan(grp * k * q.L, k * q.L), gemmThreads, GemmEpilogue.None);
+                            Im2Col.ImageBackward<T>(cols, new Span<T>((T*)dp + (long)n * q.ImageSize, q.ImageSize), q);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<T>.Shared.Return(cols);
+                    }
+                }
+                if (perImage) ParallelRange.Run(q.N, 1, (s, e) => Images(s, e, 1));
+                else Images(0, q.N, 0);
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool accumulate, Span<T> c, int threads, GemmEpilogue epilogue)
         where T : unmanaged, INumber<T> => Gemm(m, n, k, a, k, 1, b, n, 1, accumulate, c, threads, epilogue);

@@ -98,6 +98,15 @@ public static class Im2Col
         }
     }
 
+    /// <summary>image (C × H × W), overwritten = the adjoint of <see cref="Image{T}"/> applied to one image's column matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ImageBackward<T>(ReadOnlySpan<T> cols, Span<T> image, in Conv2dArgs a) where T : unmanaged, INumber<T>
+    {
+        int plane = a.H * a.W, rows = a.KH * a.KW * a.L;
+        image[..(a.C * plane)].Clear();
+        for (int c = 0; c < a.C; c++) AddPlane(cols.Slice(c * rows, rows), image.Slice(c * plane, plane), a);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddPlane<T>(ReadOnlySpan<T> src, Span<T> dst, in Conv2dArgs a) where T : unmanaged, INumber<T>
     {

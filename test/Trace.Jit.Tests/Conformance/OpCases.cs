@@ -39,6 +39,20 @@ internal static class OpCases
     /// <summary>Calls an op through its op-table entry on tensor arguments.</summary>
     private static Tensor Entry(string op, Tensor[] args) => OpTable.Get(op).Eval(new OpArgs(op, [.. args]))[0];
 
+    /// <summary>
+    /// Two LSTM cells, one with hidden gates and a state, one without (zero state): the loss reads both cells' h' and the first's
+    /// c', so the traced backward runs <c>trace::lstm_cell_backward</c> with and without a c' gradient and a cx.
+    /// </summary>
+    private static Case LstmCell() => new(x =>
+    {
+        var full = Entries("trace::lstm_cell", [x[0], x[1], x[2]]);
+        var zeroState = Entries("trace::lstm_cell", [x[1], null, null]);
+        return full[0] + full[1].Square() + zeroState[0] * 1.5;
+    }, g => [R(g, 3, 8), R(g, 3, 8), R(g, 3, 2)]);
+
+    /// <summary>All outputs of an op through its op-table entry (null for an absent optional tensor).</summary>
+    private static Tensor[] Entries(string op, Tensor?[] args) => OpTable.Get(op).Eval(new OpArgs(op, [.. args]));
+
     public static readonly Dictionary<string, Case> Cases = new()
     {
         ["aten::add"] = Binary((a, b) => a + b + 1.5),
@@ -87,6 +101,8 @@ internal static class OpCases
         ["aten::std"] = Unary(a => a.Std([0], correction: 0)),
         ["aten::softmax"] = Unary(a => a.Softmax(-1)),
         ["aten::log_softmax"] = Unary(a => a.LogSoftmax(0)),
+        ["trace::lstm_cell"] = LstmCell(),
+        ["trace::lstm_cell_backward"] = LstmCell(),
         ["aten::native_layer_norm"] = new(x => x[0].LayerNorm([4], x[1], x[2]), g => [R(g, 3, 4), R(g, 4), R(g, 4)]),
         ["aten::any"] = Unary(a => Tensor.Where(a.Gt(1.0).Any(), a, -a)),
         ["aten::all"] = Unary(a => Tensor.Where(a.Gt(-1.0).All(), a, -a)),
@@ -103,6 +119,9 @@ internal static class OpCases
         ["trace::conv2d_relu"] = new(x => OpTable.Get("trace::conv2d_relu").Eval(new OpArgs("trace::conv2d_relu", [x[0], x[1], x[2], new long[] { 1 }, new long[] { 1 }, new long[] { 1 }, 1L]))[0],
             g => [R(g, 2, 3, 4, 4), R(g, 4, 3, 3, 3), R(g, 4)]),
         ["trace::conv2d_weight_backward"] = new(x => OpTable.Get("trace::conv2d_weight_backward").Eval(new OpArgs("trace::conv2d_weight_backward",
+                [x[0], x[1], x[2], new long[] { 2, 1 }, new long[] { 1 }, new long[] { 1 }, 2L]))[0],
+            g => [R(g, 2, 6, 3, 5), R(g, 2, 4, 5, 4), R(g, 6, 2, 3, 2)]),
+        ["trace::conv2d_input_backward"] = new(x => OpTable.Get("trace::conv2d_input_backward").Eval(new OpArgs("trace::conv2d_input_backward",
                 [x[0], x[1], x[2], new long[] { 2, 1 }, new long[] { 1 }, new long[] { 1 }, 2L]))[0],
             g => [R(g, 2, 6, 3, 5), R(g, 2, 4, 5, 4), R(g, 6, 2, 3, 2)]),
         ["aten::conv_transpose2d"] = new(x => Tensor.ConvTranspose2d(x[0], x[1], x[2], [2], [1], [1], 1, [1]), g => [R(g, 2, 3, 3, 4), R(g, 3, 2, 3, 3), R(g, 2)]),

@@ -20,6 +20,12 @@ public sealed class OnnxOpCoverageTests
         ("matmul, linear and cat", x => Tensor.Cat([x[0].Matmul(x[1]), Tensor.Linear(x[0], x[1].Transpose(0, 1))], 0).Sum([1], true), [[3, 4], [4, 5]]),
         ("layer norm without affine", x => x[0].LayerNorm([4]).Add(x[0].Gelu()), [[2, 3, 4]]),
         ("batch norm (inference)", x => Trace.Nn.Functional.BatchNorm(x[0], x[1].Select(0, 0), x[1].Select(0, 1).Abs(), x[1].Select(0, 2), null, eps: 1e-3), [[2, 3, 4, 4], [3, 3]]),
+        ("lstm cells", x =>
+        {
+            var (h, c, _) = Tensor.LstmCell(x[0], x[1], x[2]);
+            var (h0, _, workspace) = Tensor.LstmCell(x[1], null, null);
+            return h + c + h0 + workspace.Narrow(1, 4, 2);
+        }, [[3, 8], [3, 8], [3, 2]]),
         ("conv, pools", x => Tensor.Conv2d(x[0], x[1], null, [2, 2], [1, 1]).MaxPool2d([2, 2], [1, 1], [1, 1]).AdaptiveAvgPool2d([1, 1]), [[1, 2, 7, 7], [3, 2, 3, 3]]),
     ];
 

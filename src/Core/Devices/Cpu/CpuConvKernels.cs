@@ -41,6 +41,13 @@ internal sealed class CpuConvKernels : IConvKernels
         else Conv2dCpu.WeightGrad<double>(Span<double>(g), Span<double>(x), Span<double>(dw), a, cout, groups);
     }
 
+    public void Conv2dInputGrad(Tensor g, Tensor w, Tensor dx, in Conv2dArgs a, int groups)
+    {
+        int cout = w._shape[0];
+        if (dx.DType == DType.Float32) Conv2dCpu.InputGrad<float>(Span<float>(g), Span<float>(w), Span<float>(dx), a, cout, groups);
+        else Conv2dCpu.InputGrad<double>(Span<double>(g), Span<double>(w), Span<double>(dx), a, cout, groups);
+    }
+
     public void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a)
     {
         if (x.DType == DType.Float32) Pool2dCpu.MaxForward<float>(Span<float>(x), Span<float>(y), Span<long>(indices), a);

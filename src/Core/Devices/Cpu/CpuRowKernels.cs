@@ -35,4 +35,26 @@ internal sealed class CpuRowKernels : IRowKernels
         else
             MomentKernels.VarRows(rows.Data<double>(), rows.StorageOffset, n, len, correction, r.Data<double>(), std);
     }
+
+    public void LstmCell(Tensor inputGates, Tensor? hiddenGates, Tensor? cx, Tensor hy, Tensor cy, Tensor workspace)
+    {
+        int b = hy.Size(0), h = hy.Size(1);
+        if (hy.DType == DType.Float32)
+            LstmCellKernels.Forward(Rows<float>(inputGates), Rows<float>(hiddenGates), Rows<float>(cx), Rows<float>(hy), Rows<float>(cy), Rows<float>(workspace), b, h);
+        else
+            LstmCellKernels.Forward(Rows<double>(inputGates), Rows<double>(hiddenGates), Rows<double>(cx), Rows<double>(hy), Rows<double>(cy), Rows<double>(workspace), b, h);
+    }
+
+    public void LstmCellBackward(Tensor? gradHy, Tensor? gradCy, Tensor? cx, Tensor cy, Tensor workspace, Tensor gradGates, Tensor gradCx)
+    {
+        int b = cy.Size(0), h = cy.Size(1);
+        if (cy.DType == DType.Float32)
+            LstmCellKernels.Backward(Rows<float>(gradHy), Rows<float>(gradCy), Rows<float>(cx), Rows<float>(cy), Rows<float>(workspace), Rows<float>(gradGates), Rows<float>(gradCx), b, h);
+        else
+            LstmCellKernels.Backward(Rows<double>(gradHy), Rows<double>(gradCy), Rows<double>(cx), Rows<double>(cy), Rows<double>(workspace), Rows<double>(gradGates), Rows<double>(gradCx), b, h);
+    }
+
+    /// <summary>A 2-D tensor's storage, offset and row stride (default: absent).</summary>
+    private static LstmCellKernels.Rows<T> Rows<T>(Tensor? t) where T : unmanaged =>
+        t is null ? default : new(t.Data<T>(), t.StorageOffset, t.Stride(0));
 }

@@ -67,6 +67,26 @@ internal sealed class CudaConvKernels : IConvKernels
         }
     }
 
+    public void Conv2dInputGrad(Tensor g, Tensor w, Tensor dx, in Conv2dArgs a, int groups)
+    {
+        // One batched GEMM per group of W_groupᵀ · g_n,group into the batch's column gradients (the weights broadcast), then col2im.
+        const string op = "trace::conv2d_input_backward";
+        int cout = w._shape[0], cog = cout / groups, k = a.ColRows / groups;
+        var cols = new Tensor([a.N, a.ColRows, a.L], dx.DType, dx.Device, op: op);
+        try
+        {
+            var wt = w.AsStrided([a.N, groups, k, cog], [0, cog * k, 1, k], w.StorageOffset);
+            var gb = g.AsStrided([a.N, groups, cog, a.L], [cout * a.L, cog * a.L, a.L, 1], g.StorageOffset);
+            var cb = cols.AsStrided([a.N, groups, k, a.L], [a.ColRows * a.L, k * a.L, a.L, 1], 0);
+            CudaKernels.Instance.Linalg.BatchedGemm(wt, gb, cb, 2, k, a.L, cog, op);
+            Col2Im(cols, dx, a);
+        }
+        finally
+        {
+            cols.Storage.Dispose();
+        }
+    }
+
     public void MaxPool2d(Tensor x, Tensor y, Tensor indices, in Pool2dArgs a)
     {
         if (x.DType == DType.Float32) GpuConv.MaxPool(CudaViews.Gpu(x), CudaViews.Run<float>(x), CudaViews.Run<float>(y), CudaViews.Run<long>(indices), a);

@@ -44,4 +44,11 @@ internal sealed class CudaRowKernels : IRowKernels
         if (r.DType == DType.Float32) GpuRowKernels.Variance(CudaViews.Gpu(r), CudaViews.Of<float>(rows), CudaViews.Of<float>(r), p);
         else GpuRowKernels.Variance(CudaViews.Gpu(r), CudaViews.Of<double>(rows), CudaViews.Of<double>(r), p);
     }
+
+    // The LSTM cell as the device's elementwise kernels (several passes where the CPU makes one).
+    public void LstmCell(Tensor inputGates, Tensor? hiddenGates, Tensor? cx, Tensor hy, Tensor cy, Tensor workspace) =>
+        LstmCellMath.Forward(inputGates, hiddenGates, cx, hy, cy, workspace);
+
+    public void LstmCellBackward(Tensor? gradHy, Tensor? gradCy, Tensor? cx, Tensor cy, Tensor workspace, Tensor gradGates, Tensor gradCx) =>
+        LstmCellMath.Backward(gradHy, gradCy, cx, cy, workspace, gradGates, gradCx);
 }

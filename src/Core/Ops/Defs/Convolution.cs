@@ -23,6 +23,10 @@ public static partial class OpTable
         Def("trace::conv2d_weight_backward(Tensor grad_output, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor", FreshOutput,
             a => Tensor.Conv2dWeightBackward(a.T(0), a.T(1), a.T(2), a.Ints(3), a.Ints(4), a.Ints(5), a.I(6)),
             @out: (a, r, _) => Tensor.Conv2dWeightBackward(a.T(0), a.T(1), a.T(2), a.Ints(3), a.Ints(4), a.Ints(5), a.I(6), r)),
+        // conv2d's input gradient in one pass (each image's column gradient in cache, folded back at once); what conv2d's backward emits.
+        Def("trace::conv2d_input_backward(Tensor grad_output, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor", FreshOutput,
+            a => Tensor.Conv2dInputBackward(a.T(0), a.T(1), a.T(2), a.Ints(3), a.Ints(4), a.Ints(5), a.I(6)),
+            @out: (a, r, _) => Tensor.Conv2dInputBackward(a.T(0), a.T(1), a.T(2), a.Ints(3), a.Ints(4), a.Ints(5), a.I(6), r)),
         Def("aten::conv_transpose2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] output_padding, int groups, int[] dilation) -> Tensor", FreshOutput,
             a => Tensor.ConvTranspose2d(a.T(0), a.T(1), a.OptT(2), a.Ints(3), a.Ints(4), a.Ints(5), a.I(6), a.Ints(7))),
         DefN("aten::max_pool2d_with_indices(Tensor self, int[] kernel_size, int[] stride, int[] padding, int[] dilation, bool ceil_mode) -> (Tensor, Tensor)", FreshOutput,

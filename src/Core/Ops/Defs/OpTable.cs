@@ -13,7 +13,7 @@ public static partial class OpTable
     {
         var all = new Dictionary<string, OpDef>(StringComparer.Ordinal);
         foreach (var d in ElementwiseOps().Concat(ReductionsOps()).Concat(ViewsOps()).Concat(LinalgOps()).Concat(ConvolutionOps()).Concat(IndexingOps()).Concat(InPlaceOps())
-                     .Concat(FactoriesOps()).Concat(SortScanOps()).Concat(ScatterOps()))
+                     .Concat(FactoriesOps()).Concat(SortScanOps()).Concat(ScatterOps()).Concat(RecurrentOps()))
             if (!all.TryAdd(d.Name, d)) throw new InvalidOperationException($"OpTable: {d.Name} is defined twice.");
         return all;
     }
