@@ -51,7 +51,7 @@ public sealed class PipelineTests
     public void EveryPassHasAUniqueLowercaseName()
     {
         var names = PassPipeline.Passes.Select(p => p.Name).ToList();
-        CollectionAssert.AreEqual(new[] { "peephole", "slicecat", "mmsum", "constprop", "cse", "dce" }, names);
+        CollectionAssert.AreEqual(new[] { "peephole", "slicecat", "mmsum", "maskpool", "constprop", "cse", "dce" }, names);
     }
 
     [TestMethod]

@@ -11,7 +11,8 @@ namespace Trace.Jit;
 //
 // Each round runs peephole (exposes identities and shortens chains),
 // slicecat (sums of slice gradients that tile a dim become one cat), mmsum (sums of Xᵢᵀ·Bᵢ, a reused weight's
-// gradients, become one matmul over the concatenated pieces), constprop (folds what became constant),
+// gradients, become one matmul over the concatenated pieces), maskpool (a mask by max pooling's input on that
+// pooling's input gradient moves to its smaller output gradient), constprop (folds what became constant),
 // cse (merges duplicates, including equal folded constants), then dce (removes what the others left dead);
 // rounds repeat until a whole round changes nothing.
 //
