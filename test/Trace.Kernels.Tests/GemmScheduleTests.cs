@@ -81,4 +81,26 @@ public class GemmScheduleTests
             }
         }
     }
+
+    [TestMethod]
+    public void BackToBackGemmsFromManyThreadsShareTheHelpers()
+    {
+        // Callers outnumber the dedicated helpers, so some jobs fall back to the thread pool; every product stays exact.
+        int m = 32, n = 200, k = 300;
+        var rng = new Random(3);
+        var a = Random(rng, m * k, v => (float)v);
+        var b = Random(rng, k * n, v => (float)v);
+        var want = new float[m * n];
+        Gemm.Run<float, GemmKernel256<float>>(m, n, k, 1f, a, k, 1, b, 1, k, 0f, want, n, maxThreads: 1);
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            var c = new float[m * n];
+            for (int r = 0; r < 40; r++)
+            {
+                Array.Fill(c, float.NaN);
+                Gemm.Run<float, GemmKernel256<float>>(m, n, k, 1f, a, k, 1, b, 1, k, 0f, c, n, maxThreads: 4);
+                CollectionAssert.AreEqual(want, c, $"caller {t}, call {r}");
+            }
+        });
+    }
 }

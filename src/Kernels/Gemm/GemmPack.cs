@@ -61,26 +61,38 @@ internal static unsafe class GemmPack
 
     /// <summary>
     /// Packs a block whose rows p are contiguous runs of <paramref name="count"/> elements (src[p*pStride + r])
-    /// into width-w panels (dst[(r/w)*w*kc + p*w + r%w]), reading each source row front to back.
+    /// into width-w panels (dst[(r/w)*w*kc + p*w + r%w]). The rows are taken <see cref="RunRows"/> at a time and each
+    /// panel's share of them is written in one sequential piece, rather than every source row scattering into all panels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Runs<T>(int count, int kc, T* src, nint pStride, T* dst, int w, bool pad) where T : unmanaged
     {
-        int full = count / w * w;
-        for (int p = 0; p < kc; p++)
+        int full = count / w * w, rest = count - full;
+        for (int p0 = 0; p0 < kc; p0 += RunRows)
         {
-            T* s = src + p * pStride;
-            T* d = dst + (nint)p * w;
-            for (int r = 0; r < full; r += w) CopyRun(s + r, d + (nint)r * kc, w);
-            if (full < count)
+            int p1 = Math.Min(kc, p0 + RunRows);
+            for (int r = 0; r < full; r += w)
             {
-                T* dt = d + (nint)full * kc;
-                int rest = count - full;
-                if (pad) Zero(dt, w);
-                for (int r = 0; r < rest; r++) dt[r] = s[full + r];
+                T* d = dst + (nint)r * kc;
+                for (int p = p0; p < p1; p++) CopyRun(src + p * pStride + r, d + (nint)p * w, w);
+            }
+
+            if (rest > 0)
+            {
+                T* d = dst + (nint)full * kc;
+                for (int p = p0; p < p1; p++)
+                {
+                    T* dt = d + (nint)p * w;
+                    T* s = src + p * pStride + full;
+                    if (pad) Zero(dt, w);
+                    for (int r = 0; r < rest; r++) dt[r] = s[r];
+                }
             }
         }
     }
+
+    /// <summary>Source rows per pass of <see cref="Runs"/>.</summary>
+    private const int RunRows = 8;
 
     /// <summary>Zeroes w elements (w a multiple of the Vector256 length when accelerated).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
