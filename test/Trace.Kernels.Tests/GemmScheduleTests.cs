@@ -40,6 +40,7 @@ public class GemmScheduleTests
     [DataRow(336, 70, 300, true, true)]     // exactly one MC block
     [DataRow(200, 33, 900, false, false)]   // one live column in the last panel
     [DataRow(340, 96, 300, false, true)]    // two MC blocks: the blocked schedule
+    [DataRow(40, 530, 300, false, false)]   // row-major B over many panels (packed panel by panel), partial last panel
     public void ThreadedSchedulesMatchTheReferenceAndTheSerialDriver(int m, int n, int k, bool ta, bool tb)
     {
         var rng = new Random(m * 7 + n * 3 + k);

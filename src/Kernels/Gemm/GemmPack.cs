@@ -61,38 +61,65 @@ internal static unsafe class GemmPack
 
     /// <summary>
     /// Packs a block whose rows p are contiguous runs of <paramref name="count"/> elements (src[p*pStride + r])
-    /// into width-w panels (dst[(r/w)*w*kc + p*w + r%w]). The rows are taken <see cref="RunRows"/> at a time and each
-    /// panel's share of them is written in one sequential piece, rather than every source row scattering into all panels.
+    /// into width-w panels (dst[(r/w)*w*kc + p*w + r%w]), reading each source row front to back.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Runs<T>(int count, int kc, T* src, nint pStride, T* dst, int w, bool pad) where T : unmanaged
     {
-        int full = count / w * w, rest = count - full;
+        if (pad && count >= ManyPanels * w)
+        {
+            PanelRuns(count, kc, src, pStride, dst, w);
+            return;
+        }
+
+        int full = count / w * w;
+        for (int p = 0; p < kc; p++)
+        {
+            T* s = src + p * pStride;
+            T* d = dst + (nint)p * w;
+            for (int r = 0; r < full; r += w) CopyRun(s + r, d + (nint)r * kc, w);
+            if (full < count) Tail(s + full, d + (nint)full * kc, count - full, w, pad);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Runs"/> into many zero-padded B panels: <see cref="RunRows"/> source rows at a time, each panel's share
+    /// written as one sequential piece, rather than every row scattering into all the panels (that many write streams
+    /// cost 115 -> 81 µs for a 256×1024 block).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelRuns<T>(int count, int kc, T* src, nint pStride, T* dst, int w) where T : unmanaged
+    {
+        int full = count / w * w;
         for (int p0 = 0; p0 < kc; p0 += RunRows)
         {
             int p1 = Math.Min(kc, p0 + RunRows);
-            for (int r = 0; r < full; r += w)
+            for (int r = 0; r <= count - w; r += w)
             {
                 T* d = dst + (nint)r * kc;
                 for (int p = p0; p < p1; p++) CopyRun(src + p * pStride + r, d + (nint)p * w, w);
             }
 
-            if (rest > 0)
+            if (full < count)
             {
-                T* d = dst + (nint)full * kc;
-                for (int p = p0; p < p1; p++)
-                {
-                    T* dt = d + (nint)p * w;
-                    T* s = src + p * pStride + full;
-                    if (pad) Zero(dt, w);
-                    for (int r = 0; r < rest; r++) dt[r] = s[r];
-                }
+                for (int p = p0; p < p1; p++) Tail(src + p * pStride + full, dst + (nint)full * kc + (nint)p * w, count - full, w, pad: true);
             }
         }
     }
 
-    /// <summary>Source rows per pass of <see cref="Runs"/>.</summary>
+    /// <summary>The last, partial panel's share of one source row: <paramref name="rest"/> elements, zero-padded to w when <paramref name="pad"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tail<T>(T* s, T* d, int rest, int w, bool pad) where T : unmanaged
+    {
+        if (pad) Zero(d, w);
+        for (int r = 0; r < rest; r++) d[r] = s[r];
+    }
+
+    /// <summary>Source rows per pass of <see cref="PanelRuns"/>.</summary>
     private const int RunRows = 8;
+
+    /// <summary>From this many B panels on, <see cref="Runs"/> writes panel by panel (<see cref="PanelRuns"/>).</summary>
+    private const int ManyPanels = 16;
 
     /// <summary>Zeroes w elements (w a multiple of the Vector256 length when accelerated).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
