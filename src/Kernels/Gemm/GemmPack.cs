@@ -84,8 +84,8 @@ internal static unsafe class GemmPack
 
     /// <summary>
     /// <see cref="Runs"/> into many zero-padded B panels: <see cref="RunRows"/> source rows at a time, each panel's share
-    /// written as one sequential piece, rather than every row scattering into all the panels (that many write streams
-    /// cost 115 -> 81 µs for a 256×1024 block).
+    /// written as one sequential piece, rather than every row scattering into all the panels (so many write streams made
+    /// a 28×1024×256 product with row-major B take 115 µs instead of 81 µs on one core).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelRuns<T>(int count, int kc, T* src, nint pStride, T* dst, int w) where T : unmanaged
@@ -94,7 +94,7 @@ internal static unsafe class GemmPack
         for (int p0 = 0; p0 < kc; p0 += RunRows)
         {
             int p1 = Math.Min(kc, p0 + RunRows);
-            for (int r = 0; r <= count - w; r += w)
+            for (int r = 0; r < full; r += w)
             {
                 T* d = dst + (nint)r * kc;
                 for (int p = p0; p < p1; p++) CopyRun(src + p * pStride + r, d + (nint)p * w, w);

@@ -23,6 +23,10 @@ namespace Trace.Kernels;
 /// through the finished blocks and exits without touching buffers or operands. Dynamic claiming also
 /// rebalances when one core is slowed by other load.
 /// </para>
+/// <para>
+/// Short A (one MC block that packs small) takes the barrier-free column schedule instead (see
+/// <see cref="WorkColumns"/>): there a chunk is one B panel over the whole depth.
+/// </para>
 /// </remarks>
 internal sealed unsafe partial class GemmParallel<T, TK> : IThreadPoolWorkItem
     where T : unmanaged, INumber<T> where TK : struct, IGemmKernel<T>
