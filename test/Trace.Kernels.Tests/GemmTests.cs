@@ -122,6 +122,8 @@ public class GemmTests
         // Vector-matrix and matrix-vector shapes (the unpacked path), including more columns than one pass.
         Check<T>(path, 1, 1100, 37, plain, plain);
         Check<T>(path, 2, 700, 19, plain, new Layout(true));
+        Check<T>(path, 1, 300, 257, plain, new Layout(true), beta: 0.5);                   // x·Wᵀ at batch 1: dot products
+        Check<T>(path, 2, 90, 100, new Layout(false, Pad: 3), new Layout(true, Pad: 2), alpha: -2, padC: 1);
         Check<T>(path, 40, 1, 300, plain, plain);
         Check<T>(path, 40, 1, 77, new Layout(true), new Layout(true));
 

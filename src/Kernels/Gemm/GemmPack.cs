@@ -66,21 +66,60 @@ internal static unsafe class GemmPack
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Runs<T>(int count, int kc, T* src, nint pStride, T* dst, int w, bool pad) where T : unmanaged
     {
+        if (pad && count >= ManyPanels * w)
+        {
+            PanelRuns(count, kc, src, pStride, dst, w);
+            return;
+        }
+
         int full = count / w * w;
         for (int p = 0; p < kc; p++)
         {
             T* s = src + p * pStride;
             T* d = dst + (nint)p * w;
             for (int r = 0; r < full; r += w) CopyRun(s + r, d + (nint)r * kc, w);
+            if (full < count) Tail(s + full, d + (nint)full * kc, count - full, w, pad);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Runs"/> into many zero-padded B panels: <see cref="RunRows"/> source rows at a time, each panel's share
+    /// written as one sequential piece, rather than every row scattering into all the panels (so many write streams made
+    /// a 28×1024×256 product with row-major B take 115 µs instead of 81 µs on one core).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelRuns<T>(int count, int kc, T* src, nint pStride, T* dst, int w) where T : unmanaged
+    {
+        int full = count / w * w;
+        for (int p0 = 0; p0 < kc; p0 += RunRows)
+        {
+            int p1 = Math.Min(kc, p0 + RunRows);
+            for (int r = 0; r < full; r += w)
+            {
+                T* d = dst + (nint)r * kc;
+                for (int p = p0; p < p1; p++) CopyRun(src + p * pStride + r, d + (nint)p * w, w);
+            }
+
             if (full < count)
             {
-                T* dt = d + (nint)full * kc;
-                int rest = count - full;
-                if (pad) Zero(dt, w);
-                for (int r = 0; r < rest; r++) dt[r] = s[full + r];
+                for (int p = p0; p < p1; p++) Tail(src + p * pStride + full, dst + (nint)full * kc + (nint)p * w, count - full, w, pad: true);
             }
         }
     }
+
+    /// <summary>The last, partial panel's share of one source row: <paramref name="rest"/> elements, zero-padded to w when <paramref name="pad"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tail<T>(T* s, T* d, int rest, int w, bool pad) where T : unmanaged
+    {
+        if (pad) Zero(d, w);
+        for (int r = 0; r < rest; r++) d[r] = s[r];
+    }
+
+    /// <summary>Source rows per pass of <see cref="PanelRuns"/>.</summary>
+    private const int RunRows = 8;
+
+    /// <summary>From this many B panels on, <see cref="Runs"/> writes panel by panel (<see cref="PanelRuns"/>).</summary>
+    private const int ManyPanels = 16;
 
     /// <summary>Zeroes w elements (w a multiple of the Vector256 length when accelerated).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -23,8 +23,12 @@ namespace Trace.Kernels;
 /// through the finished blocks and exits without touching buffers or operands. Dynamic claiming also
 /// rebalances when one core is slowed by other load.
 /// </para>
+/// <para>
+/// Short A (one MC block that packs small) takes the barrier-free column schedule instead (see
+/// <see cref="WorkColumns"/>): there a chunk is one B panel over the whole depth.
+/// </para>
 /// </remarks>
-internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
+internal sealed unsafe partial class GemmParallel<T, TK> : IThreadPoolWorkItem
     where T : unmanaged, INumber<T> where TK : struct, IGemmKernel<T>
 {
     private readonly int _m, _n, _k, _kcStep, _mcStep, _ncStep;
@@ -32,12 +36,14 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
     private readonly T* _a, _b, _c, _bp;
     private readonly nint _ars, _acs, _brs, _bcs, _ldc;
     private readonly GemmEpilogue _epilogue;
+    private readonly bool _columns;
     private long _next, _done;
 
     private GemmParallel(int m, int n, int k, T alpha, T* a, nint ars, nint acs, T* b, nint brs, nint bcs,
-        T beta, T* c, nint ldc, int kcStep, int mcStep, int ncStep, T* bp, GemmEpilogue epilogue)
+        T beta, T* c, nint ldc, int kcStep, int mcStep, int ncStep, T* bp, GemmEpilogue epilogue, bool columns)
     {
         _epilogue = epilogue;
+        _columns = columns;
         (_m, _n, _k, _alpha, _ars, _acs, _brs, _bcs, _beta, _ldc) = (m, n, k, alpha, ars, acs, brs, bcs, beta, ldc);
         (_kcStep, _mcStep, _ncStep) = (kcStep, mcStep, ncStep);
         _a = a;
@@ -51,13 +57,23 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
         T beta, T* c, nint ldc, int threads, GemmEpilogue epilogue = GemmEpilogue.None)
     {
         GemmBlocking.Steps<TK>(m, n, k, out int kcStep, out int mcStep, out int ncStep);
+        if (UseColumns(m, k, mcStep))
+        {
+            var cols = new GemmParallel<T, TK>(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc,
+                kcStep, mcStep, ncStep, null, epilogue, columns: true);
+            for (int i = 1; i < threads; i++) ThreadPool.UnsafeQueueUserWorkItem(cols, preferLocal: false);
+            cols.WorkColumns();
+            WaitAtLeast(ref cols._done, cols.ColumnChunks);
+            return;
+        }
+
         // Shared B slots are only needed when several MC blocks reuse the packed B panels.
         byte[]? buffer = m > mcStep ? GemmWorkspace.Rent((long)ncStep * kcStep * sizeof(T)) : null;
         try
         {
             T* bp = buffer is null ? null : (T*)GemmWorkspace.Aligned(buffer);
             var job = new GemmParallel<T, TK>(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc,
-                kcStep, mcStep, ncStep, bp, epilogue);
+                kcStep, mcStep, ncStep, bp, epilogue, columns: false);
             for (int i = 1; i < threads; i++) ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
             job.Work();
             // Work returns once every chunk of the last block is done; see the remarks on late helpers.
@@ -69,7 +85,11 @@ internal sealed unsafe class GemmParallel<T, TK> : IThreadPoolWorkItem
     }
 
     /// <summary>Thread-pool entry point of a helper worker.</summary>
-    void IThreadPoolWorkItem.Execute() => Work();
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_columns) WorkColumns();
+        else Work();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work()

@@ -35,7 +35,8 @@ internal static unsafe class GemmSmall
     /// <summary>
     /// Unpacked loop for tiny problems and matrix-vector shapes (m or n of 1-2), where packing would cost
     /// more than it saves. Each row of C is accumulated as a sum of scaled rows of B, vectorized along n
-    /// when B has unit column stride; for a single column it becomes vectorized dot products.
+    /// when B has unit column stride; when rows of A and columns of B are contiguous along k (a single column,
+    /// or B transposed) each element is a vectorized dot product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -43,13 +44,18 @@ internal static unsafe class GemmSmall
         T beta, T* c, nint ldc) where T : unmanaged, INumber<T>
     {
         bool overwrite = T.IsZero(beta);
-        if (n == 1 && acs == 1 && brs == 1)
+        if (acs == 1 && brs == 1 && (n == 1 || bcs != 1))
         {
+            // Rows of A and columns of B both contiguous along k (a matrix-vector product, or x·Wᵀ with W read
+            // transposed): vectorized dot products rather than a strided walk across B's rows.
             for (int i = 0; i < m; i++)
             {
-                T dot = Dot(a + i * ars, b, k);
                 T* ci = c + i * ldc;
-                *ci = overwrite ? alpha * dot : alpha * dot + beta * *ci;
+                for (int j = 0; j < n; j++)
+                {
+                    T dot = Dot(a + i * ars, b + j * bcs, k);
+                    ci[j] = overwrite ? alpha * dot : alpha * dot + beta * ci[j];
+                }
             }
 
             return;
