@@ -14,11 +14,14 @@ public static partial class Goals
     private sealed record Goal(string Name, Func<Round, double?> Value, double Bound, bool AtMost, string Unit);
 
     /// <summary>One interleaved round: libtorch's rows (ms, or GFLOP/s for mm) and Trace's (eager, traced, trace ms; GEMM GFLOP/s).</summary>
-    private sealed record Round(Dictionary<string, double> Torch, Dictionary<string, (double Eager, double Traced, double TraceMs)> Trace, Dictionary<int, double> Gemm);
+    private sealed record Round(Dictionary<string, double> Torch, Dictionary<string, (double Eager, double Traced, double TraceMs)> Trace, Dictionary<int, double> Gemm,
+        double Peak, List<double> ShapePercents);
 
     private static readonly Goal[] All =
     [
         new("SGEMM n=1024 (Trace ÷ libtorch GFLOP/s)", r => Ratio(r.Gemm.GetValueOrDefault(1024), r.Torch.GetValueOrDefault("mm 1024")), 1.2, false, "×"),
+        new("SGEMM n=1024 % of the FMA peak", r => r.Peak > 0 && r.Gemm.TryGetValue(1024, out var g) ? 100 * g / r.Peak : null, 84, false, "%"),
+        new("W1–W7 GEMM shapes ≥ 70% of peak (share)", r => r.ShapePercents.Count == 0 ? null : 100.0 * r.ShapePercents.Count(p => p >= 70) / r.ShapePercents.Count, 100, false, "%"),
         new("W1 traced ÷ libtorch", r => Traced(r, "W1"), 0.6, true, "×"),
         new("W1 traced speedup over Trace eager", r => r.Trace.TryGetValue("W1", out var t) ? t.Eager / t.Traced : null, 2.0, false, "×"),
         new("W2 traced ÷ libtorch", r => Traced(r, "W2"), 0.3, true, "×"),
@@ -76,7 +79,9 @@ public static partial class Goals
         foreach (Match m in TraceRow().Matches(trace)) w[m.Groups[1].Value] = (D(m.Groups[2]), D(m.Groups[3]), D(m.Groups[4]));
         var gemm = new Dictionary<int, double>();
         foreach (Match m in TraceGemm().Matches(trace)) gemm[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] = D(m.Groups[2]);
-        return new(t, w, gemm);
+        var peak = PeakRow().Match(trace) is { Success: true } pm ? D(pm.Groups[1]) : 0;
+        var shapes = ShapeRow().Matches(trace).Select(m => D(m.Groups[1])).ToList();
+        return new(t, w, gemm, peak, shapes);
     }
 
     private static double D(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
@@ -92,4 +97,11 @@ public static partial class Goals
 
     [GeneratedRegex(@"^GEMM\s+n=(\d+)\s.*?\s([\d.]+) GFLOP/s", RegexOptions.Multiline)]
     private static partial Regex TraceGemm();
+
+    [GeneratedRegex(@"^FMA peak ([\d.]+) GFLOP/s", RegexOptions.Multiline)]
+    private static partial Regex PeakRow();
+
+    /// <summary>The quick runner's rows of the workloads' own GEMM shapes (<c>GEMM W5 qkv fwd … 79% of peak</c>), not the square ones.</summary>
+    [GeneratedRegex(@"^GEMM W\d.*?\s(\d+)% of peak", RegexOptions.Multiline)]
+    private static partial Regex ShapeRow();
 }
